@@ -1,2 +1,2 @@
 // One version for the hub, the firmware and the discovery origin.
-export var VERSION = '0.1.0';
+export const VERSION = '0.1.0';
