@@ -6,6 +6,7 @@
 import { checkValue, formatValue, getMeasurement, type ReadingValue, type ValueRefusal } from './measurements.ts';
 import { RESERVED_NODE_IDS } from './topics.ts';
 import { isSlug, printable, slugProblem } from './slug.ts';
+import { asciiJson } from './json.ts';
 
 /** Longest line accepted, in bytes, terminator excluded. */
 export const MAX_LINE_BYTES = 1024;
@@ -45,8 +46,20 @@ export interface ValueProblem {
   message: string;
 }
 
+/**
+ * A node describing itself: {"node":"kitchen-1","room":"kitchen","info":{...}}. roomlink
+ * firmware prints one at boot and after a command; the hub publishes it on the node's
+ * info topic and learns from it that the node runs roomlink firmware.
+ */
+export interface NodeInfoLine {
+  node: string;
+  room?: string;
+  info: { [key: string]: unknown };
+}
+
 export type DecodedLine =
   | { kind: 'reading'; reading: Reading; problems: ValueProblem[] }
+  | { kind: 'info'; line: NodeInfoLine }
   | { kind: 'output'; text: string }
   | { kind: 'empty' }
   | { kind: 'refused'; reason: LineRefusal; message: string };
@@ -147,6 +160,19 @@ function readingFrom(fields: { [key: string]: unknown }, keys: string[], lenient
   return { kind: 'reading', reading: reading, problems: problems };
 }
 
+function infoFrom(fields: { [key: string]: unknown }, info: unknown): DecodedLine {
+  const nodeProblem = slugProblem(fields['node'], 'node id');
+  if (nodeProblem) return refused('invalid_node', nodeProblem);
+  if (typeof info !== 'object' || info === null || Array.isArray(info)) return refused('not_object', 'info must be an object');
+  const line: NodeInfoLine = { node: fields['node'] as string, info: info as { [key: string]: unknown } };
+  if (fields['room'] !== undefined) {
+    const roomProblem = slugProblem(fields['room'], 'room');
+    if (roomProblem) return refused('invalid_room', roomProblem);
+    line.room = fields['room'] as string;
+  }
+  return { kind: 'info', line: line };
+}
+
 function decodeKeyValue(line: string): DecodedLine {
   const fields: { [key: string]: unknown } = {};
   const keys: string[] = [];
@@ -189,6 +215,8 @@ export function decodeLine(raw: string, maxBytes?: number): DecodedLine {
       return refused('malformed_json', 'line starts like JSON but does not parse');
     }
     if (typeof parsed !== 'object' || parsed === null) return refused('not_object', 'line is JSON but not an object');
+    const info = (parsed as { [key: string]: unknown })['info'];
+    if (info !== undefined) return infoFrom(parsed as { [key: string]: unknown }, info);
     return readingFrom(parsed as { [key: string]: unknown }, Object.keys(parsed as object), false);
   }
   if (first === '[') {
@@ -217,4 +245,19 @@ export function encodeReading(reading: Reading): string {
   if (reading.seq !== undefined) line += ',"seq":' + reading.seq;
   if (reading.ts !== undefined) line += ',"ts":' + reading.ts;
   return line + '}';
+}
+
+/**
+ * The global function roomlink firmware exposes on its REPL for commands from the hub:
+ * the hub writes "\x10" + COMMAND_ENTRY + "(<json>)\n" (0x10: execute without echo).
+ */
+export const COMMAND_ENTRY = 'roomlinkCommand';
+
+/**
+ * The REPL line that delivers a command object to roomlink firmware. The JSON is re-encoded
+ * here (ASCII only, so U+2028/U+2029 cannot end the JS line early), so nothing but data
+ * reaches the board's interpreter.
+ */
+export function commandLine(command: { [key: string]: unknown }): string {
+  return '\u0010' + COMMAND_ENTRY + '(' + asciiJson(command) + ')\n';
 }
