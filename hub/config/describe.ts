@@ -1,0 +1,50 @@
+// A human summary of the effective settings, for the hub's startup log and `--help`-style
+// diagnostics. Passwords never appear: only whether one is set and where it came from.
+import { redactUrl } from './redact.ts';
+import type { HubSettings } from './schema.ts';
+
+export { redactUrl } from './redact.ts';
+
+function secretNote(section: { username?: string; password?: string; password_file?: string }): string {
+  if (!section.username && !section.password) return 'anonymous';
+  const password = section.password_file ? `password from ${section.password_file}` : section.password ? 'password set' : 'no password';
+  return `user ${section.username ?? '(none)'}, ${password}`;
+}
+
+/** One line per area; safe to log. */
+export function describeSettings(settings: HubSettings): string {
+  const { mqtt, broker, topics, serial } = settings;
+  const lines: string[] = [];
+  if (mqtt.url) {
+    const tls = [mqtt.ca && `ca ${mqtt.ca}`, mqtt.cert && `cert ${mqtt.cert}`, !mqtt.reject_unauthorized && 'certificate NOT verified']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(
+      `mqtt: ${redactUrl(mqtt.url)} (${secretNote(mqtt)}, client id ${mqtt.client_id}, keepalive ${mqtt.keepalive} s${tls ? `, ${tls}` : ''})`,
+    );
+  } else {
+    const anonymous = broker.allow_anonymous ? ', anonymous clients allowed' : '';
+    lines.push(
+      `mqtt: embedded broker on ${broker.host}:${broker.port} (${secretNote(broker)}${anonymous}, client id ${mqtt.client_id}, keepalive ${mqtt.keepalive} s)`,
+    );
+  }
+  lines.push(
+    `topics: readings ${topics.readings}/<room>/<node>, nodes ${topics.nodes}/<node>, bridge ${topics.bridge}, ` +
+      `discovery ${settings.homeassistant.discovery ? topics.discovery : 'off'}`,
+  );
+  lines.push(`readings: qos ${settings.qos}, ${settings.retain ? 'retained' : 'not retained'}`);
+  const ports = serial.ports.map((p) => {
+    const extras = [p.baud && p.baud !== serial.baud && `${p.baud} baud`, p.node && `node ${p.node}`, p.room && `room ${p.room}`, p.protocol && p.protocol !== 'auto' && p.protocol]
+      .filter(Boolean)
+      .join(', ');
+    return extras ? `${p.path} (${extras})` : p.path;
+  });
+  lines.push(
+    `serial: ${ports.length ? ports.join(', ') : 'no ports listed'}; autodetect ${serial.autodetect ? 'on' : 'off'}; ` +
+      `${serial.baud} baud, dtr ${serial.dtr ? 'on' : 'off'}, rts ${serial.rts ? 'on' : 'off'}`,
+  );
+  const nodeIds = Object.keys(settings.nodes);
+  if (nodeIds.length) lines.push(`nodes with overrides: ${nodeIds.join(', ')}`);
+  lines.push(`data dir: ${settings.data_dir}; log level ${settings.log_level}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,281 @@
+// The hub's settings: one schema, with every default underneath and every key documented,
+// so that a configuration reference can be generated from it
+// (`z.toJSONSchema(hubSettingsSchema, { io: 'input' })`). The YAML file, environment
+// variables and command-line flags are layered on top of these defaults by load.ts.
+import { hostname } from 'node:os';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** Node ids and room names end up as MQTT topic levels and entity ids: keep them boring. */
+export const SLUG_PATTERN = /^[a-z0-9_-]{1,32}$/;
+const SLUG_RULE = 'must be 1-32 characters of a-z, 0-9, "_" or "-"';
+
+export const URL_SCHEMES = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const slug = () => z.string().regex(SLUG_PATTERN, SLUG_RULE);
+
+/** Why `prefix` cannot start an MQTT topic name, or undefined when it can. */
+export function topicPrefixProblem(prefix: string): string | undefined {
+  if (prefix.length === 0) return 'must not be empty';
+  if (/[+#]/.test(prefix)) return 'must not contain the MQTT wildcards "+" or "#"';
+  if (prefix.startsWith('$')) return 'must not start with "$" (reserved for broker topics such as $SYS)';
+  if (prefix.startsWith('/') || prefix.endsWith('/')) return 'must not start or end with "/" (that makes an empty topic level)';
+  if (prefix.includes('\u0000')) return 'must not contain the NUL character';
+  if (Buffer.byteLength(prefix, 'utf8') > 1024) return 'is too long (at most 1024 bytes)';
+  return undefined;
+}
+
+const topicPrefix = (fallback: string) =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = topicPrefixProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default(fallback);
+
+/** Why `url` cannot name an MQTT broker, or undefined when it can. Never echoes credentials. */
+export function brokerUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `is not a URL; expected e.g. mqtt://broker.local:1883 (schemes: ${URL_SCHEMES.join(', ')})`;
+  }
+  const scheme = parsed.protocol.replace(/:$/, '');
+  if (!(URL_SCHEMES as readonly string[]).includes(scheme)) {
+    return `scheme "${scheme}" is not supported; use one of ${URL_SCHEMES.join(', ')}`;
+  }
+  if (!parsed.hostname) return 'has no host name';
+  return undefined;
+}
+
+const port = () => z.number().int('must be a whole number').min(0, 'must be 0-65535').max(65535, 'must be 0-65535');
+const baud = () => z.number().int('must be a whole number').min(300, 'must be at least 300').max(5_000_000, 'must be at most 5000000');
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
+  z.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+const positiveNumber = () => z.number().positive('must be greater than 0');
+
+function defaultClientId(): string {
+  const host = hostname().toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'host';
+  return `roomlink-hub-${host}`;
+}
+
+export const mqttSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = brokerUrlProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe(
+        'Broker URL, e.g. mqtt://192.168.1.10:1883 or mqtts://broker.example:8883. ' +
+          'Unset: the hub starts its embedded broker (see `broker`) and uses that. ' +
+          'user:password@ in the URL is moved into username/password.',
+      ),
+    username: z.string().min(1, 'must not be empty').optional().describe('User name for the broker.'),
+    password: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('Password for the broker. Prefer password_file or ROOMLINK_MQTT_PASSWORD so it stays out of the settings file.'),
+    password_file: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('File holding the broker password (one line; a trailing newline is ignored).'),
+    client_id: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .default(defaultClientId)
+      .describe('MQTT client id; must be unique per hub when several hubs share a broker. Default roomlink-hub-<hostname>.'),
+    ca: z.string().min(1).optional().describe('PEM file with the CA certificate(s) that signed the broker certificate (mqtts/wss).'),
+    cert: z.string().min(1).optional().describe('PEM file with the client certificate, for brokers that require TLS client authentication.'),
+    key: z.string().min(1).optional().describe('PEM file with the private key for `cert`.'),
+    reject_unauthorized: z
+      .boolean()
+      .default(true)
+      .describe('Verify the broker certificate. Turn off only for testing with self-signed certificates.'),
+    keepalive: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be 0-65535')
+      .max(65535, 'must be 0-65535')
+      .default(30)
+      .describe('MQTT keepalive in seconds: how soon the broker notices a dead hub and publishes its last will.'),
+  })
+  .superRefine((mqtt, ctx) => {
+    if (mqtt.cert && !mqtt.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'is required when mqtt.cert is set' });
+    if (mqtt.key && !mqtt.cert) ctx.addIssue({ code: 'custom', path: ['cert'], message: 'is required when mqtt.key is set' });
+  })
+  .prefault({})
+  .describe('The MQTT broker the hub publishes to.');
+
+export const brokerSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1, 'must not be empty')
+      .default('127.0.0.1')
+      .describe(
+        'Address the embedded broker listens on. Anything but a loopback address needs username+password or allow_anonymous.',
+      ),
+    port: port().default(1883).describe('TCP port of the embedded broker; 0 picks a free port.'),
+    username: z.string().min(1, 'must not be empty').optional().describe('User name clients must present to the embedded broker.'),
+    password: z.string().min(1, 'must not be empty').optional().describe('Password clients must present to the embedded broker.'),
+    password_file: z.string().min(1, 'must not be empty').optional().describe('File holding the embedded broker password.'),
+    allow_anonymous: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Accept clients without credentials even when listening on a network address. ' +
+          'On a loopback address without configured credentials anonymous clients are always accepted.',
+      ),
+  })
+  .superRefine((broker, ctx) => {
+    const hasPassword = broker.password !== undefined || broker.password_file !== undefined;
+    if (broker.username && !hasPassword) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required when broker.username is set (or set broker.password_file)' });
+    if (!broker.username && hasPassword) ctx.addIssue({ code: 'custom', path: ['username'], message: 'is required when a broker password is set' });
+  })
+  .prefault({})
+  .describe('The embedded MQTT broker, started when mqtt.url is unset or by `roomlink broker`.');
+
+export const topicsSchema = z
+  .strictObject({
+    readings: topicPrefix('home').describe('Prefix of reading topics: <readings>/<room>/<node>/<quantity>.'),
+    nodes: topicPrefix('roomlink').describe('Prefix of per-node topics (availability, info, commands): <nodes>/<node>/...'),
+    bridge: topicPrefix('roomlink/bridge').describe('Topic of the hub itself (state, health, last will).'),
+    discovery: topicPrefix('homeassistant').describe('Home Assistant MQTT discovery prefix.'),
+  })
+  .prefault({})
+  .describe('MQTT topic prefixes. Valid topic names: no wildcards, no leading "$", no "/" at either end.');
+
+export const portSchema = z
+  .strictObject({
+    path: z.string().min(1, 'must not be empty').describe('Serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/usb-... (stable across replugging).'),
+    baud: baud().optional().describe('Baud rate for this port; default serial.baud.'),
+    dtr: z.boolean().optional().describe('Assert DTR when opening; default serial.dtr.'),
+    rts: z.boolean().optional().describe('Assert RTS when opening; default serial.rts.'),
+    node: slug().optional().describe('Node id to use for this port when the node does not announce one.'),
+    room: slug().optional().describe('Room of the node on this port; overrides what the node announces.'),
+    protocol: z
+      .enum(['auto', 'roomlink', 'plain'])
+      .optional()
+      .describe('Line protocol: roomlink (JSON frames), plain (key=value lines) or auto (detect from the first lines). Default auto.'),
+  })
+  .describe('One serial port with a sensor node.');
+
+export const serialSchema = z
+  .strictObject({
+    ports: z.array(portSchema).default([]).describe('Serial ports to open. Empty: detect ESP32 boards automatically.'),
+    autodetect: z
+      .boolean()
+      .optional()
+      .describe('Also open ESP32 boards that are not listed in `ports`. Default: true when no ports are listed.'),
+    baud: baud().default(115200).describe('Default baud rate.'),
+    dtr: z.boolean().default(false).describe('Default DTR state on open. false: opening the port must not reset an ESP32 dev board.'),
+    rts: z.boolean().default(false).describe('Default RTS state on open. false: opening the port must not reset an ESP32 dev board.'),
+    max_line_bytes: positiveInt(1_048_576).default(1024).describe('Longest line accepted from a node; longer lines are dropped.'),
+    reconnect_max_ms: positiveInt().default(10_000).describe('Ceiling of the backoff between attempts to reopen a lost port, in ms.'),
+  })
+  .superRefine((serial, ctx) => {
+    const seen = new Map<string, number>();
+    serial.ports.forEach((p, i) => {
+      const first = seen.get(p.path);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['ports', i, 'path'], message: `"${p.path}" is already listed as serial.ports[${first}]` });
+      else seen.set(p.path, i);
+    });
+  })
+  .transform((serial) => ({ ...serial, autodetect: serial.autodetect ?? serial.ports.length === 0 }))
+  .prefault({})
+  .describe('USB-serial ports with sensor nodes.');
+
+export const nodeSchema = z
+  .strictObject({
+    room: slug().optional().describe('Room of this node; overrides what the node announces.'),
+    interval: positiveNumber().optional().describe('Expected seconds between readings; default availability.default_interval.'),
+    availability_timeout: positiveNumber()
+      .optional()
+      .describe('Seconds of silence after which the node is reported offline; default interval × availability.silence_factor.'),
+  })
+  .describe('Overrides for one node.');
+
+export const availabilitySchema = z
+  .strictObject({
+    default_interval: positiveNumber().default(60).describe('Seconds between readings assumed for nodes that do not announce their interval.'),
+    silence_factor: positiveNumber().default(3).describe('A node is offline after silence_factor × its interval without a line.'),
+  })
+  .prefault({})
+  .describe('When nodes are reported online/offline.');
+
+export const queueSchema = z
+  .strictObject({
+    max_messages: positiveInt().default(1_000_000).describe('Most messages kept on disk while the broker is unreachable; the oldest are dropped beyond.'),
+    flush_interval_ms: positiveInt().default(200).describe('How often queued messages are written to disk, in ms.'),
+    max_inflight: positiveInt().default(1000).describe('Most QoS 1 publishes awaiting PUBACK at once.'),
+  })
+  .prefault({})
+  .describe('The durable queue between serial and MQTT (in <data_dir>).');
+
+export const healthSchema = z
+  .strictObject({
+    interval: positiveNumber().default(60).describe('Seconds between health reports on <topics.bridge>/health.'),
+  })
+  .prefault({})
+  .describe('The hub health report.');
+
+export const homeassistantSchema = z
+  .strictObject({
+    discovery: z.boolean().default(true).describe('Publish Home Assistant MQTT discovery configs for every node.'),
+    birth_topic: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = topicPrefixProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .default('homeassistant/status')
+      .describe('Home Assistant birth topic; discovery is republished when "online" arrives there.'),
+  })
+  .prefault({})
+  .describe('Home Assistant integration.');
+
+export const hubSettingsSchema = z
+  .strictObject({
+    mqtt: mqttSchema,
+    broker: brokerSchema,
+    topics: topicsSchema,
+    qos: z.literal([0, 1]).default(1).describe('QoS of readings: 1 (at least once, default) or 0.'),
+    retain: z.boolean().default(true).describe('Publish readings retained, so a new subscriber sees the last value at once.'),
+    serial: serialSchema,
+    nodes: z
+      .record(slug(), nodeSchema)
+      .default({})
+      .describe('Per-node overrides keyed by node id.'),
+    availability: availabilitySchema,
+    queue: queueSchema,
+    health: healthSchema,
+    homeassistant: homeassistantSchema,
+    data_dir: z
+      .string()
+      .min(1, 'must not be empty')
+      .default(() => join(homedir(), '.roomlink'))
+      .describe('Directory for the durable queue and the embedded broker data. Default ~/.roomlink (ROOMLINK_DATA_DIR).'),
+    log_level: z.enum(LOG_LEVELS).default('info').describe('Least severe log level printed: debug, info, warn or error.'),
+  })
+  .describe('roomlink hub settings');
+
+export type HubSettings = z.output<typeof hubSettingsSchema>;
+/** What a settings file may contain: every key optional. */
+export type HubSettingsInput = z.input<typeof hubSettingsSchema>;
+export type SerialPortSettings = HubSettings['serial']['ports'][number];
+export type NodeSettings = HubSettings['nodes'][string];
+
+/** Keys whose values are secrets: never echoed in errors or descriptions. */
+export const SECRET_KEYS = new Set(['password']);
