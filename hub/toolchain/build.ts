@@ -1,0 +1,70 @@
+// `npm run build:firmware` / `roomlink build`: dist/firmware.js (readable) and
+// dist/firmware.min.js (what is flashed by default), both checked Espruino-safe.
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { COMMAND_ENTRY } from '../../shared/line-protocol.ts';
+import { VERSION } from '../../shared/version.ts';
+import { bundleForEspruino, minifyForEspruino } from './espruino-bundle.ts';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface FirmwareBuildOptions {
+  /** Entry file, default firmware/main.ts. */
+  entry?: string;
+  /** Output folder, default dist/. */
+  outDir?: string;
+}
+
+export interface FirmwareBuild {
+  path: string;
+  bytes: number;
+  minifiedPath: string;
+  minifiedBytes: number;
+}
+
+const BANNER = `// roomlink firmware ${VERSION} for Espruino (ESP32). Reads its config from Storage "roomlink.json".`;
+
+export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise<FirmwareBuild> {
+  const entry = resolve(PROJECT_ROOT, options.entry ?? 'firmware/main.ts');
+  const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
+  const code = await bundleForEspruino({ entry, banner: BANNER });
+  const minified = await minifyForEspruino(code, [COMMAND_ENTRY], BANNER);
+  await mkdir(outDir, { recursive: true });
+  const path = join(outDir, 'firmware.js');
+  const minifiedPath = join(outDir, 'firmware.min.js');
+  await writeFile(path, code);
+  await writeFile(minifiedPath, minified);
+  return { path, bytes: Buffer.byteLength(code), minifiedPath, minifiedBytes: Buffer.byteLength(minified) };
+}
+
+async function newestSourceMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, await newestSourceMtime(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, (await stat(path)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/firmware.js when it is missing or older than any firmware/ or shared/ source. */
+export async function ensureFirmwareBuilt(options: FirmwareBuildOptions = {}): Promise<FirmwareBuild> {
+  const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
+  const path = join(outDir, 'firmware.js');
+  const minifiedPath = join(outDir, 'firmware.min.js');
+  try {
+    const [built, min] = await Promise.all([stat(path), stat(minifiedPath)]);
+    const sources = Math.max(
+      await newestSourceMtime(join(PROJECT_ROOT, 'firmware')),
+      await newestSourceMtime(join(PROJECT_ROOT, 'shared')),
+      (await stat(join(PROJECT_ROOT, 'hub/toolchain'))).mtimeMs,
+    );
+    if (Math.min(built.mtimeMs, min.mtimeMs) >= sources) {
+      return { path, bytes: built.size, minifiedPath, minifiedBytes: min.size };
+    }
+  } catch {
+    // Missing: build it.
+  }
+  return buildFirmware(options);
+}

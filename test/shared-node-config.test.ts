@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { checkNodeConfig, nodeMeasurements, redactNodeConfig } from '../shared/node-config.ts';
+
+const kitchen = {
+  node: 'kitchen-1',
+  room: 'kitchen',
+  wifi: { ssid: 'home', password: 'wifi-secret' },
+  mqtt: { host: '192.0.2.10', username: 'node', password: 'mqtt-secret' },
+  sensors: [{ type: 'bme280', address: 0x76 }, { type: 'binary', pin: 27, measurement: 'motion', debounce: 50 }],
+};
+
+describe('node config', () => {
+  it('accepts a valid config and fills defaults', () => {
+    const check = checkNodeConfig(structuredClone(kitchen));
+    expect(check.ok).toBe(true);
+    if (!check.ok) return;
+    expect(check.config).toMatchObject({ transport: 'wifi', interval: 60, sleep: 0, mqtt: { port: 1883, keepalive: 60 } });
+    expect(nodeMeasurements(check.config)).toEqual(['temperature', 'humidity', 'pressure', 'motion']);
+  });
+
+  it('needs no WiFi or MQTT for a serial node', () => {
+    expect(checkNodeConfig({ node: 'desk', room: 'office', transport: 'serial', sensors: [{ type: 'sim', measurement: 'temperature' }] }).ok).toBe(true);
+  });
+
+  it.each([
+    [{ ...kitchen, node: 'Kitchen/1' }, 'node:'],
+    [{ ...kitchen, room: 'a+b' }, "room: room 'a+b'"],
+    [{ ...kitchen, node: 'bridge' }, 'reserved'],
+    [{ ...kitchen, interval: 0 }, 'interval:'],
+    [{ ...kitchen, mqtt: undefined }, 'mqtt: required'],
+    [{ ...kitchen, mqtt: { host: 'h', port: 70000 } }, 'mqtt.port'],
+    [{ ...kitchen, sensors: [] }, 'sensors: must be a non-empty list'],
+    [{ ...kitchen, sensors: [{ type: 'bme680' }] }, 'sensors[0].type'],
+    [{ ...kitchen, sensors: [{ type: 'ds18b20' }] }, 'sensors[0].pin'],
+    [{ ...kitchen, sensors: [{ type: 'binary', pin: 4, measurement: 'temperature' }] }, 'sensors[0].measurement: a binary input'],
+    [{ ...kitchen, sensors: [{ type: 'bme280', addres: 118 }] }, 'sensors[0].addres: unknown key'],
+    [{ ...kitchen, sensors: [{ type: 'sht3x', filters: { average: 0 } }] }, 'sensors[0].filters.average'],
+    [{ ...kitchen, sensors: [{ type: 'bme280' }, { type: 'ds18b20', pin: 4 }] }, 'sensors[1]: also measures temperature'],
+    [{ ...kitchen, topics: { readings: 'home/#' } }, 'topics.readings'],
+    [{ ...kitchen, wifii: {} }, 'wifii: unknown key'],
+  ])('refuses %j naming the key', (config, message) => {
+    const check = checkNodeConfig(config);
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.errors.join('\n')).toContain(message);
+  });
+
+  it('lets a multi-measurement sensor publish a subset', () => {
+    const check = checkNodeConfig({ ...structuredClone(kitchen), sensors: [{ type: 'bme280', measurements: ['pressure'] }, { type: 'ds18b20', pin: 4 }] });
+    expect(check.ok).toBe(true);
+    if (check.ok) expect(nodeMeasurements(check.config)).toEqual(['pressure', 'temperature']);
+  });
+
+  it('never throws on junk', () => {
+    for (const junk of [null, 42, 'x', [], { sensors: 'x' }, { sensors: [null, 1, 'a'] }, { mqtt: 5, wifi: [] }]) {
+      expect(() => checkNodeConfig(junk)).not.toThrow();
+      expect(checkNodeConfig(junk).ok).toBe(false);
+    }
+  });
+
+  it('redacts passwords', () => {
+    const check = checkNodeConfig(structuredClone(kitchen));
+    if (!check.ok) throw new Error('invalid');
+    const shown = JSON.stringify(redactNodeConfig(check.config));
+    expect(shown).not.toContain('secret');
+    expect(JSON.stringify(check.config)).toContain('wifi-secret');
+  });
+});
