@@ -108,6 +108,8 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[]):
       const hint = arg.startsWith('-') ? suggest(name, table.map((f) => f.flag)) : undefined;
       const what = arg.startsWith('-') ? `unknown option ${name}` : `unexpected argument "${arg}"`;
       problems.push({ source: 'command line', path: [], message: hint ? `${what} (did you mean ${hint}?)` : what });
+      // A mistyped option most likely had a value after it: one problem, not two.
+      if (arg.startsWith('--') && eq < 0 && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) i++;
       continue;
     }
     let value: string | undefined;

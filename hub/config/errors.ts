@@ -120,8 +120,8 @@ export function problemsFromIssues(
         }
         break;
       case 'invalid_key': {
-        const inner = issue.issues[0]?.message ?? 'is not allowed';
-        problems.push({ source: sourceOf(path), path, message: `"${String(path[path.length - 1])}" is not a valid id: ${inner}` });
+        const inner = issue.issues[0]?.message ?? `"${String(path[path.length - 1])}" is not allowed as a key`;
+        problems.push({ source: sourceOf(path), path, message: inner });
         break;
       }
       case 'invalid_type': {

@@ -2,31 +2,34 @@
 // so that a configuration reference can be generated from it
 // (`z.toJSONSchema(hubSettingsSchema, { io: 'input' })`). The YAML file, environment
 // variables and command-line flags are layered on top of these defaults by load.ts.
-import { hostname } from 'node:os';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { slugProblem } from '../../shared/slug.ts';
+import { prefixProblem, RESERVED_NODE_IDS, topicNameProblem } from '../../shared/topics.ts';
 
-/** Node ids and room names end up as MQTT topic levels and entity ids: keep them boring. */
+/** Node ids and room names end up as MQTT topic levels and entity ids (rules in shared/slug.ts). */
 export const SLUG_PATTERN = /^[a-z0-9_-]{1,32}$/;
-const SLUG_RULE = 'must be 1-32 characters of a-z, 0-9, "_" or "-"';
 
 export const URL_SCHEMES = ['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'] as const;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const slug = () => z.string().regex(SLUG_PATTERN, SLUG_RULE);
+const slug = (what: string) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = slugProblem(value, what);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const nodeId = () =>
+  slug('node id').superRefine((value, ctx) => {
+    if (RESERVED_NODE_IDS.includes(value)) ctx.addIssue({ code: 'custom', message: `node id '${value}' is reserved (it would collide with the hub's own topics)` });
+  });
 
 /** Why `prefix` cannot start an MQTT topic name, or undefined when it can. */
 export function topicPrefixProblem(prefix: string): string | undefined {
-  if (prefix.length === 0) return 'must not be empty';
-  if (/[+#]/.test(prefix)) return 'must not contain the MQTT wildcards "+" or "#"';
-  if (prefix.startsWith('$')) return 'must not start with "$" (reserved for broker topics such as $SYS)';
-  if (prefix.startsWith('/') || prefix.endsWith('/')) return 'must not start or end with "/" (that makes an empty topic level)';
-  if (prefix.includes('\u0000')) return 'must not contain the NUL character';
-  if (Buffer.byteLength(prefix, 'utf8') > 1024) return 'is too long (at most 1024 bytes)';
-  return undefined;
+  return prefixProblem(prefix, 'prefix');
 }
 
 const topicPrefix = (fallback: string) =>
@@ -163,8 +166,8 @@ export const portSchema = z
     baud: baud().optional().describe('Baud rate for this port; default serial.baud.'),
     dtr: z.boolean().optional().describe('Assert DTR when opening; default serial.dtr.'),
     rts: z.boolean().optional().describe('Assert RTS when opening; default serial.rts.'),
-    node: slug().optional().describe('Node id to use for this port when the node does not announce one.'),
-    room: slug().optional().describe('Room of the node on this port; overrides what the node announces.'),
+    node: nodeId().optional().describe('Node id to use for this port when the node does not announce one.'),
+    room: slug('room').optional().describe('Room of the node on this port; overrides what the node announces.'),
     protocol: z
       .enum(['auto', 'roomlink', 'plain'])
       .optional()
@@ -199,7 +202,7 @@ export const serialSchema = z
 
 export const nodeSchema = z
   .strictObject({
-    room: slug().optional().describe('Room of this node; overrides what the node announces.'),
+    room: slug('room').optional().describe('Room of this node; overrides what the node announces.'),
     interval: positiveNumber().optional().describe('Expected seconds between readings; default availability.default_interval.'),
     availability_timeout: positiveNumber()
       .optional()
@@ -237,7 +240,7 @@ export const homeassistantSchema = z
     birth_topic: z
       .string()
       .superRefine((value, ctx) => {
-        const problem = topicPrefixProblem(value);
+        const problem = topicNameProblem(value);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .default('homeassistant/status')
@@ -255,7 +258,7 @@ export const hubSettingsSchema = z
     retain: z.boolean().default(true).describe('Publish readings retained, so a new subscriber sees the last value at once.'),
     serial: serialSchema,
     nodes: z
-      .record(slug(), nodeSchema)
+      .record(nodeId(), nodeSchema)
       .default({})
       .describe('Per-node overrides keyed by node id.'),
     availability: availabilitySchema,

@@ -1,0 +1,60 @@
+// `roomlink broker`: the embedded MQTT broker on its own, until SIGINT/SIGTERM. Settings
+// come from the same file/environment as the hub (its `broker` section) under the flags.
+import { startEmbeddedBroker, BrokerStartError } from '../broker/embedded.ts';
+import type { Command } from '../cli.ts';
+import { brokerUsage, parseBrokerArgs } from '../config/args.ts';
+import { SettingsError } from '../config/errors.ts';
+import { loadHubSettings } from '../config/load.ts';
+import { createLogger } from '../log.ts';
+
+async function run(argv: string[]): Promise<number> {
+  let settings;
+  try {
+    const args = parseBrokerArgs(argv);
+    if (args.help) {
+      process.stdout.write(brokerUsage() + '\n');
+      return 0;
+    }
+    settings = await loadHubSettings({ args });
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`roomlink broker: ${err.message}\n\nRun \`roomlink broker --help\` for the options.\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const log = createLogger({ level: settings.log_level }).child('broker');
+  const { broker } = settings;
+  let running;
+  try {
+    running = await startEmbeddedBroker({
+      host: broker.host,
+      port: broker.port,
+      dataDir: settings.data_dir,
+      username: broker.username,
+      password: broker.password,
+      allowAnonymous: broker.allow_anonymous,
+      log,
+    });
+  } catch (err) {
+    if (err instanceof BrokerStartError) {
+      log.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info('stopping', { signal });
+  await running.close();
+  return 0;
+}
+
+export const command: Command = {
+  summary: 'run the embedded MQTT broker on its own',
+  run,
+};
