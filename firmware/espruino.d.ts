@@ -1,0 +1,88 @@
+// What the Espruino interpreter (ESP32 build) offers beyond ES5, per ../shared/ESPRUINO.md,
+// and the globals the firmware uses. Only what was measured to exist is declared here.
+
+interface Array<T> {
+  find(predicate: (value: T, index: number) => boolean): T | undefined;
+  findIndex(predicate: (value: T, index: number) => boolean): number;
+  includes(value: T): boolean;
+  fill(value: T, start?: number, end?: number): this;
+}
+
+interface String {
+  padStart(length: number, fill?: string): string;
+  padEnd(length: number, fill?: string): string;
+  startsWith(search: string, position?: number): boolean;
+  endsWith(search: string, length?: number): boolean;
+  includes(search: string, position?: number): boolean;
+  repeat(count: number): string;
+}
+
+interface ObjectConstructor {
+  assign<T extends object, U>(target: T, source: U): T & U;
+  values<T>(o: { [key: string]: T }): T[];
+  entries<T>(o: { [key: string]: T }): [string, T][];
+  setPrototypeOf(o: object, proto: object | null): object;
+}
+
+interface Uint8ArrayConstructor {
+  new (length: number): Uint8Array;
+}
+
+declare function require(module: string): any;
+declare function setTimeout(fn: () => void, ms?: number): number;
+declare function setInterval(fn: () => void, ms?: number): number;
+declare function clearTimeout(id?: number): void;
+declare function clearInterval(id?: number): void;
+declare function getTime(): number;
+declare function getSerial(): string;
+declare function print(...text: unknown[]): void;
+declare function load(file?: string): void;
+declare function digitalRead(pin: Pin | number): number;
+declare function digitalWrite(pin: Pin | number, value: number | boolean): void;
+declare function digitalPulse(pin: Pin | number, value: number | boolean, time: number | number[]): void;
+declare function pinMode(pin: Pin | number, mode: string, automatic?: boolean): void;
+declare function analogRead(pin: Pin | number): number;
+declare function setWatch(
+  fn: (e: { state: boolean; time: number; lastTime: number }) => void,
+  pin: Pin | number,
+  options?: { repeat?: boolean; edge?: 'rising' | 'falling' | 'both'; debounce?: number },
+): number;
+declare function clearWatch(id?: number): void;
+
+interface Pin {
+  read(): boolean;
+  write(value: boolean): void;
+}
+
+declare const console: { log(...text: unknown[]): void };
+
+declare const E: {
+  on(event: 'init' | 'kill', fn: () => void): void;
+  enableWatchdog(seconds: number, automatic?: boolean): void;
+  kickWatchdog(): void;
+  reboot(): void;
+  CRC32(data: string): number;
+};
+
+declare const process: {
+  memory(): { free: number; usage: number; total: number; blocksize: number };
+  env: { VERSION: string; BOARD: string };
+};
+
+declare const I2C1: I2CBus;
+declare const I2C2: I2CBus;
+interface I2CBus {
+  setup(options: { scl?: Pin | number; sda?: Pin | number; bitrate?: number }): void;
+  writeTo(address: number, ...data: (number | number[] | string | Uint8Array)[]): void;
+  readFrom(address: number, count: number): Uint8Array;
+}
+
+declare class OneWire {
+  constructor(pin: Pin | number);
+  reset(): boolean;
+  select(rom: string): void;
+  skip(): void;
+  write(data: number | number[], power?: boolean): void;
+  read(count?: number): number | Uint8Array;
+  search(command?: number): string[];
+}

@@ -1,0 +1,296 @@
+// roomlink firmware for Espruino: reads Storage `roomlink.json`, takes readings every
+// `interval` seconds and delivers them over MQTT (transport "wifi") or as line-protocol
+// lines on the console for the hub (transport "serial"). See issue 4 and ../README.md.
+
+import { checkCommand, parseCommand, type CommandCheck } from '../shared/commands.ts';
+import { discoveryChunk, type DiscoveryNode } from '../shared/discovery.ts';
+import { asciiJson } from '../shared/json.ts';
+import { COMMAND_ENTRY, encodeReading, type MeasuredValue } from '../shared/line-protocol.ts';
+import { checkValue, formatValue } from '../shared/measurements.ts';
+import { checkNodeConfig, nodeMeasurements, sensorMeasurements, type NodeConfig, type SensorConfig } from '../shared/node-config.ts';
+import { discoveryTopic, nodeCommandTopic, nodeInfoTopic, nodeStatusTopic, readingTopic, type TopicPrefixes } from '../shared/topics.ts';
+import { VERSION } from '../shared/version.ts';
+import { filterValue, type FilterState } from './filters.ts';
+import { drop, mqttPublish, mqttStart, mqttStop, mqttStream, mqttTick, mqttUp } from './mqtt.ts';
+import { dropped, qAck, qAdd, qCount, qEmpty, qInit, qPause, qResend, qSave } from './queue.ts';
+import { driverFor } from './sensors/index.ts';
+import type { Driver, Values } from './sensors/types.ts';
+import { wifiRssi, wifiStart } from './wifi.ts';
+
+const S = require('Storage');
+const CONFIG = 'roomlink.json';
+/** Interval set by command: {"interval": N, "base": the config's interval it overrides}. */
+const SETTINGS = 'roomlink.set';
+
+interface Sensor {
+  c: SensorConfig;
+  d: Driver;
+  ms: string[];
+  /** Name on `info`: the type, with the index when a type is used twice. */
+  k: string;
+}
+
+let cfg: NodeConfig;
+let P: TopicPrefixes;
+let sensors: Sensor[] = [];
+let state: { [m: string]: FilterState } = {};
+let errors: { [k: string]: string } = {};
+let interval = 60;
+let loop: any;
+let seq = 0;
+let serial = false;
+let busy = false;
+const started = getTime();
+
+function say(text: string): void {
+  print('roomlink: ' + text);
+}
+
+function loadConfig(): NodeConfig | undefined {
+  const text = S.read(CONFIG);
+  const hint = '; checking again every minute (roomlink flash --config node.json)';
+  if (text === undefined) return void say('no config: Storage file ' + CONFIG + ' is missing' + hint);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return void say(CONFIG + ' is not valid JSON' + hint);
+  }
+  const r = checkNodeConfig(raw);
+  if (!r.ok) return void say('invalid ' + CONFIG + ': ' + r.errors.join('; ') + hint);
+  return r.config;
+}
+
+function info(): { [k: string]: unknown } {
+  const types: string[] = [];
+  for (let i = 0; i < sensors.length; i++) types.push(sensors[i].c.type);
+  return {
+    version: VERSION,
+    room: cfg.room,
+    transport: cfg.transport,
+    sensors: types,
+    interval: interval,
+    sleep: cfg.sleep || undefined,
+    uptime: Math.round(getTime() - started),
+    free_blocks: process.memory().free,
+    rssi: wifiRssi(),
+    queued: serial ? undefined : qCount(),
+    dropped: dropped || undefined,
+    errors: errors,
+  };
+}
+
+function report(): void {
+  if (serial) print(asciiJson({ node: cfg.node, room: cfg.room, info: info() }));
+  else if (mqttUp) mqttPublish(nodeInfoTopic(P, cfg.node), asciiJson(info()), 0, true);
+}
+
+function line(values: MeasuredValue[]): void {
+  print(encodeReading({ node: cfg.node, room: cfg.room, values: values, seq: seq++ }));
+}
+
+/** Filters a value and sends it on (or into `out`, for one serial line per round). */
+function emit(s: Sensor, m: string, value: number | boolean, change: boolean, out?: MeasuredValue[]): void {
+  const ok = checkValue(m, value);
+  if (!ok.ok) {
+    errors[s.k] = ok.message;
+    return;
+  }
+  const v = filterValue(s.c.filters, state[m] || (state[m] = {}), value, getTime(), change);
+  if (v === undefined) return;
+  if (!serial) qAdd(readingTopic(P, cfg.room, m) + ' ' + formatValue(m, v));
+  else if (out) out.push({ measurement: m, value: v });
+  else line([{ measurement: m, value: v }]);
+}
+
+/** Reads every sensor in turn, then calls `after`. */
+function round(after?: () => void): void {
+  if (busy) return;
+  busy = true;
+  const out: MeasuredValue[] = [];
+  let i = 0;
+  function next(): void {
+    if (i >= sensors.length) {
+      busy = false;
+      if (out.length) line(out);
+      if (after) after();
+      return;
+    }
+    const s = sensors[i++];
+    let fin = false;
+    const to = setTimeout(function () {
+      finish('no answer');
+    }, 3000);
+    function finish(err: string | undefined, v?: Values): void {
+      if (fin) return;
+      fin = true;
+      clearTimeout(to);
+      if (err) errors[s.k] = err;
+      else {
+        delete errors[s.k];
+        for (let j = 0; j < s.ms.length; j++) {
+          if (v![s.ms[j]] === undefined) errors[s.k] = 'no ' + s.ms[j];
+          else emit(s, s.ms[j], v![s.ms[j]], false, serial ? out : undefined);
+        }
+      }
+      next();
+    }
+    try {
+      s.d.read(finish);
+    } catch (e) {
+      finish('' + e);
+    }
+  }
+  next();
+}
+
+function every(): void {
+  if (loop) clearInterval(loop);
+  loop = setInterval(function () {
+    round();
+  }, interval * 1000);
+}
+
+function blink(): void {
+  const pin = cfg.led === undefined ? 2 : cfg.led;
+  let n = 0;
+  const t = setInterval(function () {
+    digitalWrite(pin, n & 1 ? 0 : 1);
+    if (++n >= 20) clearInterval(t);
+  }, 250);
+}
+
+function command(r: CommandCheck): void {
+  if (!cfg) return void say('no config, command ignored');
+  if (!r.ok) return void say('command refused: ' + r.error);
+  const c = r.command as { interval?: number; identify?: boolean; reboot?: boolean };
+  if (c.interval) {
+    interval = c.interval;
+    S.writeJSON(SETTINGS, { interval: interval, base: cfg.interval });
+    every();
+  }
+  if (c.identify) blink();
+  if (c.reboot) {
+    say('rebooting');
+    if (!serial) qSave();
+    setTimeout(function () {
+      E.reboot();
+    }, 500);
+  }
+  report();
+}
+
+function online(): void {
+  const node = cfg.node;
+  mqttPublish(nodeStatusTopic(P, node), 'online', 0, true);
+  report();
+  const spec: DiscoveryNode = {
+    node: node,
+    room: cfg.room,
+    measurements: nodeMeasurements(cfg),
+    availability: [nodeStatusTopic(P, node)],
+    model: process.env.BOARD + ' (Espruino ' + process.env.VERSION + ')',
+    swVersion: VERSION,
+  };
+  qPause(true);
+  mqttStream(
+    discoveryTopic(P, node),
+    function (i) {
+      return discoveryChunk(P, spec, i);
+    },
+    function () {
+      qPause(false);
+      qResend();
+    },
+  );
+}
+
+function netUp(): void {
+  const m = cfg.mqtt!;
+  mqttStart({
+    host: m.host,
+    port: m.port,
+    id: cfg.node,
+    user: m.username,
+    pass: m.password,
+    keepalive: m.keepalive,
+    will: nodeStatusTopic(P, cfg.node),
+    sub: nodeCommandTopic(P, cfg.node),
+    up: online,
+    down: qSave,
+    msg: function (topic, payload) {
+      command(parseCommand(payload));
+    },
+    ack: qAck,
+  });
+}
+
+/** Battery mode: deliver (bounded wait), then deep sleep; the chip reboots on wake. */
+function sleepWhenDelivered(): void {
+  const until = getTime() + 30;
+  const t = setInterval(function () {
+    if (getTime() < until && !(mqttUp && qEmpty())) return;
+    clearInterval(t);
+    qSave();
+    mqttStop();
+    say('deep sleep for ' + cfg.sleep + ' s');
+    try {
+      require('ESP32').deepSleep(cfg.sleep * 1e6);
+    } catch (e) {
+      // No deep sleep on this board: wait awake and run the cycle again.
+      setTimeout(function () {
+        netUp();
+        round(sleepWhenDelivered);
+      }, cfg.sleep * 1000);
+    }
+  }, 250);
+}
+
+function start(): void {
+  const c = loadConfig();
+  if (!c) {
+    setTimeout(start, 60000);
+    return;
+  }
+  cfg = c;
+  const t = c.topics || {};
+  P = { readings: t.readings || 'home', nodes: t.nodes || 'roomlink', bridge: '', discovery: t.discovery || 'homeassistant' };
+  serial = c.transport === 'serial';
+  const set = S.readJSON(SETTINGS, true);
+  interval = set && set.base === c.interval ? set.interval : c.interval;
+  const count: { [t: string]: number } = {};
+  for (let i = 0; i < c.sensors.length; i++) {
+    const sc = c.sensors[i];
+    count[sc.type] = (count[sc.type] || 0) + 1;
+    const s: Sensor = { c: sc, d: undefined as any, ms: sensorMeasurements(sc), k: sc.type + (count[sc.type] > 1 ? count[sc.type] : '') };
+    s.d = driverFor(sc, c.node, function (m, v) {
+      emit(s, m, v, true);
+    });
+    sensors.push(s);
+  }
+  print('roomlink ' + VERSION + ' running node=' + c.node + ' transport=' + c.transport);
+  try {
+    E.enableWatchdog(60, false);
+  } catch (e) {}
+  setInterval(function () {
+    E.kickWatchdog();
+    mqttTick();
+  }, 5000);
+  if (serial) {
+    report();
+    round();
+    return every();
+  }
+  qInit();
+  E.on('kill', qSave);
+  const w = c.wifi || ({} as { ssid?: string; password?: string });
+  wifiStart(w.ssid, w.password, c.node, netUp, drop);
+  if (c.sleep > 0) return round(sleepWhenDelivered);
+  round();
+  every();
+}
+
+(globalThis as any)[COMMAND_ENTRY] = function (c: unknown) {
+  command(checkCommand(c));
+};
+start();

@@ -1,0 +1,25 @@
+// A binary input (PIR motion, door contact): debounced by setWatch, reported on every
+// change through `changed` and with each round of readings.
+import type { SensorConfig } from '../../shared/node-config.ts';
+import { one, type Done, type Driver } from './types.ts';
+
+export function binary(s: SensorConfig, changed: (measurement: string, value: boolean) => void): Driver {
+  const inv = !!s.invert;
+  pinMode(s.pin!, 'input_pullup');
+  let state = !!digitalRead(s.pin!) !== inv;
+  setWatch(
+    function (e) {
+      const v = !!e.state !== inv;
+      if (v === state) return;
+      state = v;
+      changed(s.measurement!, v);
+    },
+    s.pin!,
+    { repeat: true, edge: 'both', debounce: s.debounce === undefined ? 50 : s.debounce },
+  );
+  return {
+    read: function (done: Done) {
+      done(undefined, one(s.measurement!, state));
+    },
+  };
+}

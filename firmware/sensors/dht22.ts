@@ -1,0 +1,37 @@
+// DHT22 / AM2302 on one pin: pull the line low for 1 ms, release it, and time the falling
+// edges: each bit is a 50 us low then a high of ~27 us (0) or ~70 us (1), so a high longer
+// than 50 us (time since the previous, rising edge) is a 1. The first two falling edges
+// are the sensor's response; 40 bits follow: humidity, temperature (sign bit), checksum.
+import type { SensorConfig } from '../../shared/node-config.ts';
+import type { Done, Driver } from './types.ts';
+
+export function dht22(s: SensorConfig): Driver {
+  const pin = s.pin!;
+  return {
+    read: function (done: Done) {
+      let bits = '';
+      digitalWrite(pin, 0);
+      pinMode(pin, 'output');
+      const w = setWatch(
+        function (e) {
+          bits += e.time - e.lastTime > 0.00005 ? '1' : '0';
+        },
+        pin,
+        { edge: 'falling', repeat: true },
+      );
+      setTimeout(function () {
+        pinMode(pin, 'input_pullup');
+      }, 1);
+      setTimeout(function () {
+        clearWatch(w);
+        const b: number[] = [];
+        for (let i = 0; i < 5; i++) b.push(parseInt(bits.substr(2 + i * 8, 8), 2));
+        if (bits.length < 42 || ((b[0] + b[1] + b[2] + b[3]) & 255) !== b[4]) {
+          return done('DHT22 on GPIO ' + pin + ': ' + (bits.length < 42 ? 'no answer' : 'checksum mismatch'));
+        }
+        const t = (((b[2] & 127) << 8) | b[3]) / 10;
+        done(undefined, { humidity: ((b[0] << 8) | b[1]) / 10, temperature: b[2] & 128 ? -t : t });
+      }, 50);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+// The I2C bus for a sensor: I2C1 for the first pin pair (default SDA 21, SCL 22, the
+// ESP32 DevKit pins), I2C2 for a second one. Sensors on the same pins share a bus.
+
+const used: string[] = [];
+
+export function i2cBus(sda: number | undefined, scl: number | undefined): I2CBus {
+  const key = (sda === undefined ? 21 : sda) + ',' + (scl === undefined ? 22 : scl);
+  let n = used.indexOf(key);
+  if (n < 0) {
+    n = used.length;
+    used.push(key);
+    (n ? I2C2 : I2C1).setup({ sda: sda === undefined ? 21 : sda, scl: scl === undefined ? 22 : scl, bitrate: 100000 });
+  }
+  return n ? I2C2 : I2C1;
+}
+
+/** Reads `n` bytes from register `reg`. */
+export function readReg(bus: I2CBus, addr: number, reg: number, n: number): Uint8Array {
+  bus.writeTo(addr, reg);
+  return bus.readFrom(addr, n);
+}

@@ -1,0 +1,19 @@
+// What every sensor driver offers: read(done) calls done once, with an error message or the
+// values it measured ({temperature: 21.5, humidity: 40.2}).
+
+export type Values = { [measurement: string]: number | boolean };
+export type Done = (err: string | undefined, values?: Values) => void;
+
+export interface Driver {
+  read(done: Done): void;
+}
+
+export function one(measurement: string, value: number | boolean): Values {
+  const v: Values = {};
+  v[measurement] = value;
+  return v;
+}
+
+export function hex(n: number): string {
+  return '0x' + (n < 16 ? '0' : '') + n.toString(16);
+}

@@ -1,0 +1,59 @@
+// WiFi station: connect, hostname from the node id, reconnect with backoff after a
+// failure or a `disconnected` event (recent Espruino stops WiFi after 3 failed tries, so
+// retrying is our job). Without a Wifi module (Espruino's Linux port, the host runtime)
+// or without a `wifi` section in the config, the network is taken as already up.
+
+let W: any;
+let backoff = 2;
+let timer: any;
+let up = false;
+
+export function wifiRssi(): number | undefined {
+  try {
+    return W ? W.getDetails().rssi : undefined;
+  } catch (e) {
+    return undefined;
+  }
+}
+
+export function wifiStart(ssid: string | undefined, pass: string | undefined, host: string, onUp: () => void, onDown: () => void): void {
+  try {
+    W = require('Wifi');
+  } catch (e) {}
+  if (!W || !ssid) {
+    onUp();
+    return;
+  }
+  try {
+    W.setHostname(host);
+  } catch (e) {}
+  function retry(): void {
+    if (timer) return;
+    timer = setTimeout(function () {
+      timer = undefined;
+      join();
+    }, backoff * 1000);
+    backoff = Math.min(backoff * 2, 120);
+  }
+  function join(): void {
+    W.connect(ssid, { password: pass }, function (err: unknown) {
+      if (err) {
+        print('roomlink: WiFi "' + ssid + '": ' + err + ', retrying in ' + backoff + ' s');
+        return retry();
+      }
+      backoff = 2;
+      if (!up) {
+        up = true;
+        onUp();
+      }
+    });
+  }
+  W.on('disconnected', function () {
+    if (up) {
+      up = false;
+      onDown();
+    }
+    retry();
+  });
+  join();
+}
