@@ -138,6 +138,13 @@ describe('embedded broker', () => {
     expect(logged).not.toContain('wrong');
   });
 
+  it('says when another broker already uses the data dir', async () => {
+    const dataDir = tempDir();
+    await start({ dataDir });
+    const error = await startError({ dataDir });
+    expect(error.message).toContain(`the broker data directory ${join(dataDir, 'broker')} is in use`);
+  });
+
   it('says plainly that a busy port is in use and how to choose another', async () => {
     const port = await freePort();
     const blocker = net.createServer();

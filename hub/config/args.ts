@@ -134,7 +134,8 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[]):
     }
     const key = spec.key!;
     if (spec.secret) {
-      result.warnings.push(`${spec.flag} puts the password where every user of this machine can read it (ps, shell history); prefer --password-file or ROOMLINK_MQTT_PASSWORD`);
+      const envName = key[0] === 'broker' ? 'ROOMLINK_BROKER_PASSWORD' : 'ROOMLINK_MQTT_PASSWORD';
+      result.warnings.push(`${spec.flag} puts the password where every user of this machine can read it (ps, shell history); prefer --password-file or ${envName}`);
     }
     switch (spec.kind) {
       case 'true':
