@@ -152,7 +152,7 @@ export const brokerSchema = z
 
 export const topicsSchema = z
   .strictObject({
-    readings: topicPrefix('home').describe('Prefix of reading topics: <readings>/<room>/<node>/<quantity>.'),
+    readings: topicPrefix('home').describe('Prefix of reading topics: <readings>/<room>/<measurement>.'),
     nodes: topicPrefix('roomlink').describe('Prefix of per-node topics (availability, info, commands): <nodes>/<node>/...'),
     bridge: topicPrefix('roomlink/bridge').describe('Topic of the hub itself (state, health, last will).'),
     discovery: topicPrefix('homeassistant').describe('Home Assistant MQTT discovery prefix.'),
@@ -171,7 +171,7 @@ export const portSchema = z
     protocol: z
       .enum(['auto', 'roomlink', 'plain'])
       .optional()
-      .describe('Line protocol: roomlink (JSON frames), plain (key=value lines) or auto (detect from the first lines). Default auto.'),
+      .describe('What runs on the device, which decides how commands reach it: roomlink (roomlink firmware: an echo-off REPL call), plain (the JSON command as one line) or auto (roomlink once the device has printed an info line). Readings are accepted as JSON or key=value lines either way. Default auto.'),
   })
   .describe('One serial port with a sensor node.');
 
