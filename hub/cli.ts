@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   broker: { summary: 'run the embedded MQTT broker on its own', load: () => import('./commands/broker.ts') },
   ports: { summary: 'list serial ports and the boards detected on them', load: () => import('./commands/ports.ts') },
   build: { summary: 'build dist/firmware.js for Espruino from firmware/ and shared/', load: () => import('./commands/build.ts') },
+  watch: { summary: 'print readings as they arrive, with units and nodes', load: () => import('./commands/watch.ts') },
   sim: { summary: 'run dist/firmware.js in the host runtime as a simulated node', load: () => import('./commands/sim.ts') },
 };
 
