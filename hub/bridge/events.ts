@@ -1,0 +1,30 @@
+// The hub's internal events, typed: the bridge says what happened to nodes and the broker
+// connection; features (availability, discovery, node info, health) listen.
+import { EventEmitter } from 'node:events';
+import type { NodeRecord } from './nodes.ts';
+
+export interface HubEventMap {
+  /** First line from a node, or first after it was offline. */
+  nodeOnline: [node: NodeRecord];
+  nodeOffline: [node: NodeRecord, reason: 'silent' | 'unplugged' | 'stopping'];
+  /** The node printed an info line. */
+  nodeInfo: [node: NodeRecord];
+  /** Its set of measurements grew or its room changed: discovery is out of date. */
+  nodeChanged: [node: NodeRecord];
+  /** Connected to the broker (again): republish state. */
+  brokerConnected: [];
+  brokerDisconnected: [];
+}
+
+export class HubEvents {
+  private readonly emitter = new EventEmitter();
+
+  on<K extends keyof HubEventMap>(event: K, listener: (...args: HubEventMap[K]) => void): () => void {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return () => this.emitter.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  emit<K extends keyof HubEventMap>(event: K, ...args: HubEventMap[K]): void {
+    this.emitter.emit(event, ...args);
+  }
+}

@@ -1,0 +1,79 @@
+// `roomlink hub`: bridge USB-serial nodes to MQTT until SIGINT/SIGTERM, then stop reading,
+// flush the durable queue, give the broker a moment to take what is queued, and exit 0.
+// Whatever the broker did not take is sent after the next start.
+import { BrokerStartError } from '../broker/embedded.ts';
+import type { Command } from '../cli.ts';
+import { hubUsage, parseHubArgs } from '../config/args.ts';
+import { describeSettings } from '../config/describe.ts';
+import { SettingsError } from '../config/errors.ts';
+import { loadHubSettings } from '../config/load.ts';
+import type { HubSettings } from '../config/schema.ts';
+import { createHub } from '../hub.ts';
+import { createLogger } from '../log.ts';
+
+/** After a clean stop, handles still open (a stuck port, say) must not keep the process up. */
+const EXIT_WATCHDOG_MS = 3000;
+
+async function run(argv: string[]): Promise<number> {
+  let settings: HubSettings;
+  try {
+    const args = parseHubArgs(argv);
+    if (args.help) {
+      process.stdout.write(hubUsage() + '\n');
+      return 0;
+    }
+    settings = await loadHubSettings({ args });
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`roomlink hub: ${err.message}\n\nRun \`roomlink hub --help\` for the options.\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const log = createLogger({ level: settings.log_level });
+  for (const line of describeSettings(settings).split('\n')) log.info(line);
+  const hub = createHub(settings, { log });
+
+  // Signals are caught before start: a SIGTERM while connecting still stops cleanly.
+  let signalled: (signal: NodeJS.Signals) => void = () => {};
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn('second signal: exiting without waiting for the broker', { signal });
+      process.exit(130);
+    }
+    signalled(signal);
+  };
+  let stopping = false;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    await hub.start();
+  } catch (err) {
+    if (err instanceof BrokerStartError) {
+      log.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  log.info('hub running', { data_dir: settings.data_dir });
+
+  const signal = await stopSignal;
+  stopping = true;
+  log.info('stopping', { signal });
+  await hub.stop();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  setTimeout(() => {
+    log.warn('something is still open after stop; exiting anyway');
+    process.exit(0);
+  }, EXIT_WATCHDOG_MS).unref();
+  return 0;
+}
+
+export const command: Command = {
+  summary: 'bridge USB-serial sensor nodes to an MQTT broker',
+  run,
+};

@@ -1,0 +1,92 @@
+// Home Assistant device discovery, one retained config per node
+// (<discovery>/device/<node>/config), built by shared/discovery.ts. Published when a node
+// is first seen with a room and measurements, again when its measurements grow or its room
+// changes, on every connect to the broker (a broker that lost its retained messages would
+// otherwise make entities vanish), and when Home Assistant announces itself `online` on its
+// birth topic (after a random 1-5 s delay, so many devices do not answer at once).
+// Availability is the node's status topic AND the bridge's: a node behind a stopped hub
+// shows as unavailable.
+import type { DiscoveryNode } from '../../shared/discovery.ts';
+import { bridgeStatusTopic, nodeStatusTopic, type TopicPrefixes } from '../../shared/topics.ts';
+import type { HubEvents } from '../bridge/events.ts';
+import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
+import type { Logger } from '../log.ts';
+import type { Publisher } from '../mqtt/publisher.ts';
+
+export interface DiscoveryOptions {
+  prefixes: TopicPrefixes;
+  /** QoS Home Assistant subscribes to readings with (settings.qos). */
+  qos: 0 | 1;
+  nodes: NodeRegistry;
+  events: HubEvents;
+  publisher: Publisher;
+  log: Logger;
+  /** Delay before answering Home Assistant's birth message, in ms. Default random 1000-5000. */
+  birthDelayMs?: () => number;
+}
+
+export class Discovery {
+  /** Discovery configs published since start. */
+  published = 0;
+  private readonly options: DiscoveryOptions;
+  private unsubscribe: (() => void)[] = [];
+  private birthTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: DiscoveryOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    const { events } = this.options;
+    this.unsubscribe = [
+      events.on('nodeChanged', (node) => this.announce(node)),
+      // The firmware version may have changed.
+      events.on('nodeInfo', (node) => this.announce(node)),
+      events.on('brokerConnected', () => this.announceAll()),
+    ];
+  }
+
+  stop(): void {
+    clearTimeout(this.birthTimer);
+    this.birthTimer = undefined;
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+  }
+
+  /** A message on Home Assistant's birth topic. */
+  birth(payload: string): void {
+    if (payload !== 'online' || this.birthTimer) return;
+    const delay = this.options.birthDelayMs?.() ?? 1000 + Math.random() * 4000;
+    this.options.log.info('Home Assistant is online; republishing discovery', { in_ms: Math.round(delay) });
+    this.birthTimer = setTimeout(() => {
+      this.birthTimer = undefined;
+      this.announceAll();
+    }, delay);
+  }
+
+  /** The discovery description of a node, or undefined while it has no room or values. */
+  describe(node: NodeRecord): DiscoveryNode | undefined {
+    if (node.room === undefined || node.measurements.size === 0) return undefined;
+    const p = this.options.prefixes;
+    const info = node.info ?? {};
+    const text = (key: string) => (typeof info[key] === 'string' && info[key] !== '' ? (info[key] as string) : undefined);
+    return {
+      node: node.id,
+      room: node.room,
+      measurements: [...node.measurements].sort(),
+      availability: [nodeStatusTopic(p, node.id), bridgeStatusTopic(p)],
+      model: text('model') ?? text('board') ?? (node.firmware ? 'roomlink node' : 'USB serial'),
+      swVersion: text('version') ?? text('firmware'),
+      qos: this.options.qos,
+    };
+  }
+
+  private announce(node: NodeRecord): void {
+    const spec = this.describe(node);
+    if (spec && this.options.publisher.state('discovery', spec)) this.published++;
+  }
+
+  private announceAll(): void {
+    for (const node of this.options.nodes.all()) this.announce(node);
+  }
+}

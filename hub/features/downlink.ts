@@ -1,0 +1,85 @@
+// Commands from MQTT to nodes: a JSON object on <nodes>/<node>/set goes to the port the
+// node was last seen on. Nodes running roomlink firmware (they printed an info line, or the
+// port says protocol: roomlink) get one echo-off REPL line calling the firmware's entry
+// point, with the JSON re-encoded by shared/line-protocol.ts (the payload text itself never
+// reaches the REPL). Other devices (protocol: plain, or auto without an info line) get the
+// JSON object as one line. Nothing is queued: a command for a node whose port is down is
+// refused, like one that is not JSON, not an object, for an unknown node, or retained (a
+// retained command would run again on every reconnect).
+import { checkCommand } from '../../shared/commands.ts';
+import { asciiJson } from '../../shared/json.ts';
+import { commandLine } from '../../shared/line-protocol.ts';
+import { printable } from '../../shared/slug.ts';
+import { parseCommandTopic, type TopicPrefixes } from '../../shared/topics.ts';
+import type { NodeRegistry } from '../bridge/nodes.ts';
+import { RateLimit } from '../bridge/rate-limit.ts';
+import type { Logger } from '../log.ts';
+import type { PortManager } from '../serial/port-manager.ts';
+
+export interface DownlinkCounters {
+  sent: number;
+  refused: Record<string, number>;
+}
+
+export interface DownlinkOptions {
+  prefixes: TopicPrefixes;
+  nodes: NodeRegistry;
+  ports: PortManager;
+  log: Logger;
+}
+
+/** Longest command payload taken, in bytes. */
+const MAX_COMMAND_BYTES = 4096;
+
+export class Downlink {
+  readonly counters: DownlinkCounters = { sent: 0, refused: {} };
+  private readonly options: DownlinkOptions;
+  private readonly limiter = new RateLimit();
+
+  constructor(options: DownlinkOptions) {
+    this.options = options;
+  }
+
+  /** Handles a message on the command filter; true when it was one of ours. */
+  handle(topic: string, payload: Buffer, retained: boolean): boolean {
+    const nodeId = parseCommandTopic(this.options.prefixes, topic);
+    if (nodeId === undefined) return false;
+    if (retained) return this.refuse('retained', nodeId, 'retained commands are ignored (they would run again on every reconnect)');
+    if (payload.length > MAX_COMMAND_BYTES) return this.refuse('too_long', nodeId, `command longer than ${MAX_COMMAND_BYTES} bytes`);
+    const text = payload.toString('utf8');
+    let command: unknown;
+    try {
+      command = JSON.parse(text);
+    } catch {
+      return this.refuse('malformed_json', nodeId, 'command is not JSON', text);
+    }
+    if (typeof command !== 'object' || command === null || Array.isArray(command)) {
+      return this.refuse('not_object', nodeId, 'command must be a JSON object', text);
+    }
+    const node = this.options.nodes.get(nodeId);
+    const port = node?.port ?? this.options.ports.all().find((p) => p.settings.node === nodeId);
+    if (!port) return this.refuse('unknown_node', nodeId, 'no such node has been seen on any port');
+    const protocol = port.settings.protocol ?? 'auto';
+    const firmware = protocol === 'roomlink' || (protocol === 'auto' && node?.firmware === true);
+    let line: string;
+    if (firmware) {
+      const check = checkCommand(command);
+      if (!check.ok) return this.refuse('invalid_command', nodeId, check.error, text);
+      line = commandLine(check.command as unknown as { [key: string]: unknown });
+    } else {
+      line = asciiJson(command) + '\n';
+    }
+    if (!port.link.write(line)) return this.refuse('port_closed', nodeId, `port ${port.id} is not open`);
+    this.counters.sent++;
+    this.options.log.info('command sent', { node: nodeId, port: port.id, as: firmware ? 'repl' : 'json' });
+    return true;
+  }
+
+  private refuse(reason: string, node: string, message: string, text?: string): true {
+    this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
+    if (this.limiter.allow(reason).ok) {
+      this.options.log.warn('command refused', { node, reason, message, excerpt: text === undefined ? undefined : printable(text, 60) });
+    }
+    return true;
+  }
+}

@@ -1,0 +1,256 @@
+// The hub's composition root: builds every part from the settings and starts them in order
+// (durable queue → broker connection, after the embedded broker when mqtt.url is unset →
+// features → serial ports), and stops them in reverse. Constructors here and below only
+// assign; all I/O happens in start().
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { bridgeStatusTopic, type TopicPrefixes } from '../shared/topics.ts';
+import { Bridge } from './bridge/bridge.ts';
+import { HubEvents } from './bridge/events.ts';
+import { NodeRegistry } from './bridge/nodes.ts';
+import { RateLimit } from './bridge/rate-limit.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
+import { mqttConnectOptions } from './config/client-options.ts';
+import type { HubSettings } from './config/schema.ts';
+import { Availability } from './features/availability.ts';
+import { Discovery } from './features/discovery.ts';
+import { Downlink } from './features/downlink.ts';
+import { Health } from './features/health.ts';
+import { NodeInfo } from './features/node-info.ts';
+import { redactUrl } from './config/redact.ts';
+import type { Logger } from './log.ts';
+import { MqttConnection } from './mqtt/connection.ts';
+import { MessageRenderer } from './mqtt/messages.ts';
+import { Publisher } from './mqtt/publisher.ts';
+import { ReadingPump } from './mqtt/reading-pump.ts';
+import { DurableQueue } from './queue/durable-queue.ts';
+import { PortManager } from './serial/port-manager.ts';
+import type { SerialBinding } from './serial/port-list.ts';
+
+export interface HubOptions {
+  log: Logger;
+  /** Serial binding; default the platform's (tests may pass @serialport/binding-mock). */
+  binding?: SerialBinding;
+  /** How long stop() waits for the broker to take what is queued, in ms. Default 2000. */
+  shutdownGraceMs?: number;
+  /** Broker reconnect backoff, in ms. Defaults 500 and 10000. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** Delay before answering Home Assistant's birth message. Default random 1000-5000 ms. */
+  birthDelayMs?: () => number;
+}
+
+export interface Hub {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Counters and state, as published on <bridge>/health. */
+  stats(): HubStats;
+}
+
+export interface HubStats {
+  uptime_s: number;
+  lines_read: number;
+  output_lines: number;
+  info_lines: number;
+  readings_accepted: number;
+  values_accepted: number;
+  published: number;
+  queued: number;
+  dropped: number;
+  written_to_disk: number;
+  refused: Record<string, number>;
+  refused_total: number;
+  topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
+  commands: { sent: number; refused: Record<string, number> };
+  broker: { connected: boolean; connects: number };
+  nodes: Record<string, { online: boolean; port: string; room?: string; firmware: boolean }>;
+  ports: Record<string, unknown>;
+}
+
+/** Name of the durable queue's database inside data_dir. */
+export const QUEUE_FILE = 'queue.sqlite';
+
+export function createHub(settings: HubSettings, options: HubOptions): Hub {
+  const log = options.log;
+  const prefixes: TopicPrefixes = settings.topics;
+  const startedAt = Date.now();
+  const events = new HubEvents();
+  const nodes = new NodeRegistry(events);
+  const renderer = new MessageRenderer(prefixes, { qos: settings.qos, retain: settings.retain });
+  const dropLimit = new RateLimit({ burst: 1, windowMs: 10_000 });
+  let droppedSinceLog = 0;
+  const queue = new DurableQueue({
+    file: join(settings.data_dir, QUEUE_FILE),
+    maxMessages: settings.queue.max_messages,
+    flushIntervalMs: settings.queue.flush_interval_ms,
+    onDrop: (count) => {
+      droppedSinceLog += count;
+      if (!dropLimit.allow('drop').ok) return;
+      log.error('QUEUE FULL: dropping the oldest readings', {
+        dropped: droppedSinceLog,
+        max_messages: settings.queue.max_messages,
+        hint: 'the broker has been unreachable for long; raise queue.max_messages to keep more',
+      });
+      droppedSinceLog = 0;
+    },
+  });
+  const pump = new ReadingPump(queue, {
+    qos: settings.qos,
+    retain: settings.retain,
+    maxInflight: settings.queue.max_inflight,
+    onError: (err) => log.warn('broker refused a reading; it stays queued', { error: err.message }),
+  });
+
+  let broker: EmbeddedBroker | undefined;
+  const subscriptions = [prefixes.nodes + '/+/set'];
+  if (settings.homeassistant.discovery) subscriptions.push(settings.homeassistant.birth_topic);
+  const connection = new MqttConnection(
+    {
+      will: { topic: bridgeStatusTopic(prefixes), payload: 'offline' },
+      subscriptions,
+      reconnectMinMs: options.reconnectMinMs,
+      reconnectMaxMs: options.reconnectMaxMs,
+      log: log.child('mqtt'),
+    },
+    {
+      onConnect: (client) => onConnect(client),
+      onClose: () => {
+        pump.disconnected();
+        events.emit('brokerDisconnected');
+      },
+      onMessage: (topic, payload, retained) => onMessage(topic, payload, retained),
+    },
+  );
+  const publisher = new Publisher({ renderer, queue, pump, connection, log: log.child('mqtt') });
+  const bridge = new Bridge({ settings, prefixes, nodes, publisher, events, log: log.child('serial') });
+  const availability = new Availability({ settings, nodes, events, publisher, log: log.child('availability') });
+  const nodeInfo = new NodeInfo({ nodes, events, publisher });
+  const discovery = new Discovery({
+    prefixes,
+    qos: settings.qos,
+    nodes,
+    events,
+    publisher,
+    log: log.child('discovery'),
+    birthDelayMs: options.birthDelayMs,
+  });
+  const ports = new PortManager(
+    {
+      ports: settings.serial.ports,
+      autodetect: settings.serial.autodetect,
+      baud: settings.serial.baud,
+      dtr: settings.serial.dtr,
+      rts: settings.serial.rts,
+      maxLineBytes: settings.serial.max_line_bytes,
+      reconnectMaxMs: settings.serial.reconnect_max_ms,
+      binding: options.binding,
+      log: log.child('serial'),
+    },
+    {
+      onLine: (port, line) => bridge.line(port, line),
+      onTooLong: (port) => bridge.tooLong(port),
+      onDown: (port) => availability.portLost(port.id),
+    },
+  );
+  const downlink = new Downlink({ prefixes, nodes, ports, log: log.child('downlink') });
+  const health = new Health({ intervalS: settings.health.interval, report: () => stats(), publisher, log });
+  const features = [availability, nodeInfo, discovery, health];
+
+  function stats(): HubStats {
+    const q = queue.stats();
+    const c = bridge.counters;
+    const nodeStates: HubStats['nodes'] = {};
+    for (const node of nodes.all()) {
+      nodeStates[node.id] = { online: node.online, port: node.port.id, room: node.room, firmware: node.firmware };
+    }
+    return {
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      lines_read: c.lines_read,
+      output_lines: c.output_lines,
+      info_lines: c.info_lines,
+      readings_accepted: c.readings_accepted,
+      values_accepted: c.values_accepted,
+      published: pump.published,
+      queued: q.queued,
+      dropped: q.dropped,
+      written_to_disk: q.written,
+      refused: { ...c.refused },
+      refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
+      topic_conflicts: bridge.topicConflicts(),
+      commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused } },
+      broker: { connected: connection.connected, connects: connection.connects },
+      nodes: nodeStates,
+      ports: ports.status(),
+    };
+  }
+
+  function onConnect(client: MqttClient): void {
+    publisher.state('bridgeStatus', { online: true });
+    events.emit('brokerConnected');
+    health.publish();
+    pump.connected(client);
+  }
+
+  function onMessage(topic: string, payload: Buffer, retained: boolean): void {
+    if (topic === settings.homeassistant.birth_topic) discovery.birth(payload.toString());
+    else downlink.handle(topic, payload, retained);
+  }
+
+  async function start(): Promise<void> {
+    queue.open();
+    const backlog = queue.size;
+    log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
+    try {
+      let brokerUrl: string | undefined;
+      if (settings.mqtt.url === undefined) {
+        broker = await startEmbeddedBroker({
+          host: settings.broker.host,
+          port: settings.broker.port,
+          dataDir: settings.data_dir,
+          username: settings.broker.username,
+          password: settings.broker.password,
+          allowAnonymous: settings.broker.allow_anonymous,
+          log: log.child('broker'),
+        });
+        brokerUrl = broker.url;
+      }
+      const target = await mqttConnectOptions(settings, brokerUrl);
+      log.info('connecting to broker', { url: redactUrl(target.url), client_id: settings.mqtt.client_id });
+      connection.start({ url: target.url, client: target.options });
+      for (const feature of features) {
+        if (feature === discovery && !settings.homeassistant.discovery) continue;
+        feature.start();
+      }
+      await ports.start();
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      await ports.stop();
+      for (const feature of [...features].reverse()) feature.stop();
+      queue.flush();
+      const grace = options.shutdownGraceMs ?? 2000;
+      if (connection.connected) {
+        const all = await pump.drained(grace);
+        if (!all) log.warn('stopping with readings still queued; they are sent after the next start', { queued: queue.size });
+      }
+      await connection.stop(async () => {
+        for (const node of nodes.all()) nodes.setOffline(node, 'stopping');
+        // The broker acknowledges in order: once it has this, it has the node states too.
+        await publisher.stateAcknowledged('bridgeStatus', { online: false });
+      }, grace);
+      const left = queue.size;
+      queue.close();
+      await broker?.close();
+      log.info('hub stopped', { queued: left, published: pump.published });
+    })();
+    return stopping;
+  }
+
+  return { start, stop, stats };
+}
