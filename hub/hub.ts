@@ -33,7 +33,7 @@ export interface HubOptions {
   binding?: SerialBinding;
   /** How long stop() waits for the broker to take what is queued, in ms. Default 2000. */
   shutdownGraceMs?: number;
-  /** Broker reconnect backoff, in ms. Defaults 500 and 10000. */
+  /** Broker reconnect backoff, in ms. Defaults 500 and 5000. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
   /** Delay before answering Home Assistant's birth message. Default random 1000-5000 ms. */

@@ -4,7 +4,8 @@
 // a safe excerpt; nothing here throws on bad input, and a bad line never stops the port.
 //
 // Room: the settings win (nodes.<id>.room, then the port's room), else the room the line
-// names; a reading with no room at all is refused as `no_room`.
+// names, else the room the node named before (in an earlier reading or its info line); a
+// reading with no room at all is refused as `no_room`.
 //
 // Two nodes claiming one state topic (kitchen-1 and kitchen-2 both sending
 // home/kitchen/temperature): the first node to publish there owns the topic while it is
@@ -71,7 +72,7 @@ export class Bridge {
   private readonly conflicts = new Map<string, TopicConflict>();
   /** A node id whose topics would land inside the bridge's own tree (e.g. "bridge"). */
   private readonly reservedNode: string | undefined;
-  /** Coarse clock, read once per serial chunk instead of once per line. */
+  /** Time of the line being handled. */
   private now = Date.now();
 
   constructor(options: BridgeOptions) {
@@ -127,7 +128,8 @@ export class Bridge {
       port: port?.id,
       reason,
       message,
-      excerpt: text ? printable(text, 60) : undefined,
+      // printable() escapes control bytes; U+FFFD (what invalid UTF-8 decoded to) becomes '?'.
+      excerpt: text ? printable(text, 60).replace(/\ufffd/g, '?') : undefined,
       suppressed_before: suppressed || undefined,
     });
   }
@@ -138,7 +140,7 @@ export class Bridge {
       return;
     }
     const node = this.options.nodes.seen(reading.node, port, this.now);
-    const room = this.roomOf(node.id, port, reading.room);
+    const room = this.roomOf(node, port, reading.room);
     for (const problem of problems) this.refuse(problem.reason, port, text, problem.message);
     if (room === undefined) {
       this.refuse('no_room', port, text, `no room for node ${node.id}: the line names none and the settings give none`);
@@ -185,15 +187,15 @@ export class Bridge {
     node.info = line.info;
     const interval = line.info['interval'];
     if (typeof interval === 'number' && interval > 0 && interval < 1e7) node.announcedInterval = interval;
-    const room = this.roomOf(node.id, port, line.room);
+    const room = this.roomOf(node, port, line.room);
     const moved = room !== undefined && room !== node.room;
     if (moved) node.room = room;
     this.options.events.emit('nodeInfo', node);
     if (moved && node.measurements.size > 0) this.options.events.emit('nodeChanged', node);
   }
 
-  private roomOf(node: string, port: HubPort, fromLine: string | undefined): string | undefined {
-    return this.options.settings.nodes[node]?.room ?? port.settings.room ?? fromLine;
+  private roomOf(node: NodeRecord, port: HubPort, fromLine: string | undefined): string | undefined {
+    return this.options.settings.nodes[node.id]?.room ?? port.settings.room ?? fromLine ?? node.room;
   }
 
   private conflict(key: string, owner: NodeRecord, other: NodeRecord, port: HubPort, text: string): void {

@@ -22,7 +22,7 @@ export interface MqttConnectionOptions {
   subscriptions: string[];
   /** First retry delay, in ms. Default 500. */
   reconnectMinMs?: number;
-  /** Ceiling of the retry delay, in ms. Default 10000. */
+  /** Ceiling of the retry delay, in ms. Default 5000. */
   reconnectMaxMs?: number;
   /** Give up a connection attempt after this long, in ms. Default 10000. */
   connectTimeoutMs?: number;
@@ -142,7 +142,7 @@ export class MqttConnection {
     if (this.stopping) return;
     this.failures++;
     const min = this.options.reconnectMinMs ?? 500;
-    const max = this.options.reconnectMaxMs ?? 10_000;
+    const max = this.options.reconnectMaxMs ?? 5000;
     const delay = Math.min(max, min * 2 ** Math.min(this.failures - 1, 20));
     this.log.debug('reconnecting to broker', { in_ms: delay });
     this.retryTimer = setTimeout(() => {
