@@ -69,7 +69,7 @@ export const MISSING_ON_ESPRUINO: readonly string[] = [
   '%TypedArray%.prototype.toLocaleString', '%TypedArray%.prototype.toReversed', '%TypedArray%.prototype.toSorted',
   '%TypedArray%.prototype.with',
   ...['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-    'Float32Array', 'Float64Array'].flatMap((t) => [`${t}.BYTES_PER_ELEMENT`, `${t}.prototype.BYTES_PER_ELEMENT`]),
+    'Float32Array', 'Float64Array'].map((t) => `${t}.BYTES_PER_ELEMENT`),
 ];
 
 /** Getter-only properties on prototypes (ArrayBuffer.prototype.maxByteLength/resizable) are removed too. */

@@ -3,8 +3,11 @@
 // Timing contract (what a driver can rely on):
 //  1. Start: the program drives the pin low — digitalWrite(pin, 0) or digitalPulse(pin, 0, ms)
 //     — and then releases it — pinMode(pin, "input" | "input_pullup" | "input_pulldown" |
-//     "opendrain" | "auto") or drives it high — after holding it low for at least 1 ms
-//     (host wall clock). A shorter start pulse gets no answer. So does a start less than
+//     "opendrain" | "auto") or drives it high — after holding it low for at least 1 ms.
+//     Node's timers are too coarse to measure 1 ms after a long synchronous run, so a start
+//     pulse counts when it lasted ≥ 1 ms or was released from a later task than the one
+//     that pulled the pin low (a setTimeout, or digitalPulse ending); releasing it in the
+//     same synchronous run gets no answer. So does a start less than
 //     `minIntervalMs` (default 2000, the DHT22's sampling period) after the previous answer,
 //     or any start when `present` is false.
 //  2. Answer: synchronously, inside the releasing call, the sensor's edges are delivered to
@@ -59,6 +62,8 @@ export class Dht22 {
   private values: ClimateValues | (() => ClimateValues);
   private readonly minIntervalMs: number;
   private lowSince: number | undefined;
+  /** True until the task that pulled the pin low has finished. */
+  private lowInSameTask = false;
   private lastAnswer = -Infinity;
   /** How many times the sensor answered (for tests). */
   answers = 0;
@@ -80,8 +85,13 @@ export class Dht22 {
   attach(pins: SimPins, clock: () => number): () => void {
     const onWrite = (pin: number, level: 0 | 1) => {
       if (pin !== this.pin) return;
-      if (level === 0) this.lowSince ??= Date.now();
-      else this.release(pins, clock);
+      if (level === 0) {
+        if (this.lowSince === undefined) {
+          this.lowSince = performance.now();
+          this.lowInSameTask = true;
+          queueMicrotask(() => (this.lowInSameTask = false));
+        }
+      } else this.release(pins, clock);
     };
     const onMode = (pin: number, mode: string) => {
       if (pin !== this.pin || mode === 'output' || mode === 'af_output' || mode === 'analog') return;
@@ -98,7 +108,7 @@ export class Dht22 {
   private release(pins: SimPins, clock: () => number): void {
     const since = this.lowSince;
     this.lowSince = undefined;
-    if (since === undefined || Date.now() - since < 1) return;
+    if (since === undefined || (this.lowInSameTask && performance.now() - since < 1)) return;
     if (!this.present || Date.now() - this.lastAnswer < this.minIntervalMs) return;
     this.lastAnswer = Date.now();
     this.answers++;
