@@ -132,6 +132,21 @@ describe('output', () => {
   });
 });
 
+describe('8-bit strings and the watchdog', () => {
+  it('source text reaches the interpreter as UTF-8 bytes, as an upload to the 8-bit ESP32 build does', () => {
+    const { rt } = start();
+    expect(rt.run('"°C".length')).toBe(3);
+  });
+
+  it('a manual watchdog that is not kicked reboots the board', async () => {
+    const { rt, waitForOutput } = start();
+    const rebooted = new Promise<void>((resolve) => rt.once('reboot', () => resolve()));
+    rt.run('require("Storage").write(".bootcde", "print(\\"rebooted\\")"); E.enableWatchdog(0.1, false);');
+    await rebooted;
+    await waitForOutput('rebooted');
+  });
+});
+
 describe('Storage', () => {
   it('round-trips every byte 0..255, in the program and in the file on disk', () => {
     const { rt, dir } = start();
