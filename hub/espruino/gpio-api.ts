@@ -14,7 +14,7 @@ export function pinNumber(realm: Realm, pin: unknown): number {
   return n;
 }
 
-export function installGpio(realm: Realm, loop: EventLoop, pins: SimPins, clock: () => number): {
+export function installGpio(realm: Realm, loop: EventLoop, pins: SimPins): {
   /** Backs the prelude's Number.prototype pin methods (D2.read(), D2.set() ...). */
   pinMethod(op: string, pin: unknown, value?: unknown): unknown;
 } {
@@ -117,7 +117,6 @@ export function installGpio(realm: Realm, loop: EventLoop, pins: SimPins, clock:
     }
   };
 
-  void clock;
   return {
     pinMethod(op, p, value) {
       switch (op) {

@@ -172,7 +172,7 @@ export class EspruinoRuntime extends EventEmitter {
     this.asleep = false;
     removeMissingBuiltins(realm.context);
 
-    const gpio = installGpio(realm, loop, this.pins, () => this.now());
+    const gpio = installGpio(realm, loop, this.pins);
     const prelude = realm.evaluate(PRELUDE, 'espruino-prelude.js') as (hooks: object) => void;
     prelude({
       queue: (fn: unknown, args: unknown[]) => loop.queue(fn, args),
