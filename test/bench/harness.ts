@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.ts';
 import { openPtyPair, type PtyPair } from '../helpers/pty.ts';
-import { Bridge, CounterProcess, runWriter, type PathName } from './children.ts';
+import { Bridge, CounterProcess, procSample, runWriter, type PathName } from './children.ts';
 import type { CounterStats } from './counter.ts';
 import { COUNT_FILTER, layout, warmupLine, type Layout } from './lines.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
@@ -31,6 +31,8 @@ export interface BenchOptions {
   mosquittoPubSegment: number;
   latencySeconds: number;
   latencyIntervalMs: number;
+  /** QoS levels for the latency part. */
+  latencyQos: (0 | 1)[];
   outageSeconds: number;
   outageRate: number;
   outagePaths: PathName[];
@@ -57,6 +59,9 @@ export interface ThroughputRun {
   cpuSPer100k: number;
   peakRssMB: number;
   processes: number;
+  /** CPU seconds of Mosquitto and of the counter during the run, to see who was busy. */
+  brokerCpuS: number;
+  counterCpuS: number;
   note?: string;
 }
 
@@ -234,9 +239,11 @@ export class Bench {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       for (let k = 0; k < ptys.length; k++) node.write(ptys[k].nodePath, warmupLine(k));
-      await sleep(300);
-      const s = await counter.stats();
-      if (s.warmupPorts >= ptys.length && s.warmups > base) return;
+      for (let i = 0; i < 10; i++) {
+        await sleep(50);
+        const s = await counter.stats();
+        if (s.warmupPorts >= ptys.length && s.warmups > base) return;
+      }
       const dead = bridge.deadReport();
       if (dead) throw new Error(`bridge died while warming up:\n${dead}`);
     }
@@ -270,7 +277,9 @@ export class Bench {
     return this.withSetup(`tp-${path}-q${qos}`, broker, { path, qos, ports: 1, layout: l, cpuProfDir }, async ({ ptys, counter, bridge, node }) => {
       const segment = path === 'mosquitto_pub' && qos === 1 ? this.opts.mosquittoPubSegment : lines;
       let seconds = 0;
-      let cpu0 = bridge.cpuS();
+      const cpu0 = bridge.cpuS();
+      const broker0 = pidCpu(brokerPid(broker));
+      const counter0 = pidCpu(counter.child.pid);
       let stats: CounterStats | undefined;
       let processes = 1;
       for (let start = 0; start < lines; start += segment) {
@@ -287,6 +296,8 @@ export class Bench {
         if (stats.unique < start + count) break;
       }
       const cpuS = bridge.cpuS() - cpu0;
+      const brokerCpuS = pidCpu(brokerPid(broker)) - broker0;
+      const counterCpuS = pidCpu(counter.child.pid) - counter0;
       const delivered = stats?.unique ?? 0;
       const run: ThroughputRun = {
         path,
@@ -301,6 +312,8 @@ export class Bench {
         cpuSPer100k: round2((cpuS / Math.max(1, delivered)) * 100_000),
         peakRssMB: round1(bridge.peakRssKb() / MB),
         processes,
+        brokerCpuS: round2(brokerCpuS),
+        counterCpuS: round2(counterCpuS),
       };
       if (delivered < lines) run.note = `${lines - delivered} readings never arrived`;
       return run;
@@ -441,6 +454,14 @@ export class Bench {
     if (!file) return { run, profile: undefined };
     return { run, profile: summariseProfile(JSON.parse(readFileSync(join(dir, file), 'utf8'))) };
   }
+}
+
+function brokerPid(broker: Mosquitto): number | undefined {
+  return (broker as unknown as { child?: { pid?: number } }).child?.pid;
+}
+
+function pidCpu(pid: number | undefined): number {
+  return (pid && procSample(pid)?.cpuS) || 0;
 }
 
 function readTimes(file: string): Float64Array {

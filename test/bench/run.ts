@@ -102,16 +102,17 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
       paths: list(values.paths, ALL_PATHS, 'path') ?? [...ALL_PATHS],
       qos,
       runs: Math.round(num(values.runs, quick ? 1 : 3, 'runs')),
-      lines: Math.round(num(values.lines, quick ? 20_000 : 200_000, 'lines')),
+      lines: Math.round(num(values.lines, quick ? 10_000 : 200_000, 'lines')),
       mosquittoPubSegment: Math.round(num(values['mosquitto-pub-segment'], 50_000, 'mosquitto-pub-segment')),
       latencySeconds: num(values['latency-seconds'], quick ? 1 : 10, 'latency-seconds'),
       latencyIntervalMs: num(values['latency-interval-ms'], 1, 'latency-interval-ms'),
-      outageSeconds: num(values['outage-seconds'], quick ? 3 : 600, 'outage-seconds'),
+      latencyQos: values.qos !== undefined || !quick ? qos : [1],
+      outageSeconds: num(values['outage-seconds'], quick ? 2 : 600, 'outage-seconds'),
       outageRate: num(values['outage-rate'], 1000, 'outage-rate'),
       outagePaths: list(values['outage-paths'], ALL_PATHS, 'path') ?? (quick ? ['hub'] : ['naive', 'hub']),
       ports: Math.round(num(values.ports, quick ? 4 : 16, 'ports')),
       portsRate: num(values['ports-rate'], 1000, 'ports-rate'),
-      portsSeconds: num(values['ports-seconds'], quick ? 2 : 30, 'ports-seconds'),
+      portsSeconds: num(values['ports-seconds'], quick ? 1 : 30, 'ports-seconds'),
       portsQos,
       hubConfig: values['hub-config'] ? resolve(values['hub-config']) : undefined,
       log,
@@ -260,6 +261,8 @@ export async function runBench(argv: string[]): Promise<number> {
             delivered: `${Math.min(...rs.map((r) => r.delivered))}/${opts.lines}`,
             cpuSPer100k: r2(median(rs.map((r) => r.cpuSPer100k))),
             peakRssMB: r2(median(rs.map((r) => r.peakRssMB))),
+            brokerCpuSPer100k: r2(median(rs.map((r) => (r.brokerCpuS / Math.max(1, r.delivered)) * 100_000))),
+            counterCpuSPer100k: r2(median(rs.map((r) => (r.counterCpuS / Math.max(1, r.delivered)) * 100_000))),
           };
         }),
       );
@@ -282,8 +285,8 @@ export async function runBench(argv: string[]): Promise<number> {
       text.push(
         `Throughput: ${opts.lines.toLocaleString('en')} readings (~58 bytes) written as fast as a socat pty takes them; median of ${opts.runs} alternating round(s)`,
         table(
-          ['QoS', 'path', 'msg/s', 'min..max', 'delivered', 'CPU s/100k', 'peak RSS MB'],
-          summary.map((s) => [String(s.qos), s.path, s.msgPerS, `${s.minMsgPerS}..${s.maxMsgPerS}`, s.delivered, s.cpuSPer100k, s.peakRssMB]),
+          ['QoS', 'path', 'msg/s', 'min..max', 'delivered', 'CPU s/100k', 'peak RSS MB', 'broker CPU s/100k', 'counter CPU s/100k'],
+          summary.map((s) => [String(s.qos), s.path, s.msgPerS, `${s.minMsgPerS}..${s.maxMsgPerS}`, s.delivered, s.cpuSPer100k, s.peakRssMB, s.brokerCpuSPer100k, s.counterCpuSPer100k]),
         ),
         '',
       );
@@ -296,7 +299,7 @@ export async function runBench(argv: string[]): Promise<number> {
     if (opts.parts.includes('latency')) {
       const runs: LatencyRun[] = [];
       for (let round = 0; round < opts.runs; round++) {
-        for (const [qi, qos] of opts.qos.entries()) {
+        for (const [qi, qos] of opts.latencyQos.entries()) {
           for (const path of rotate(opts.paths, round + qi)) {
             const r = await attempt(`latency round ${round + 1}/${opts.runs} QoS ${qos} ${path}`, () => bench.latencyRun(path, qos, round));
             if (r) {
@@ -306,7 +309,7 @@ export async function runBench(argv: string[]): Promise<number> {
           }
         }
       }
-      const summary = opts.qos.flatMap((qos) =>
+      const summary = opts.latencyQos.flatMap((qos) =>
         opts.paths.map((path) => {
           const rs = runs.filter((r) => r.qos === qos && r.path === path);
           return {
