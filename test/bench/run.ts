@@ -453,9 +453,20 @@ async function firmware(): Promise<{ rows: (string | number)[][]; [key: string]:
     rows.push(['memory estimate', 'n/a (no hub/espruino/runtime.ts)']);
     return result;
   }
-  const estimate = await import('./firmware-memory.ts').then((mod) => mod.firmwareMemory(built.minifiedPath));
-  result.memory = estimate;
-  if (typeof estimate === 'string') rows.push(['memory estimate', estimate]);
-  else for (const [k, v] of Object.entries(estimate)) rows.push([k, v as number]);
+  const { firmwareMemory } = await import('./firmware-memory.ts');
+  const memory: Record<string, unknown> = {};
+  for (const [label, path] of [
+    ['firmware.js', built.path],
+    ['firmware.min.js', built.minifiedPath],
+  ] as const) {
+    for (const unwrap of [true, false]) {
+      const how = unwrap ? 'IIFE unwrapped' : 'as built (closure state invisible)';
+      const e = await firmwareMemory(path, unwrap);
+      memory[`${label}, ${how}`] = e;
+      if (typeof e === 'string') rows.push([`${label} memory, ${how}`, e]);
+      else rows.push([`${label} after first publish, ${how}: blocks (bytes) / strings / objects`, `${e.blocks} (${e.bytes}) / ${e.strings} / ${e.objects}`]);
+    }
+  }
+  result.memory = memory;
   return result;
 }
