@@ -140,6 +140,7 @@ export class DurableQueue {
       this.inMemory--;
     } else if (message.where === ON_DISK) {
       this.acknowledgedOnDisk.push(message.id);
+      this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
     }
     message.where = DONE;
   }
