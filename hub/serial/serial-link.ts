@@ -166,9 +166,10 @@ export class SerialLink {
     if (wasOpen) {
       this.log.warn('serial port lost; retrying', { port: this.path, error: error.message });
       this.handlers.onDown?.(this, error);
-    } else if (this.failures === 1 || this.log.enabled('debug')) {
-      // Once per outage at info; every attempt only when debugging.
-      this.log.info('cannot open serial port; retrying', { port: this.path, error: error.message, retry_ms: delay });
+    } else {
+      // Once per outage at info; every further attempt only when debugging.
+      const log = this.failures === 1 ? this.log.info : this.log.debug;
+      log('cannot open serial port; retrying', { port: this.path, error: error.message, retry_ms: delay });
     }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
