@@ -153,7 +153,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     },
   );
   const downlink = new Downlink({ prefixes, nodes, ports, log: log.child('downlink') });
-  const health = new Health({ intervalS: settings.health.interval, report: () => stats(), publisher, log });
+  const health = new Health({ intervalS: settings.health.interval, report: () => stats(), publisher });
   const features = [availability, nodeInfo, discovery, health];
 
   function stats(): HubStats {

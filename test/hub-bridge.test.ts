@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commandLine } from '../shared/line-protocol.ts';
 import { hubSettingsSchema, type HubSettingsInput } from '../hub/config/schema.ts';
-import { createHub, type Hub } from '../hub/hub.ts';
+import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { discoveryProblems, haRulesAvailable } from './helpers/ha-rules.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';

@@ -118,7 +118,7 @@ describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
     expect(inOrder).toBe(true);
     expect(hub.stats().broker.connects).toBeGreaterThanOrEqual(2);
     expect(hub.stats().dropped).toBe(0);
-  });
+  }, 120_000);
 
   it('queues 10,000 readings with the broker down, keeps them across a hub SIGTERM and restart, and delivers all when the broker starts', async () => {
     // Not killed here, only stopped (SIGTERM saves): no need to save on every change, which
@@ -175,7 +175,7 @@ describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
     expect(inOrder).toBe(true);
     await waitFor('the queue to empty', () => queuedRows(queueFile) === 0, 10_000);
     expect(await second.stop('SIGTERM')).toBe(0);
-  });
+  }, 120_000);
 });
 
 /** Rows in the hub's queue file, read from outside (WAL allows a reader beside the writer). */

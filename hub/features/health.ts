@@ -1,6 +1,5 @@
 // <bridge>/health every health.interval seconds (and on each connect): what the hub has
 // done since start, so a silent problem shows up on the broker. Not retained.
-import type { Logger } from '../log.ts';
 import type { Publisher } from '../mqtt/publisher.ts';
 
 export class Health {
@@ -13,7 +12,6 @@ export class Health {
       /** Builds the report (the hub's stats()). */
       report: () => object;
       publisher: Publisher;
-      log: Logger;
     },
   ) {}
 
