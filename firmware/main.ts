@@ -47,15 +47,11 @@ function say(text: string): void {
 }
 
 function loadConfig(): NodeConfig | undefined {
-  const text = S.read(CONFIG);
   const hint = '; checking again every minute (roomlink flash --config node.json)';
-  if (text === undefined) return void say('no config: Storage file ' + CONFIG + ' is missing' + hint);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    return void say(CONFIG + ' is not valid JSON' + hint);
-  }
+  if (S.read(CONFIG) === undefined) return void say('no config: Storage file ' + CONFIG + ' is missing' + hint);
+  // readJSON: Espruino's own writeJSON leaves keys unquoted, which JSON.parse refuses.
+  const raw = S.readJSON(CONFIG, true);
+  if (raw === undefined) return void say(CONFIG + ' is not valid JSON' + hint);
   const r = checkNodeConfig(raw);
   if (!r.ok) return void say('invalid ' + CONFIG + ': ' + r.errors.join('; ') + hint);
   return r.config;

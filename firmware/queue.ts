@@ -139,9 +139,9 @@ export function qResend(): void {
   qPump();
 }
 
+/** Paused while discovery streams; qResend() goes on afterwards. */
 export function qPause(p: boolean): void {
   qPaused = p;
-  if (!p) qPump();
 }
 
 /** Writes the state file, so ram and the file position survive a reboot. */

@@ -1,7 +1,8 @@
-// DHT22 / AM2302 on one pin: pull the line low for 1 ms, release it, and time the falling
-// edges: each bit is a 50 us low then a high of ~27 us (0) or ~70 us (1), so a high longer
-// than 50 us (time since the previous, rising edge) is a 1. The first two falling edges
-// are the sensor's response; 40 bits follow: humidity, temperature (sign bit), checksum.
+// DHT22 / AM2302 on one pin: pull the line low for 1 ms, release it, and time each high:
+// a bit is 50 us low then ~27 us (0) or ~70 us (1) high, so a high longer than 50 us is a 1.
+// Both edges are watched and the high is measured from the rising edge we saw, rather than
+// from e.lastTime. The first two falling edges are the sensor's response; 40 bits follow:
+// humidity x10, temperature x10 (bit 15 = sign), checksum.
 import type { SensorConfig } from '../../shared/node-config.ts';
 import type { Done, Driver } from './types.ts';
 
@@ -10,14 +11,16 @@ export function dht22(s: SensorConfig): Driver {
   return {
     read: function (done: Done) {
       let bits = '';
+      let rise = 0;
       digitalWrite(pin, 0);
       pinMode(pin, 'output');
       const w = setWatch(
         function (e) {
-          bits += e.time - e.lastTime > 0.00005 ? '1' : '0';
+          if (e.state) rise = e.time;
+          else bits += e.time - rise > 0.00005 ? '1' : '0';
         },
         pin,
-        { edge: 'falling', repeat: true },
+        { edge: 'both', repeat: true },
       );
       setTimeout(function () {
         pinMode(pin, 'input_pullup');
