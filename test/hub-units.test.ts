@@ -66,12 +66,13 @@ async function until(what: string, probe: () => boolean, ms = 2000): Promise<voi
  * Lets I/O callbacks and promise chains run without moving the (fake) clock: vi.waitUntil
  * would advance fake timers itself and skew the backoff being measured.
  */
-async function settle(probe: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (probe()) return;
+async function settle(probe: () => boolean, ms = 5000): Promise<void> {
+  // Date is not faked; file-system calls (threadpool) may take a while on a busy machine.
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`condition not reached in ${ms} ms`);
     await new Promise((r) => setImmediate(r));
   }
-  throw new Error('condition not reached');
 }
 
 describe('LineSplitter', () => {
