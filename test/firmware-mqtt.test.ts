@@ -1,0 +1,207 @@
+// dist/firmware.js in the host runtime, talking MQTT to a private Mosquitto (issue 4, "Must
+// show"): readings, Last Will, readings kept through a broker outage and a reboot, the
+// interval command, and no password on the console.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
+import { subscribe, type Received, type Recorder } from './helpers/mqtt.ts';
+import { requireTools } from './helpers/tools.ts';
+import { waitFor } from './helpers/wait.ts';
+import { ensureFirmwareBuilt } from '../hub/toolchain/build.ts';
+import { checkEspruinoSafety } from '../hub/toolchain/espruino-check.ts';
+import { firmwareCode, SimNode } from './firmware-node.ts';
+
+const haveTools = requireTools('mosquitto');
+const MQTT_PASSWORD = 'mqtt-Pa55-do-not-print';
+const WIFI_PASSWORD = 'wifi-Pa55-do-not-print';
+
+/** A node whose illuminance is the time since `t0` (x100), so every reading is distinct and increasing. */
+function clockConfig(node: string, port: number, interval = 1) {
+  return {
+    node,
+    room: 'kitchen',
+    wifi: { ssid: 'home', password: WIFI_PASSWORD },
+    mqtt: { host: '127.0.0.1', port, username: 'kitchen', password: MQTT_PASSWORD, keepalive: 5 },
+    interval,
+    sensors: [
+      { type: 'sim', measurement: 'temperature' },
+      { type: 'sim', measurement: 'humidity' },
+      { type: 'analog', pin: 36, measurement: 'illuminance', scale: 100000 },
+    ],
+  };
+}
+
+/** Drives pin 36 so that illuminance = seconds since start x 100 (fraction = s / 1000). */
+function clockPin(node: SimNode): { stop: () => void; now: () => number } {
+  const t0 = Date.now();
+  const now = () => (Date.now() - t0) / 10;
+  const set = () => node.runtime.pins.setAnalog(36, now() / 1e5);
+  set();
+  const timer = setInterval(set, 10);
+  return { stop: () => clearInterval(timer), now };
+}
+
+/** Live (not retained-on-subscribe) values of one topic, as numbers, in arrival order. */
+function liveValues(rec: Recorder, topic: string): number[] {
+  return rec.messages.filter((m: Received) => m.topic === topic && !m.retain).map((m) => Number(m.payload));
+}
+
+/** Consecutive duplicates (QoS 1 redelivery) removed. */
+function dedupe(values: number[]): number[] {
+  return values.filter((v, i) => i === 0 || v !== values[i - 1]);
+}
+
+describe.skipIf(!haveTools)('firmware over MQTT in the host runtime', () => {
+  let broker: Mosquitto;
+  let code: string;
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    code = await firmwareCode();
+  });
+  afterAll(async () => {
+    await broker?.dispose();
+  });
+
+  test('the Espruino-safety check passes on dist/firmware.js and the minified file', async () => {
+    const build = await ensureFirmwareBuilt();
+    expect(checkEspruinoSafety(readFileSync(build.path, 'utf8'))).toEqual([]);
+    expect(checkEspruinoSafety(readFileSync(build.minifiedPath, 'utf8'))).toEqual([]);
+  });
+
+  test('publishes its readings, status, info and discovery; a cut socket makes the broker publish the Last Will', async () => {
+    const sub = await subscribe(broker.url, ['home/kitchen/#', 'roomlink/kitchen-1/#', 'homeassistant/device/kitchen-1/config']);
+    const node = new SimNode(clockConfig('kitchen-1', broker.port), code);
+    const clock = clockPin(node);
+    try {
+      node.boot();
+      await node.waitForLine('the startup line', (l) => l.includes('roomlink 0.1.0 running node=kitchen-1 transport=wifi'));
+      for (const m of ['temperature', 'humidity', 'illuminance']) {
+        const msg = await sub.waitForTopic(`home/kitchen/${m}`);
+        expect(Number.isFinite(Number(msg.payload))).toBe(true);
+      }
+      const t = sub.on('home/kitchen/temperature')[0];
+      expect(Number(t.payload)).toBeGreaterThan(10);
+      expect(Number(t.payload)).toBeLessThan(35);
+      // Retained readings: a late subscriber gets the last value at once.
+      const late = await subscribe(broker.url, 'home/kitchen/humidity');
+      const retained = await late.waitForTopic('home/kitchen/humidity');
+      expect(retained.retain).toBe(true);
+      await late.end();
+
+      const status = await waitFor('online status', () => sub.on('roomlink/kitchen-1/status').find((m) => m.payload === 'online'));
+      expect(status.payload).toBe('online');
+      const info = JSON.parse((await sub.waitForTopic('roomlink/kitchen-1/info')).payload);
+      expect(info).toMatchObject({ version: '0.1.0', room: 'kitchen', transport: 'wifi', interval: 1, sensors: ['sim', 'sim', 'analog'] });
+      expect(typeof info.free_blocks).toBe('number');
+      const discovery = JSON.parse((await sub.waitForTopic('homeassistant/device/kitchen-1/config')).payload);
+      expect(Object.keys(discovery.cmps).sort()).toEqual(['humidity', 'illuminance', 'temperature']);
+      expect(discovery.avty).toEqual([{ t: 'roomlink/kitchen-1/status' }]);
+      expect(discovery.cmps.temperature.unit_of_meas).toBe('\u00b0C');
+
+      // Pull the plug on its TCP link: no DISCONNECT, so the broker sends the Last Will.
+      const before = sub.on('roomlink/kitchen-1/status').length;
+      node.runtime.net.cutAll();
+      const will = await waitFor('Last Will', () => sub.on('roomlink/kitchen-1/status').slice(before).find((m) => m.payload === 'offline'), 15_000);
+      expect(will.payload).toBe('offline');
+      // ... and it comes back by itself.
+      await waitFor('online again', () => sub.on('roomlink/kitchen-1/status').slice(before).find((m) => m.payload === 'online'), 15_000);
+    } finally {
+      clock.stop();
+      node.dispose();
+      await sub.end();
+    }
+    expect(node.output).not.toContain(MQTT_PASSWORD);
+    expect(node.output).not.toContain(WIFI_PASSWORD);
+  });
+
+  test('every reading taken while the broker is down arrives after it returns, in order, also across a reboot', async () => {
+    const topic = 'home/outage/illuminance';
+    const sub = await subscribe(broker.url, topic, { clean: false, clientId: 'fw-outage-sub' });
+    const config = { ...clockConfig('outage-1', broker.port), room: 'outage' };
+    const node = new SimNode(config, code);
+    const clock = clockPin(node);
+    try {
+      node.boot();
+      await sub.waitForCount(2, (m) => m.topic === topic && !m.retain);
+
+      // Outage 1: the broker is gone for a while and the node keeps measuring.
+      await broker.kill();
+      await new Promise((r) => setTimeout(r, 6000));
+      await broker.start();
+      // Delivery is in order, so once a reading taken after the broker return has come,
+      // everything measured during the outage has come before it (checked below).
+      let back = clock.now();
+      await waitFor('a reading taken after the broker returned', () => liveValues(sub, topic).some((v) => v > back), 30_000);
+
+      // Outage 2 with a reboot in the middle: queued readings survive it.
+      await broker.kill();
+      await new Promise((r) => setTimeout(r, 3000));
+      node.runtime.reboot();
+      await node.waitForLine('the firmware after reboot', (l) => l.includes('running node=outage-1'));
+      await new Promise((r) => setTimeout(r, 2000));
+      await broker.start();
+      back = clock.now();
+      await waitFor('a reading taken after the reboot and the broker return', () => liveValues(sub, topic).some((v) => v > back), 30_000);
+
+      const values = dedupe(liveValues(sub, topic));
+      // In order: strictly increasing once QoS 1 redeliveries are removed ...
+      for (let i = 1; i < values.length; i++) expect(values[i], `reading ${i} of ${values.join(', ')}`).toBeGreaterThan(values[i - 1]);
+      // ... and complete: readings are one interval apart (100 per second here), none missing.
+      for (let i = 1; i < values.length; i++) expect(values[i] - values[i - 1], `gap before reading ${i} of ${values.join(', ')}`).toBeLessThan(175);
+    } finally {
+      clock.stop();
+      node.dispose();
+      await sub.end();
+    }
+  }, 120_000);
+
+  test('a command on roomlink/<node>/set changes the interval, and it survives a reboot', async () => {
+    const sub = await subscribe(broker.url, ['home/cmd/illuminance', 'roomlink/cmd-1/info']);
+    const node = new SimNode({ ...clockConfig('cmd-1', broker.port), room: 'cmd' }, code);
+    const clock = clockPin(node);
+    try {
+      node.boot();
+      await sub.waitForCount(3, (m) => m.topic === 'home/cmd/illuminance' && !m.retain);
+      await sub.client.publishAsync('roomlink/cmd-1/set', '{"interval":2}', { qos: 1 });
+      const changed = await waitFor('info with interval 2', () => sub.on('roomlink/cmd-1/info').find((m) => JSON.parse(m.payload).interval === 2));
+      const from = sub.messages.indexOf(changed);
+      const live = () => sub.messages.slice(from).filter((m) => m.topic === 'home/cmd/illuminance' && !m.retain).map((m) => Number(m.payload));
+      const readings = await waitFor('three readings at the new interval', () => live().length >= 3 && live(), 20_000);
+      // The node's own clock (illuminance = time x 100) shows the new cadence: 2 s apart.
+      for (let i = 1; i < readings.length; i++) {
+        expect(readings[i] - readings[i - 1]).toBeGreaterThan(170);
+        expect(readings[i] - readings[i - 1]).toBeLessThan(250);
+      }
+      // A refused command changes nothing and says why on the console.
+      await sub.client.publishAsync('roomlink/cmd-1/set', '{"interval":0}', { qos: 1 });
+      await node.waitForLine('refusal', (l) => l.includes('command refused: interval: must be 1..86400 seconds'));
+
+      node.runtime.reboot();
+      const infos = sub.on('roomlink/cmd-1/info').length;
+      const after = await waitFor('info after reboot', () => sub.on('roomlink/cmd-1/info').slice(infos)[0], 15_000);
+      expect(JSON.parse(after.payload).interval).toBe(2);
+    } finally {
+      clock.stop();
+      node.dispose();
+      await sub.end();
+    }
+  }, 60_000);
+
+  test('an invalid config gives a clear message, an idle REPL and no password on the console', async () => {
+    const bad = { ...clockConfig('bad-1', broker.port), interval: 0 };
+    const node = new SimNode(bad, code);
+    try {
+      node.boot();
+      await node.waitForLine('the config problem', (l) => l.includes('invalid roomlink.json: interval: must be 1..86400 seconds'));
+      // Idle, not crashed: the REPL answers, and the command entry point says why it does nothing.
+      expect(node.runtime.running).toBe(true);
+      node.runtime.run('roomlinkCommand({"info":true})');
+      await node.waitForLine('command refusal', (l) => l.includes('no config, command ignored'));
+      expect(node.output).not.toContain(MQTT_PASSWORD);
+      expect(node.output).not.toContain(WIFI_PASSWORD);
+    } finally {
+      node.dispose();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+// Support for the firmware tests: dist/firmware.js (built once) running in the host Espruino
+// runtime with a config in Storage, its console collected as lines.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EspruinoRuntime, type EspruinoRuntimeOptions } from '../hub/espruino/runtime.ts';
+import type { SimDevices } from '../hub/espruino/devices/index.ts';
+import { ensureFirmwareBuilt } from '../hub/toolchain/build.ts';
+import { waitFor } from './helpers/wait.ts';
+
+let firmware: Promise<string> | undefined;
+
+/** dist/firmware.js, built if missing or stale. */
+export function firmwareCode(): Promise<string> {
+  firmware ??= ensureFirmwareBuilt().then((b) => readFileSync(b.path, 'utf8'));
+  return firmware;
+}
+
+export class SimNode {
+  readonly runtime: EspruinoRuntime;
+  readonly dir: string;
+  /** Everything printed, raw. */
+  output = '';
+
+  constructor(config: object, code: string, options: { devices?: SimDevices; board?: 'linux' | 'esp32'; dir?: string } & Partial<EspruinoRuntimeOptions> = {}) {
+    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'roomlink-fw-'));
+    this.runtime = new EspruinoRuntime({
+      ...options,
+      storageDir: this.dir,
+      board: options.board ?? 'linux',
+      devices: options.devices,
+      onOutput: (text) => {
+        this.output += text;
+      },
+    });
+    this.runtime.storage.write('roomlink.json', JSON.stringify(config));
+    this.runtime.storage.write('.bootcde', code);
+  }
+
+  boot(): this {
+    this.runtime.boot();
+    return this;
+  }
+
+  /** Complete console lines, "\r" and the REPL's escape codes left in. */
+  get lines(): string[] {
+    const parts = this.output.split('\n');
+    parts.pop();
+    return parts.map((l) => l.replace(/\r$/, ''));
+  }
+
+  waitForLine(what: string, match: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
+    return waitFor(what, () => this.lines.find(match), timeoutMs);
+  }
+
+  dispose(): void {
+    this.runtime.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
