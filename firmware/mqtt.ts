@@ -136,15 +136,12 @@ function connect(): void {
     parse();
   });
   s.on('drain', streamNext);
-  s.on('close', function () {
+  const gone = function () {
     closed(s);
-  });
-  s.on('end', function () {
-    closed(s);
-  });
-  s.on('error', function () {
-    closed(s);
-  });
+  };
+  s.on('close', gone);
+  s.on('end', gone);
+  s.on('error', gone);
 }
 
 function parse(): void {

@@ -188,6 +188,32 @@ describe.skipIf(!haveTools)('firmware over MQTT in the host runtime', () => {
     }
   }, 60_000);
 
+  test('battery mode on an ESP32 board: WiFi, readings delivered, then deep sleep, again after each wake', async () => {
+    const sub = await subscribe(broker.url, ['home/porch/#'], { clean: false, clientId: 'fw-battery-sub' });
+    const config = { ...clockConfig('porch-1', broker.port), room: 'porch', sleep: 60 };
+    const node = new SimNode(config, code, { board: 'esp32', accessPoint: { ssid: 'home', password: WIFI_PASSWORD }, sleepTimeScale: 0.02 });
+    const sleeps: number[] = [];
+    node.runtime.on('deepSleep', (us: number) => sleeps.push(us));
+    const clock = clockPin(node);
+    try {
+      node.boot();
+      await waitFor('two deep sleeps', () => sleeps.length >= 2, 30_000);
+      expect(sleeps[0]).toBe(60e6);
+      // Each wake delivered its readings before sleeping: one per wake, all live, in order.
+      const values = await waitFor('two readings', () => {
+        const v = liveValues(sub, 'home/porch/illuminance');
+        return v.length >= 2 && v;
+      });
+      for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]);
+      expect(node.output).toContain('deep sleep for 60 s');
+    } finally {
+      clock.stop();
+      node.dispose();
+      await sub.end();
+    }
+    expect(node.output).not.toContain(WIFI_PASSWORD);
+  }, 60_000);
+
   test('an invalid config gives a clear message, an idle REPL and no password on the console', async () => {
     const bad = { ...clockConfig('bad-1', broker.port), interval: 0 };
     const node = new SimNode(bad, code);

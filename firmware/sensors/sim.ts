@@ -4,19 +4,20 @@ import { getMeasurement } from '../../shared/measurements.ts';
 import type { SensorConfig } from '../../shared/node-config.ts';
 import { one, type Done, type Driver } from './types.ts';
 
-// typical value, step per reading
-const TYPICAL: { [m: string]: number[] } = {
-  temperature: [21, 0.1],
-  humidity: [45, 0.5],
-  pressure: [1013, 0.3],
-  illuminance: [300, 20],
-  carbon_dioxide: [600, 15],
-  pm25: [8, 1],
-  pm10: [15, 1.5],
-  voltage: [3.3, 0.01],
-  battery: [90, 0.2],
-  signal_strength: [-60, 1],
-};
+/** Typical value and step per reading: code, not a table, so it stays in flash. */
+function typical(m: string): number[] {
+  if (m === 'temperature') return [21, 0.1];
+  if (m === 'humidity') return [45, 0.5];
+  if (m === 'pressure') return [1013, 0.3];
+  if (m === 'illuminance') return [300, 20];
+  if (m === 'carbon_dioxide') return [600, 15];
+  if (m === 'pm25') return [8, 1];
+  if (m === 'pm10') return [15, 1.5];
+  if (m === 'voltage') return [3.3, 0.01];
+  if (m === 'battery') return [90, 0.2];
+  if (m === 'signal_strength') return [-60, 1];
+  return [0, 1];
+}
 
 export function sim(s: SensorConfig, node: string): Driver {
   const m = s.measurement!;
@@ -24,7 +25,7 @@ export function sim(s: SensorConfig, node: string): Driver {
   let x = s.seed === undefined ? 1 : s.seed;
   if (s.seed === undefined) for (let i = 0; i < node.length; i++) x = (x * 31 + node.charCodeAt(i) + m.length) % 2147483646;
   x = (x % 2147483646) + 1;
-  const t = TYPICAL[m] || [0, 1];
+  const t = typical(m);
   let v = t[0];
   let on = false;
   function rnd(): number {
