@@ -3,7 +3,7 @@
 // backoff, forever. A port that comes back under another name (/dev/ttyUSB0 → ttyUSB1) is
 // found again by its USB serial number.
 import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from '../log.ts';
 import { LineSplitter } from './line-splitter.ts';
@@ -24,6 +24,12 @@ export interface SerialLinkOptions {
   reconnectMinMs?: number;
   /** Ceiling of the retry delay, in ms. */
   reconnectMaxMs: number;
+  /**
+   * How often an open port's device node is checked to still be there, in ms. Default 1000.
+   * A read does not always fail when the device goes away (seen with ptys), so an unplug
+   * is also noticed by the device node vanishing or being replaced.
+   */
+  presenceCheckMs?: number;
   /** USB serial number of the board, when known, to find it again under another path. */
   serialNumber?: string;
   binding: SerialBinding;
@@ -58,6 +64,7 @@ export class SerialLink {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopping = false;
+  private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SerialLinkOptions, handlers: SerialLinkHandlers) {
     this.options = options;
@@ -85,6 +92,8 @@ export class SerialLink {
     this.stopping = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearInterval(this.presenceTimer);
+    this.presenceTimer = undefined;
     const stream = this.stream;
     this.stream = undefined;
     this.state = 'closed';
@@ -146,12 +155,29 @@ export class SerialLink {
     this.failures = 0;
     this.opens++;
     stream.on('data', (chunk: Buffer) => this.splitter.push(chunk));
+    let closeReason: Error | undefined;
     stream.once('close', (err: Error | null) => {
+      clearInterval(this.presenceTimer);
+      this.presenceTimer = undefined;
       if (this.stream !== stream) return;
       this.stream = undefined;
       if (this.stopping) return;
-      this.failed(err ?? new Error('port closed'), 'lost');
+      this.failed(err ?? closeReason ?? new Error('port closed'), 'lost');
     });
+    const device = await stat(path).catch(() => undefined);
+    if (device && this.stream === stream && !this.stopping) {
+      this.presenceTimer = setInterval(() => {
+        void stat(path).then(
+          (now) => now.rdev !== device.rdev || now.ino !== device.ino,
+          () => true,
+        ).then((gone) => {
+          if (!gone || this.stream !== stream || !stream.isOpen) return;
+          closeReason = new Error('device vanished');
+          stream.close();
+        });
+      }, this.options.presenceCheckMs ?? 1000);
+      this.presenceTimer.unref();
+    }
     this.log.info('serial port open', { port: this.path, device: path !== this.path ? path : undefined, baud: this.options.baud });
     this.handlers.onOpen?.(this);
     if (this.serialNumber === undefined) void this.learnIdentity(path);
