@@ -22,6 +22,8 @@ describe('Espruino-safety check', () => {
     ['var a = [1, , 2];', 'holes'],
     ['a.length = 0;', '.length'],
     ['outer: for (;;) { break outer; }', 'label'],
+    ['function f(a) { if (a) { var i = 5; } i = 7; }', "'var i' is declared inside a block"],
+    ['function f() { for (var i = 0; i < 2; i++) {} }', "'var i' is declared inside a block"],
     ['f(); function f() {}', "'f' is used before its function declaration"],
     ['function g() { h(); function h() {} }', "'h' is used before"],
     ['var x = require("mqtt");', 'not a module built into Espruino'],
@@ -83,6 +85,19 @@ describe('shared/ built the way the firmware is', () => {
       expect(error, source).toBeInstanceOf(EspruinoBuildError);
       expect((error as Error).message, source).toContain(expected);
     }
+  });
+
+  it('moves every var to the top of its function, so a var in a skipped block still exists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomlink-build-'));
+    const entry = join(dir, 'vars.ts');
+    // What a minifier may produce from two loops: the second reuses the first one's `var`.
+    writeFileSync(entry, 'export function f(a: boolean): number { if (a) { for (var i = 0; i < 2; i++) {} } for (i = 0; i < 3; i++) {} return i; }\nexport function g(o: {[k: string]: number}) { var n = 0; for (var k in o) n += o[k]; return n; }\n');
+    const code = await bundleForEspruino({ entry, globalName: 'lib' });
+    expect(checkEspruinoSafety(code)).toEqual([]);
+    const lib = new Function(`${code}; return lib;`)() as { f(a: boolean): number; g(o: object): number };
+    expect(lib.f(false)).toBe(3);
+    expect(lib.g({ a: 1, b: 2 })).toBe(3);
+    expect(code).toMatch(/function f\(a\) \{\s*var i;/);
   });
 
   it('moves function declarations before their use and keeps require literal', async () => {

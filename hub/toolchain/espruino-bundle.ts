@@ -3,8 +3,9 @@
 //   1. esbuild bundles the modules into one IIFE (no ES module syntax left);
 //   2. TypeScript lowers it to ES5 *without* its helpers (they are not Espruino-safe);
 //   3. an AST pass fixes what Espruino's parser needs: function declarations moved to the
-//      top of their block (Espruino does not hoist), array holes filled, and esbuild's
-//      `__require("X")` turned back into the literal `require("X")` Espruino resolves.
+//      top of their block (Espruino does not hoist), every `var` moved to the top of its
+//      function (Espruino declares a var only when its block runs), array holes filled, and
+//      esbuild's `__require("X")` turned back into the literal `require("X")`.
 // The result is then checked by espruino-check.ts; any problem fails the build.
 import { build } from 'esbuild';
 import ts from 'typescript';
@@ -12,6 +13,7 @@ import { parse, type Node } from 'acorn';
 import { generate } from 'astring';
 import { minify } from 'terser';
 import { BUILTIN_MODULES, checkEspruinoSafety } from './espruino-check.ts';
+import { hoistVars } from './hoist-vars.ts';
 
 export interface BundleOptions {
   /** Entry TypeScript file. */
@@ -81,6 +83,7 @@ function espruinoFixups(code: string): string {
   }
   fixForEspruino(program);
   dropRequireShim(program);
+  hoistVars(program);
   return generate(program, { indent: '  ' });
 }
 
@@ -134,5 +137,6 @@ export async function minifyForEspruino(code: string, reserved: string[], banner
 function reparseAndFix(code: string): AnyNode {
   const program = parse(code, { ecmaVersion: 5, sourceType: 'script' }) as AnyNode;
   fixForEspruino(program);
+  hoistVars(program);
   return program;
 }

@@ -191,6 +191,15 @@ export function checkEspruinoSafety(code: string): string[] {
     ArrayExpression(n: AnyNode) {
       if (n.elements.some((e: unknown) => e === null)) problems.push({ at: n.start, text: 'array literal with holes (a parser bug on Espruino)' });
     },
+    VariableDeclaration(n: AnyNode, _state: unknown, ancestors: Node[]) {
+      // Espruino declares a var only when execution reaches it (no hoisting out of blocks).
+      const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
+      const grand = ancestors[ancestors.length - 3] as AnyNode | undefined;
+      const atFunctionTop = parent?.type === 'Program' || (parent?.type === 'BlockStatement' && grand !== undefined && isFunction(grand));
+      if (!atFunctionTop) {
+        problems.push({ at: n.start, text: `'var ${n.declarations.map((d: AnyNode) => d.id.name).join(', ')}' is declared inside a block (Espruino declares it only if the block runs; declare it at the top of the function)` });
+      }
+    },
     LabeledStatement(n: AnyNode) {
       problems.push({ at: n.start, text: 'uses a label (Espruino cannot parse labels)' });
     },
