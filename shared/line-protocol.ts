@@ -119,12 +119,18 @@ function hasKey(o: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, key);
 }
 
+/** Why a node id cannot be used (not a slug, or reserved), or undefined. */
+function nodeIdProblem(node: unknown): string | undefined {
+  const problem = slugProblem(node, 'node id');
+  if (problem) return problem;
+  return RESERVED_NODE_IDS.indexOf(node as string) >= 0 ? "node id '" + node + "' is reserved" : undefined;
+}
+
 /** Checks node, room, seq and ts, then every other key as a measurement. */
 function readingFrom(fields: { [key: string]: unknown }, keys: string[], lenient: boolean): DecodedLine {
   const node = fields['node'];
-  const nodeProblem = slugProblem(node, 'node id');
+  const nodeProblem = nodeIdProblem(node);
   if (nodeProblem) return refused('invalid_node', nodeProblem);
-  if (RESERVED_NODE_IDS.indexOf(node as string) >= 0) return refused('invalid_node', "node id '" + node + "' is reserved");
   const reading: Reading = { node: node as string, values: [] };
   if (hasKey(fields, 'room')) {
     const roomProblem = slugProblem(fields['room'], 'room');
@@ -161,7 +167,7 @@ function readingFrom(fields: { [key: string]: unknown }, keys: string[], lenient
 }
 
 function infoFrom(fields: { [key: string]: unknown }, info: unknown): DecodedLine {
-  const nodeProblem = slugProblem(fields['node'], 'node id');
+  const nodeProblem = nodeIdProblem(fields['node']);
   if (nodeProblem) return refused('invalid_node', nodeProblem);
   if (typeof info !== 'object' || info === null || Array.isArray(info)) return refused('not_object', 'info must be an object');
   const line: NodeInfoLine = { node: fields['node'] as string, info: info as { [key: string]: unknown } };

@@ -13,7 +13,7 @@ import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { discoveryProblems, haRulesAvailable } from './helpers/ha-rules.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
-import { Recorder, subscribe } from './helpers/mqtt.ts';
+import { connectRecorder, type Recorder, subscribe } from './helpers/mqtt.ts';
 import { openPtyPair, type PtyPair } from './helpers/pty.ts';
 import { requireTools } from './helpers/tools.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -65,16 +65,10 @@ describe.skipIf(!ok)('hub bridge (Mosquitto + pty)', () => {
     return { hub, ptys, pty: ptys[0]!, logLines, settings };
   }
 
-  /**
-   * A persistent-session client coming back: the recorder listens before CONNACK, since
-   * the messages queued for the session follow it at once (helpers/mqtt.ts subscribe()
-   * attaches its recorder only after connecting and can miss them).
-   */
+  /** A persistent-session client coming back: queued messages follow its CONNACK at once. */
   async function resume(clientId: string): Promise<Recorder> {
-    const client = mqtt.connect(broker.url, { clientId, clean: false, reconnectPeriod: 0 });
-    const r = new Recorder(client);
-    cleanups.push(() => client.endAsync(true));
-    await new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject));
+    const r = await connectRecorder(broker.url, { clientId, clean: false, reconnectPeriod: 0 });
+    cleanups.push(() => r.client.endAsync(true));
     return r;
   }
 

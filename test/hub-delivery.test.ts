@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { hubSettingsSchema } from '../hub/config/schema.ts';
@@ -16,7 +15,7 @@ import { createHub, QUEUE_FILE } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { Database } from '../hub/queue/sqlite.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
-import { Recorder, subscribe } from './helpers/mqtt.ts';
+import { connectRecorder, type Recorder, subscribe } from './helpers/mqtt.ts';
 import { openPtyPair } from './helpers/pty.ts';
 import { requireTools } from './helpers/tools.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -29,7 +28,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * 0700), so sessions would silently not survive a restart. Staying root avoids that; as
  * any other user the setting is ignored.
  */
-const BROKER_OPTIONS = { persistence: true, maxQueuedMessages: 0, extraConfig: 'user root' };
+const BROKER_OPTIONS = { persistence: true, maxQueuedMessages: 0 };
 
 function line(seq: number): string {
   return `{"node":"flow-1","room":"flow","temperature":${(20 + seq / 1000).toFixed(3)},"seq":${seq}}\n`;
@@ -61,11 +60,8 @@ function missing(unique: Set<number>, count: number): number[] {
 }
 
 /** A persistent QoS 1 session whose recorder listens before CONNACK (queued messages follow it at once). */
-async function persistentSubscriber(url: string, clientId: string): Promise<Recorder> {
-  const client = mqtt.connect(url, { clientId, clean: false, reconnectPeriod: 200 });
-  const r = new Recorder(client);
-  await new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject));
-  return r;
+function persistentSubscriber(url: string, clientId: string): Promise<Recorder> {
+  return connectRecorder(url, { clientId, clean: false });
 }
 
 describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
@@ -123,7 +119,7 @@ describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
   it('queues 10,000 readings with the broker down, keeps them across a hub SIGTERM and restart, and delivers all when the broker starts', async () => {
     // Not killed here, only stopped (SIGTERM saves): no need to save on every change, which
     // with 10,000 queued messages makes Mosquitto rewrite its whole database per message.
-    const broker = new Mosquitto({ ...BROKER_OPTIONS, extraConfig: `${BROKER_OPTIONS.extraConfig}\nautosave_on_changes false\nautosave_interval 1800` });
+    const broker = new Mosquitto({ ...BROKER_OPTIONS, extraConfig: 'autosave_on_changes false\nautosave_interval 1800' });
     cleanups.push(() => broker.dispose());
     // The subscriber's persistent session exists before the outage.
     await broker.start();

@@ -88,6 +88,7 @@ describe('line protocol: everything else', () => {
     ['{"room":"r","temperature":1}', 'invalid_node'],
     ['{"node":"Kitchen","temperature":1}', 'invalid_node'],
     ['{"node":"bridge","temperature":1}', 'invalid_node'],
+    ['{"node":"bridge","info":{"fw":"x"}}', 'invalid_node'],
     ['{"node":"k","room":"r","seq":-1,"temperature":1}', 'invalid_seq'],
     ['{"node":"k","room":"r","seq":1.5,"temperature":1}', 'invalid_seq'],
     ['{"node":"k","room":"r","ts":"yesterday","temperature":1}', 'invalid_ts'],

@@ -48,6 +48,9 @@ export class Mosquitto {
       'autosave_on_changes true',
       `max_queued_messages ${this.options.maxQueuedMessages ?? 0}`,
       'max_inflight_messages 0',
+      // Run as root, Mosquitto drops to the `mosquitto` user and then cannot write its
+      // persistence file into our private data dir: sessions would silently not survive.
+      process.getuid?.() === 0 ? 'user root' : '',
       'log_dest stderr',
       'log_type error',
       'log_type warning',

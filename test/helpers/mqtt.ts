@@ -37,14 +37,27 @@ export class Recorder {
   }
 }
 
+/**
+ * Connects with the recorder already listening, so messages a returning persistent session
+ * (clean: false) gets right after CONNACK are not missed.
+ */
+export async function connectRecorder(url: string, options: IClientOptions = {}): Promise<Recorder> {
+  const client = mqtt.connect(url, { reconnectPeriod: 200, ...options });
+  const recorder = new Recorder(client);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  return recorder;
+}
+
 /** Connects, subscribes to `filters` at `qos` and records. */
 export async function subscribe(
   url: string,
   filters: string | string[],
   options: IClientOptions & { qos?: 0 | 1 | 2 } = {},
 ): Promise<Recorder> {
-  const client = await mqtt.connectAsync(url, { reconnectPeriod: 200, ...options });
-  const recorder = new Recorder(client);
-  await client.subscribeAsync(filters, { qos: options.qos ?? 1 });
+  const recorder = await connectRecorder(url, options);
+  await recorder.client.subscribeAsync(filters, { qos: options.qos ?? 1 });
   return recorder;
 }
