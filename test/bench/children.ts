@@ -127,8 +127,13 @@ export async function runWriter(config: WriterConfig, timeoutMs: number): Promis
 
 // ---------------------------------------------------------------- bridges under test
 
-export type PathName = 'mosquitto_pub' | 'naive' | 'hub';
+/** A contender; `hub@<name>` is the hub with the settings file of variant <name> (--hub-variant). */
+export type PathName = 'mosquitto_pub' | 'naive' | 'hub' | `hub@${string}`;
 export const ALL_PATHS: PathName[] = ['mosquitto_pub', 'naive', 'hub'];
+
+export function isHub(path: PathName): boolean {
+  return path === 'hub' || path.startsWith('hub@');
+}
 
 export interface BridgeOptions {
   brokerHost: string;
@@ -162,7 +167,7 @@ export class Bridge {
   constructor(readonly name: PathName, private readonly opts: BridgeOptions) {}
 
   start(): void {
-    if (this.name === 'hub') this.track(this.spawnHub());
+    if (isHub(this.name)) this.track(this.spawnHub());
     else for (let k = 0; k < this.opts.devices.length; k++) this.track(this.name === 'naive' ? this.spawnNaive(k) : this.spawnMosquittoPub(k));
   }
 
@@ -232,7 +237,7 @@ export class Bridge {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
         child.kill('SIGTERM');
         // The hub flushes its queue (and writes a CPU profile) on SIGTERM: give it time.
-        const timer = setTimeout(() => child.kill('SIGKILL'), this.name === 'hub' ? 20_000 : 5000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), isHub(this.name) ? 20_000 : 5000);
         await exited;
         clearTimeout(timer);
       }),

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.ts';
 import { openPtyPair, type PtyPair } from '../helpers/pty.ts';
-import { Bridge, CounterProcess, procSample, runWriter, type PathName } from './children.ts';
+import { Bridge, CounterProcess, isHub, procSample, runWriter, type PathName } from './children.ts';
 import type { CounterStats } from './counter.ts';
 import { COUNT_FILTER, layout, warmupLine, type Layout } from './lines.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
@@ -41,6 +41,10 @@ export interface BenchOptions {
   portsSeconds: number;
   portsQos: 0 | 1;
   hubConfig?: string;
+  /** Settings files of hub variants, by name: path `hub@<name>` runs the hub with it. */
+  hubVariants: Record<string, string>;
+  /** Profile every hub run (node --cpu-prof) into this folder and summarise it in the run. */
+  hubCpuProfDir?: string;
   log: (message: string) => void;
 }
 
@@ -79,6 +83,9 @@ export interface LatencyRun {
   writerLateMaxMs: number;
   cpuPercent: number;
   peakRssMB: number;
+  brokerCpuPercent: number;
+  /** Where the slow readings were: see spikes(). */
+  spikes: Spikes;
   note?: string;
 }
 
@@ -119,6 +126,9 @@ export interface PortsRun {
   /** Peak RSS: summed over the processes of the path (one per port except the hub). */
   peakRssMB: number;
   processes: number;
+  brokerCpuPercent: number;
+  writerLateMaxMs: number;
+  spikes: Spikes;
   note?: string;
 }
 
@@ -198,6 +208,12 @@ export class Bench {
     const node = new NodeSide();
     let counter: CounterProcess | undefined;
     let bridge: Bridge | undefined;
+    let cpuProfDir = cfg.cpuProfDir;
+    if (!cpuProfDir && this.opts.hubCpuProfDir && isHub(cfg.path)) {
+      cpuProfDir = join(this.opts.hubCpuProfDir, `${this.seq}-${tag}`);
+      mkdirSync(cpuProfDir, { recursive: true });
+    }
+    let result: T;
     try {
       for (let k = 0; k < cfg.ports; k++) ptys.push(await openPtyPair());
       counter = await CounterProcess.start({
@@ -210,24 +226,33 @@ export class Bench {
         ports: cfg.layout.ports * cfg.layout.roomsPerPort,
         perPort: cfg.layout.span,
       });
+      const variant = cfg.path.startsWith('hub@') ? cfg.path.slice(4) : undefined;
       bridge = new Bridge(cfg.path, {
         brokerHost: '127.0.0.1',
         brokerPort: broker.port,
         devices: ptys.map((p) => p.devicePath),
         qos: cfg.qos,
         workDir: work,
-        hubConfig: this.opts.hubConfig,
-        cpuProfDir: cfg.cpuProfDir,
+        hubConfig: variant !== undefined ? this.opts.hubVariants[variant] : this.opts.hubConfig,
+        cpuProfDir,
       });
       bridge.start();
       await this.warmUp(ptys, node, counter, bridge);
-      return await body({ ptys, counter, bridge, node, work });
+      result = await body({ ptys, counter, bridge, node, work });
     } finally {
       node.close();
       await bridge?.stop();
       await counter?.stop();
       for (const p of ptys) await p.dispose().catch(() => undefined);
     }
+    if (cpuProfDir && !cfg.cpuProfDir && result && typeof result === 'object') {
+      const file = readdirSync(cpuProfDir).find((f) => f.endsWith('.cpuprofile'));
+      if (file) {
+        const summary = summariseProfile(JSON.parse(readFileSync(join(cpuProfDir, file), 'utf8')), 12);
+        (result as { profile?: ProfileSummary }).profile = summary;
+      }
+    }
+    return result;
   }
 
   /**
@@ -330,10 +355,14 @@ export class Bench {
     return this.withSetup(`lat-${path}-q${qos}`, broker, { path, qos, ports: 1, layout: l }, async ({ ptys, counter, bridge, work }) => {
       const timesFile = join(work, 'sent.f64');
       const cpu0 = bridge.cpuS();
+      const broker0 = pidCpu(brokerPid(broker));
       const done = await runWriter({ paths: [ptys[0].nodePath], mode: 'paced', layout: l, seqStart: 0, count, intervalMs: interval, timesFile }, this.opts.latencySeconds * 1000 + 60_000);
+      const brokerCpuS = pidCpu(brokerPid(broker)) - broker0;
       const stats = await this.waitDelivered(counter, bridge, count, 5_000, 120_000);
       const cpuS = bridge.cpuS() - cpu0;
-      const lat = latencies(readTimes(timesFile), await counter.arrivals(join(work, 'arrived.f64')));
+      const sent = readTimes(timesFile);
+      const arrived = await counter.arrivals(join(work, 'arrived.f64'));
+      const lat = latencies(sent, arrived);
       const wall = Number(BigInt(done.endNs) - BigInt(done.startNs)) / 1e9;
       const run: LatencyRun = {
         path,
@@ -348,6 +377,8 @@ export class Bench {
         writerLateMaxMs: round2(done.lateMaxMs),
         cpuPercent: round1((cpuS / wall) * 100),
         peakRssMB: round1(bridge.peakRssKb() / MB),
+        brokerCpuPercent: round1((brokerCpuS / wall) * 100),
+        spikes: spikes(sent, arrived, 5),
       };
       if (stats.unique < count) run.note = `${count - stats.unique} readings never arrived`;
       return run;
@@ -417,11 +448,15 @@ export class Bench {
     return this.withSetup(`ports-${path}`, broker, { path, qos, ports, layout: l }, async ({ ptys, counter, bridge, work }) => {
       const timesFile = join(work, 'sent.f64');
       const cpu0 = bridge.cpuS();
+      const broker0 = pidCpu(brokerPid(broker));
       const done = await runWriter({ paths: ptys.map((p) => p.nodePath), mode: 'paced', layout: l, seqStart: 0, count, intervalMs: 1000 / rate, timesFile }, seconds * 1000 + 120_000);
-      const stats = await this.waitDelivered(counter, bridge, ports * count, 5_000, 300_000);
       const cpuS = bridge.cpuS() - cpu0;
+      const brokerCpuS = pidCpu(brokerPid(broker)) - broker0;
+      const stats = await this.waitDelivered(counter, bridge, ports * count, 5_000, 300_000);
       const wall = Number(BigInt(done.endNs) - BigInt(done.startNs)) / 1e9;
-      const lat = latencies(readTimes(timesFile), await counter.arrivals(join(work, 'arrived.f64')));
+      const sent = readTimes(timesFile);
+      const arrived = await counter.arrivals(join(work, 'arrived.f64'));
+      const lat = latencies(sent, arrived);
       const run: PortsRun = {
         path,
         qos,
@@ -438,6 +473,9 @@ export class Bench {
         cpuPercent: round1((cpuS / wall) * 100),
         peakRssMB: round1(bridge.sumPeakRssKb() / MB),
         processes: bridge.pids().length,
+        brokerCpuPercent: round1((brokerCpuS / wall) * 100),
+        writerLateMaxMs: round1(done.lateMaxMs),
+        spikes: spikes(sent, arrived, 5),
       };
       const behind = done.lateMaxMs > 100 ? `; the writer fell up to ${Math.round(done.lateMaxMs)} ms behind schedule (ptys full)` : '';
       if (stats.unique < ports * count || behind) run.note = `${ports * count - stats.unique} readings never arrived${behind}`;
@@ -475,6 +513,49 @@ function latencies(sent: Float64Array, arrived: Float64Array): number[] {
   const n = Math.min(sent.length, arrived.length);
   for (let i = 0; i < n; i++) if (sent[i] > 0 && arrived[i] > 0) out.push(arrived[i] - sent[i]);
   return out;
+}
+
+export interface Spikes {
+  thresholdMs: number;
+  /** Readings slower than the threshold. */
+  slow: number;
+  /** Runs of consecutive slow readings, and the median time between the starts of two. */
+  episodes: number;
+  medianGapMs: number;
+  /** The five slowest episodes: when (ms after the first write), how many readings, worst ms. */
+  worst: { atMs: number; readings: number; maxMs: number }[];
+}
+
+/**
+ * Slow readings grouped into episodes, to tell a periodic stall (a timer-driven flush shows
+ * as a steady gap between episodes) from scattered scheduling noise.
+ */
+export function spikes(sent: Float64Array, arrived: Float64Array, thresholdMs: number): Spikes {
+  const episodes: { start: number; readings: number; maxMs: number }[] = [];
+  let current: { start: number; readings: number; maxMs: number } | undefined;
+  let slow = 0;
+  let t0 = 0;
+  for (let i = 0; i < Math.min(sent.length, arrived.length); i++) {
+    if (!(sent[i] > 0)) continue;
+    if (t0 === 0) t0 = sent[i];
+    const lat = arrived[i] > 0 ? arrived[i] - sent[i] : Infinity;
+    if (lat > thresholdMs) {
+      slow++;
+      if (!current) {
+        current = { start: sent[i] - t0, readings: 0, maxMs: 0 };
+        episodes.push(current);
+      }
+      current.readings++;
+      current.maxMs = Math.max(current.maxMs, lat);
+    } else current = undefined;
+  }
+  const gaps: number[] = [];
+  for (let i = 1; i < episodes.length; i++) gaps.push(episodes[i].start - episodes[i - 1].start);
+  const worst = [...episodes]
+    .sort((a, b) => b.maxMs - a.maxMs)
+    .slice(0, 5)
+    .map((e) => ({ atMs: Math.round(e.start), readings: e.readings, maxMs: round1(e.maxMs) }));
+  return { thresholdMs, slow, episodes: episodes.length, medianGapMs: round1(median(gaps)), worst };
 }
 
 /** At most `n` evenly spaced samples of a series (keeps the last). */

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findTool } from '../helpers/tools.ts';
-import { ALL_PATHS, PROJECT_ROOT } from './children.ts';
+import { ALL_PATHS, isHub, PROJECT_ROOT, type PathName } from './children.ts';
 import { ALL_PARTS, Bench, type BenchOptions, type LatencyRun, type OutageRun, type PortsRun, type ThroughputRun } from './harness.ts';
 import type { ProfileSummary } from './profile.ts';
 import { median } from './stats.ts';
@@ -40,6 +40,9 @@ Options:
   --ports N                 (default 16)      --ports-rate N/s per port  (default 1000)
   --ports-seconds S         (default 30)      --ports-qos 0|1            (default 1)
   --hub-config FILE         settings file passed to the hub (--config)
+  --hub-variant NAME=FILE   also run the hub with this settings file, as path hub@NAME
+                            (repeatable; e.g. --hub-variant big=w5000.yaml --paths naive,hub,hub@big)
+  --hub-cpu-prof DIR        profile every hub run (node --cpu-prof) and summarise it per run
   --out FILE                JSON report (default dist/bench.json)`;
 
 function list<T extends string>(text: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
@@ -85,6 +88,8 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
       'ports-seconds': { type: 'string' },
       'ports-qos': { type: 'string' },
       'hub-config': { type: 'string' },
+      'hub-variant': { type: 'string', multiple: true },
+      'hub-cpu-prof': { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -95,11 +100,18 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
   parts = parts.filter((p) => !skip.includes(p));
   const qos = (list(values.qos, ['0', '1'] as const, 'QoS') ?? ['0', '1']).map((q) => Number(q) as 0 | 1);
   const portsQos = num(values['ports-qos'], 1, 'ports-qos') === 1 ? 1 : 0;
+  const hubVariants: Record<string, string> = {};
+  for (const v of values['hub-variant'] ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || !/^[a-z0-9_-]+$/.test(v.slice(0, eq))) throw new Error(`--hub-variant wants NAME=FILE (name of a-z0-9_-), got '${v}'`);
+    hubVariants[v.slice(0, eq)] = resolve(v.slice(eq + 1));
+  }
+  const pathNames = [...ALL_PATHS, ...Object.keys(hubVariants).map((n) => `hub@${n}` as PathName)];
   return {
     out: resolve(values.out ?? join(PROJECT_ROOT, 'dist/bench.json')),
     opts: {
       parts,
-      paths: list(values.paths, ALL_PATHS, 'path') ?? [...ALL_PATHS],
+      paths: list(values.paths, pathNames, 'path') ?? pathNames,
       qos,
       runs: Math.round(num(values.runs, quick ? 1 : 3, 'runs')),
       lines: Math.round(num(values.lines, quick ? 10_000 : 200_000, 'lines')),
@@ -109,12 +121,14 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
       latencyQos: values.qos !== undefined || !quick ? qos : [1],
       outageSeconds: num(values['outage-seconds'], quick ? 2 : 600, 'outage-seconds'),
       outageRate: num(values['outage-rate'], 1000, 'outage-rate'),
-      outagePaths: list(values['outage-paths'], ALL_PATHS, 'path') ?? (quick ? ['hub'] : ['naive', 'hub']),
+      outagePaths: list(values['outage-paths'], pathNames, 'path') ?? (quick ? ['hub'] : ['naive', 'hub']),
       ports: Math.round(num(values.ports, quick ? 4 : 16, 'ports')),
       portsRate: num(values['ports-rate'], 1000, 'ports-rate'),
       portsSeconds: num(values['ports-seconds'], quick ? 1 : 30, 'ports-seconds'),
       portsQos,
       hubConfig: values['hub-config'] ? resolve(values['hub-config']) : undefined,
+      hubVariants,
+      hubCpuProfDir: values['hub-cpu-prof'] ? resolve(values['hub-cpu-prof']) : undefined,
       log,
     },
   };
@@ -200,13 +214,13 @@ export async function runBench(argv: string[]): Promise<number> {
   const notes: string[] = [];
   const m = machine();
   log(`machine: ${m.cpus} CPUs, ${m.cpuModel}, load ${m.loadAvgStart.join(' ')}`);
-  if (opts.paths.includes('hub') || opts.outagePaths.includes('hub') || opts.parts.includes('profile')) {
+  if (opts.paths.some(isHub) || opts.outagePaths.some(isHub) || opts.parts.includes('profile')) {
     const why = hubAvailable();
     if (why) {
       notes.push(`roomlink hub is not runnable yet (${why}): hub rows skipped`);
       log(notes[notes.length - 1]);
-      opts.paths = opts.paths.filter((p) => p !== 'hub');
-      opts.outagePaths = opts.outagePaths.filter((p) => p !== 'hub');
+      opts.paths = opts.paths.filter((p) => !isHub(p));
+      opts.outagePaths = opts.outagePaths.filter((p) => !isHub(p));
       opts.parts = opts.parts.filter((p) => p !== 'profile');
     }
   }
@@ -266,20 +280,21 @@ export async function runBench(argv: string[]): Promise<number> {
           };
         }),
       );
+      // Every hub (and hub variant) against every other contender, per QoS.
+      const pairs: [PathName, PathName][] = [];
+      for (const h of opts.paths.filter(isHub)) for (const o of opts.paths) if (o !== h && !(isHub(o) && o !== 'hub')) pairs.push([h, o]);
       const ratios = opts.qos.flatMap((qos) =>
-        opts.paths
-          .filter((p) => p !== 'hub' && opts.paths.includes('hub'))
-          .map((other) => {
-            const hub = summary.find((s) => s.qos === qos && s.path === 'hub')!;
-            const ref = summary.find((s) => s.qos === qos && s.path === other)!;
-            const perRound: number[] = [];
-            for (let round = 0; round < opts.runs; round++) {
-              const h = runs.find((r) => r.qos === qos && r.path === 'hub' && r.round === round);
-              const o = runs.find((r) => r.qos === qos && r.path === other && r.round === round);
-              if (h && o) perRound.push(h.msgPerS / o.msgPerS);
-            }
-            return { qos, ratio: `hub/${other}`, ofMedians: r2(hub.msgPerS / ref.msgPerS), medianPerRound: r2(median(perRound)), rssRatio: r2(hub.peakRssMB / ref.peakRssMB) };
-          }),
+        pairs.map(([h, other]) => {
+          const hub = summary.find((s) => s.qos === qos && s.path === h)!;
+          const ref = summary.find((s) => s.qos === qos && s.path === other)!;
+          const perRound: number[] = [];
+          for (let round = 0; round < opts.runs; round++) {
+            const a = runs.find((r) => r.qos === qos && r.path === h && r.round === round);
+            const b = runs.find((r) => r.qos === qos && r.path === other && r.round === round);
+            if (a && b) perRound.push(a.msgPerS / b.msgPerS);
+          }
+          return { qos, ratio: `${h}/${other}`, ofMedians: r2(hub.msgPerS / ref.msgPerS), medianPerRound: r2(median(perRound)), rssRatio: r2(hub.peakRssMB / ref.peakRssMB) };
+        }),
       );
       report.throughput = { runs, summary, ratios };
       text.push(
@@ -321,6 +336,8 @@ export async function runBench(argv: string[]): Promise<number> {
             maxMs: r2(median(rs.map((r) => r.maxMs))),
             delivered: `${Math.min(...rs.map((r) => r.delivered))}/${rs[0]?.sent ?? 0}`,
             cpuPercent: r2(median(rs.map((r) => r.cpuPercent))),
+            brokerCpuPercent: r2(median(rs.map((r) => r.brokerCpuPercent))),
+            slowOver5ms: r2(median(rs.map((r) => r.spikes.slow))),
             writerLateMaxMs: r2(Math.max(...rs.map((r) => r.writerLateMaxMs))),
           };
         }),
@@ -328,7 +345,10 @@ export async function runBench(argv: string[]): Promise<number> {
       report.latency = { runs, summary };
       text.push(
         `Latency: one reading every ${opts.latencyIntervalMs} ms for ${opts.latencySeconds} s, pty write to subscriber arrival; median over ${opts.runs} round(s)`,
-        table(['QoS', 'path', 'p50 ms', 'p99 ms', 'max ms', 'delivered', 'CPU %'], summary.map((s) => [String(s.qos), s.path, s.p50Ms, s.p99Ms, s.maxMs, s.delivered, s.cpuPercent])),
+        table(
+          ['QoS', 'path', 'p50 ms', 'p99 ms', 'max ms', 'delivered', 'readings > 5 ms', 'CPU %', 'broker CPU %'],
+          summary.map((s) => [String(s.qos), s.path, s.p50Ms, s.p99Ms, s.maxMs, s.delivered, s.slowOver5ms, s.cpuPercent, s.brokerCpuPercent]),
+        ),
         '',
       );
     }
@@ -357,12 +377,16 @@ export async function runBench(argv: string[]): Promise<number> {
           cpuPercent: r2(median(rs.map((r) => r.cpuPercent))),
           peakRssMB: r2(median(rs.map((r) => r.peakRssMB))),
           processes: rs[0]?.processes ?? 0,
+          brokerCpuPercent: r2(median(rs.map((r) => r.brokerCpuPercent))),
         };
       });
       report.ports = { runs, summary };
       text.push(
         `Many ports: ${opts.ports} ptys x ${opts.portsRate} readings/s for ${opts.portsSeconds} s at QoS ${opts.portsQos}; median over ${opts.runs} round(s); CPU % of one core, RSS summed over processes`,
-        table(['path', 'processes', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'CPU %', 'peak RSS MB'], summary.map((s) => [s.path, s.processes, s.delivered, s.p50Ms, s.p99Ms, s.maxMs, s.cpuPercent, s.peakRssMB])),
+        table(
+          ['path', 'processes', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'CPU %', 'peak RSS MB', 'broker CPU %'],
+          summary.map((s) => [s.path, s.processes, s.delivered, s.p50Ms, s.p99Ms, s.maxMs, s.cpuPercent, s.peakRssMB, s.brokerCpuPercent]),
+        ),
         '',
       );
     }
@@ -422,6 +446,18 @@ export async function runBench(argv: string[]): Promise<number> {
     await bench.dispose();
   }
 
+  // Hub runs profiled with --hub-cpu-prof: the top of each, one line per run.
+  for (const part of ['throughput', 'latency', 'ports', 'outage'] as const) {
+    const runs = (report[part] as { runs?: { path: string; qos?: number; round?: number; profile?: ProfileSummary }[] } | undefined)?.runs ?? [];
+    for (const r of runs) {
+      if (!r.profile) continue;
+      const top = r.profile.functions.slice(0, 8).map((f) => `${f.name.replace(/ (hub|shared|node_modules)?\/?[^ ]*:\d+$/, '')} ${f.percent}%`);
+      const mods = r.profile.modules.slice(0, 6).map((f) => `${f.name} ${f.percent}%`);
+      text.push(`profile ${part} ${r.path}${r.qos !== undefined ? ` QoS ${r.qos}` : ''}${r.round !== undefined ? ` round ${r.round + 1}` : ''} (${r.profile.busyMs} ms busy, ${r.profile.idleMs} ms idle): ${top.join(', ')}`);
+      text.push(`  by module: ${mods.join(', ')}`);
+    }
+  }
+
   m.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   report.errors = errors;
   report.seconds = Math.round((Date.now() - started) / 1000);
@@ -430,10 +466,14 @@ export async function runBench(argv: string[]): Promise<number> {
     `command: ${report.command}`,
     '',
   ];
-  console.log([...header, ...text, ...notes.map((n) => `note: ${n}`), ...errors.map((e) => `error: ${e.split('\n')[0]}`)].join('\n'));
+  const printed = [...header, ...text, ...notes.map((n) => `note: ${n}`), ...errors.map((e) => `error: ${e.split('\n')[0]}`)].join('\n');
+  console.log(printed);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${out} (${report.seconds} s)`);
+  // The same tables as Markdown, ready for the README's Performance section.
+  const md = out.replace(/\.json$/, '') + '.md';
+  writeFileSync(md, printed + '\n');
+  log(`wrote ${out} and ${md} (${report.seconds} s)`);
   return errors.length ? 1 : 0;
 }
 
