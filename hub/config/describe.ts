@@ -29,7 +29,7 @@ export function describeSettings(settings: HubSettings): string {
     );
   }
   lines.push(
-    `topics: readings ${topics.readings}/<room>/<node>, nodes ${topics.nodes}/<node>, bridge ${topics.bridge}, ` +
+    `topics: readings ${topics.readings}/<room>/<measurement>, nodes ${topics.nodes}/<node>, bridge ${topics.bridge}, ` +
       `discovery ${settings.homeassistant.discovery ? topics.discovery : 'off'}`,
   );
   lines.push(`readings: qos ${settings.qos}, ${settings.retain ? 'retained' : 'not retained'}`);
