@@ -9,6 +9,7 @@ export interface Command {
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
+  demo: { summary: 'live readings from two simulated rooms (what npm start runs)', load: () => import('./commands/demo.ts') },
   hub: { summary: 'bridge USB-serial sensor nodes to an MQTT broker', load: () => import('./commands/hub.ts') },
   broker: { summary: 'run the embedded MQTT broker on its own', load: () => import('./commands/broker.ts') },
   ports: { summary: 'list serial ports and the boards detected on them', load: () => import('./commands/ports.ts') },

@@ -1,0 +1,92 @@
+// `roomlink demo` headless, as `npm start` runs it, with Home Assistant's view of it:
+// readings from both rooms, mosquitto_sub on home/kitchen/#, discovery that follows Home
+// Assistant's rules, and discovery sent again when Home Assistant announces itself.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTools, toolPath } from './helpers/tools.ts';
+import { subscribe, type Recorder } from './helpers/mqtt.ts';
+import { waitFor } from './helpers/wait.ts';
+import { discoveryProblems, haRulesAvailable } from './helpers/ha-rules.ts';
+
+const ok = requireTools('mosquitto_sub') && haRulesAvailable();
+
+describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
+  let demo: ChildProcess;
+  let out = '';
+  let err = '';
+  let port = 0;
+  let startedAt = 0;
+  let ha: Recorder;
+
+  beforeAll(async () => {
+    startedAt = Date.now();
+    demo = spawn(process.execPath, ['hub/bin.js', 'demo', '--port', '0', '--plain', '--interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    demo.stdout!.on('data', (d) => (out += d));
+    demo.stderr!.on('data', (d) => (err += d));
+    port = await waitFor('the demo to print its broker URL', () => Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined, 60_000);
+    ha = await subscribe(`mqtt://127.0.0.1:${port}`, ['homeassistant/#', 'roomlink/+/status', 'roomlink/bridge/status']);
+  });
+
+  afterAll(async () => {
+    await ha?.end();
+    if (demo && demo.exitCode === null) {
+      demo.kill('SIGKILL');
+    }
+  });
+
+  it('shows both rooms within 15 s, and mosquitto_sub sees the kitchen', async () => {
+    const sub = spawn(toolPath('mosquitto_sub'), ['-h', '127.0.0.1', '-p', String(port), '-t', 'home/kitchen/#', '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let subOut = '';
+    sub.stdout.on('data', (d) => (subOut += d));
+    try {
+      await waitFor('readings from the kitchen and the living room', () => /^kitchen temperature .* °C \(kitchen-1\)$/m.test(out) && /^living_room pressure .* hPa \(living-1\)$/m.test(out), 15_000 - (Date.now() - startedAt) + 60_000);
+      await waitFor('mosquitto_sub to print kitchen readings', () => /^home\/kitchen\/temperature -?\d+(\.\d+)?$/m.test(subOut) && /^home\/kitchen\/humidity /m.test(subOut));
+      expect(subOut).not.toMatch(/home\/living_room/);
+    } finally {
+      sub.kill();
+    }
+    // Readings carry the shared schema: values inside the measurement's range, units shown.
+    const kitchenTemps = [...out.matchAll(/^kitchen temperature (-?[\d.]+) °C/gm)].map((m) => Number(m[1]));
+    expect(kitchenTemps.length).toBeGreaterThan(0);
+    for (const t of kitchenTemps) expect(t).toBeGreaterThan(-55);
+  });
+
+  it('announces both nodes to Home Assistant by its rules, with availability that says online', async () => {
+    const configs = await waitFor('discovery for both nodes', () => {
+      const kitchen = ha.messages.find((m) => m.topic === 'homeassistant/device/kitchen-1/config');
+      const living = ha.messages.find((m) => m.topic === 'homeassistant/device/living-1/config');
+      return kitchen && living ? [kitchen, living] : undefined;
+    });
+    const statusOf = (topic: string) => ha.messages.filter((m) => m.topic === topic).at(-1)?.payload;
+    await waitFor('node and bridge status online', () => statusOf('roomlink/kitchen-1/status') === 'online' && statusOf('roomlink/living-1/status') === 'online' && statusOf('roomlink/bridge/status') === 'online');
+    const discovery = ha.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
+    expect(discovery.length).toBeGreaterThanOrEqual(2);
+    for (const m of discovery) {
+      expect(m.retain, `${m.topic} retained`).toBe(true);
+      expect(discoveryProblems(m.topic, m.payload, statusOf), m.topic).toEqual([]);
+    }
+    const kitchen = JSON.parse(configs[0].payload);
+    expect(Object.keys(kitchen.cmps).sort()).toEqual(['humidity', 'motion', 'temperature']);
+    expect(kitchen.cmps.temperature.unit_of_meas).toBe('°C');
+    const living = JSON.parse(configs[1].payload);
+    expect(Object.keys(living.cmps).sort()).toEqual(['pressure', 'temperature']);
+    expect(living.cmps.pressure.unit_of_meas).toBe('hPa');
+  });
+
+  it('sends discovery again when Home Assistant comes online', async () => {
+    const before = ha.messages.length;
+    await ha.client.publishAsync('homeassistant/status', 'online', { qos: 0 });
+    const again = await waitFor('discovery re-sent after the birth message', () =>
+      ha.messages.slice(before).find((m) => m.topic === 'homeassistant/device/kitchen-1/config' && !m.retain), 20_000);
+    expect(discoveryProblems(again.topic, again.payload)).toEqual([]);
+  });
+
+  it('stops cleanly on Ctrl-C', async () => {
+    const code = await new Promise<number | null>((resolve) => {
+      demo.once('exit', resolve);
+      demo.kill('SIGINT');
+    });
+    expect(code, err.slice(-2000)).toBe(0);
+    expect(err).not.toMatch(/Error|ERROR/);
+  });
+});
