@@ -116,12 +116,14 @@ export class ReplClient {
     });
   }
 
-  async write(text: string): Promise<void> {
-    if (this.isClosed) throw new FlashError('connection-lost', `the connection to ${this.transport.label} is closed`);
+  async write(text: string, what = 'sending to the board'): Promise<void> {
+    const lost = (why: string) =>
+      new FlashError('connection-lost', `the connection to ${this.transport.label} was lost while ${what} (${why})`, 'check the cable or network, then run the same command again: it starts over and completes');
+    if (this.isClosed) throw lost(this.closeError?.message ?? 'closed');
     try {
       await this.transport.write(text);
     } catch (err) {
-      throw new FlashError('connection-lost', `the connection to ${this.transport.label} was lost: ${(err as Error).message}`, 'check the cable or network, then run the same command again');
+      throw lost((err as Error).message);
     }
   }
 
@@ -199,7 +201,7 @@ export class ReplClient {
     const id = `${this.session}${this.nextId++}`;
     const line = `${ECHO_OFF}try{print("\\x06${id} "+JSON.stringify(${expression}))}catch(e){print("\\x15${id} "+e)}\n`;
     const from = this.position;
-    await this.write(line);
+    await this.write(line, options.what);
     const pattern = new RegExp(`([${ACK}${NAK}])${id} ([^\\r\\n]*)\\r?\\n`);
     const reply = await this.waitFor(from, (text) => pattern.exec(text) ?? undefined, options.timeoutMs ?? 5000, options.what ?? 'waiting for an answer');
     this.forget(from + reply.index + reply[0].length);
