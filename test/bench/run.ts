@@ -99,7 +99,9 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
   const skip = list(values.skip, ALL_PARTS, 'part') ?? [];
   parts = parts.filter((p) => !skip.includes(p));
   const qos = (list(values.qos, ['0', '1'] as const, 'QoS') ?? ['0', '1']).map((q) => Number(q) as 0 | 1);
-  const portsQos = num(values['ports-qos'], 1, 'ports-qos') === 1 ? 1 : 0;
+  const portsQosText = values['ports-qos'] ?? '1';
+  if (portsQosText !== '0' && portsQosText !== '1') throw new Error(`--ports-qos must be 0 or 1, got '${portsQosText}'`);
+  const portsQos = portsQosText === '1' ? 1 : 0;
   const hubVariants: Record<string, string> = {};
   for (const v of values['hub-variant'] ?? []) {
     const eq = v.indexOf('=');
