@@ -21,7 +21,7 @@ import { waitFor } from './helpers/wait.ts';
 const ok = requireTools('mosquitto', 'socat');
 
 describe.skipIf(!ok)('hub bridge (Mosquitto + pty)', () => {
-  const broker = new Mosquitto();
+  const broker = new Mosquitto({ persistence: false });
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   let caseNo = 0;
 

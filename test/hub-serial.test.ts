@@ -18,7 +18,7 @@ import { waitFor } from './helpers/wait.ts';
 const ok = requireTools('mosquitto', 'socat');
 
 describe.skipIf(!ok)('hub serial ports (pty)', () => {
-  const broker = new Mosquitto();
+  const broker = new Mosquitto({ persistence: false });
   beforeAll(async () => {
     await broker.start();
   });
