@@ -16,6 +16,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   build: { summary: 'build dist/firmware.js for Espruino from firmware/ and shared/', load: () => import('./commands/build.ts') },
   watch: { summary: 'print readings as they arrive, with units and nodes', load: () => import('./commands/watch.ts') },
   sim: { summary: 'run dist/firmware.js in the host runtime as a simulated node', load: () => import('./commands/sim.ts') },
+  flash: { summary: 'write the firmware and a node config onto an Espruino board (USB or tcp://)', load: () => import('./commands/flash.ts') },
+  console: { summary: "a terminal to a board's Espruino REPL (Ctrl-] quits)", load: () => import('./commands/console.ts') },
+  config: { summary: 'write an example node config (init) or check one (check)', load: () => import('./commands/config.ts') },
+  bench: { summary: 'benchmarks: the hub against the bridges a user would use instead', load: () => import('./commands/bench.ts') },
 };
 
 export function usage(): string {
