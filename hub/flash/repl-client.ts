@@ -137,7 +137,7 @@ export class ReplClient {
    * lone `"` (an unfinished string ends any half-sent multi-line input, e.g. left behind by an
    * interrupted upload); then, once per session, Ctrl-C (a program hogging the interpreter).
    */
-  async getPrompt(timeoutMs = 1500): Promise<void> {
+  async getPrompt(timeoutMs = 1500, what = 'waiting for the prompt'): Promise<void> {
     const steps: Array<{ send: string; ctrlC?: boolean }> = [{ send: '\n' }, { send: '"\n' }, { send: '\x03', ctrlC: true }];
     let heard = '';
     for (const step of steps) {
@@ -145,14 +145,14 @@ export class ReplClient {
       const from = this.position;
       if (step.ctrlC) {
         this.ctrlCSent = true;
-        await this.write(step.send);
+        await this.write(step.send, what);
         await this.sleepOrOutput(300);
-        await this.write('\n');
+        await this.write('\n', what);
       } else {
-        await this.write(step.send);
+        await this.write(step.send, what);
       }
       try {
-        await this.waitFor(from, (text) => (ReplClient.hasPrompt(text) ? true : undefined), timeoutMs, 'waiting for the prompt');
+        await this.waitFor(from, (text) => (ReplClient.hasPrompt(text) ? true : undefined), timeoutMs, what);
         // Let the rest of the answer (a syntax error, a redrawn prompt) arrive before the next line.
         await this.quiet(100, 1000);
         this.forget(this.position);

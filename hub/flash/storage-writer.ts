@@ -65,7 +65,7 @@ export async function writeStorageFile(repl: ReplClient, name: string, bytes: Ui
           if (!(err instanceof FlashError) || err.code !== 'timeout' || chunkAttempt === attempts) throw err;
           // The line or its answer got lost: get a clean prompt and send the same chunk again.
           options.onRetry?.(`no answer for ${name} at byte ${chunk.offset}; sending that chunk again`);
-          await repl.getPrompt();
+          await repl.getPrompt(undefined, `writing ${name} at byte ${chunk.offset}`);
         }
       }
       if (boardCrc !== hostCrc) {

@@ -2,6 +2,7 @@
 // Espruino's network console (tcp://host:port, port 23 on a WiFi ESP32). Text is latin1
 // both ways, because Espruino strings are bytes. Open failures become FlashErrors that
 // name the cause (busy, permission, missing, refused).
+import { realpathSync } from 'node:fs';
 import net from 'node:net';
 import { SerialPort } from 'serialport';
 import { FlashError } from './errors.ts';
@@ -76,6 +77,14 @@ export function serialOpenError(path: string, err: Error & { code?: string }): F
   return new FlashError('connect-failed', `cannot open ${path}: ${err.message}`);
 }
 
+function realDevice(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 function openSerial(path: string, baudRate: number): Promise<Transport> {
   const listeners = new Listeners();
   const port = new SerialPort({ path, baudRate, autoOpen: false });
@@ -83,6 +92,17 @@ function openSerial(path: string, baudRate: number): Promise<Transport> {
     port.open((err) => {
       if (err) return reject(serialOpenError(path, err));
       port.on('data', (buf: Buffer) => listeners.emitData(buf));
+      // A pty (or USB adapter) that vanishes does not always make the open port fail at
+      // once; a device node that is gone or replaced means the cable was pulled.
+      const device = realDevice(path);
+      const watch = setInterval(() => {
+        if (realDevice(path) !== device) {
+          listeners.emitClose(new Error(`${path} vanished`));
+          if (port.isOpen) port.close(() => {});
+        }
+      }, 250);
+      watch.unref();
+      listeners.close.push(() => clearInterval(watch));
       port.on('close', (closeErr?: Error) => listeners.emitClose(closeErr ?? undefined));
       // A vanished pty or unplugged USB adapter shows up as an error before (or instead of) close.
       port.on('error', (e: Error) => {
