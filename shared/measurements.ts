@@ -26,41 +26,52 @@ export interface BinaryMeasurement {
 
 export type Measurement = NumericMeasurement | BinaryMeasurement;
 
-function numeric(name: string, unit: string, min: number, max: number, precision: number, deviceClass: string): NumericMeasurement {
-  return { kind: 'numeric', name: name, unit: unit, min: min, max: max, precision: precision, deviceClass: deviceClass, stateClass: 'measurement' };
-}
-
-function binary(name: string, deviceClass: string): BinaryMeasurement {
-  return { kind: 'binary', name: name, deviceClass: deviceClass };
-}
-
-const signal = numeric('Signal strength', 'dBm', -120, 0, 0, 'signal_strength');
-signal.diagnostic = true;
-
-/** The catalogue, keyed by the measurement id used in topics and line-protocol keys. */
-export const MEASUREMENTS: { [id: string]: Measurement } = {
-  temperature: numeric('Temperature', '\u00b0C', -55, 125, 1, 'temperature'),
-  humidity: numeric('Humidity', '%', 0, 100, 1, 'humidity'),
-  pressure: numeric('Pressure', 'hPa', 300, 1100, 1, 'pressure'),
-  illuminance: numeric('Illuminance', 'lx', 0, 200000, 0, 'illuminance'),
-  carbon_dioxide: numeric('CO2', 'ppm', 0, 40000, 0, 'carbon_dioxide'),
-  pm25: numeric('PM2.5', '\u00b5g/m\u00b3', 0, 1000, 0, 'pm25'),
-  pm10: numeric('PM10', '\u00b5g/m\u00b3', 0, 1000, 0, 'pm10'),
-  voltage: numeric('Voltage', 'V', 0, 100, 2, 'voltage'),
-  battery: numeric('Battery', '%', 0, 100, 0, 'battery'),
-  signal_strength: signal,
-  motion: binary('Motion', 'motion'),
-  door: binary('Door', 'door'),
-  occupancy: binary('Occupancy', 'occupancy'),
-};
-
+/** The ids, in catalogue order (topics and line-protocol keys use them). */
 export function measurementIds(): string[] {
-  return Object.keys(MEASUREMENTS);
+  return ['temperature', 'humidity', 'pressure', 'illuminance', 'carbon_dioxide', 'pm25', 'pm10', 'voltage', 'battery', 'signal_strength', 'motion', 'door', 'occupancy'];
 }
 
+/**
+ * The catalogue entry for a measurement id (a fresh object), or undefined. Written as code,
+ * not as a table object: on Espruino code stays in flash and a table would stay in RAM.
+ * The Home Assistant device class is the id itself for every measurement.
+ */
 export function getMeasurement(id: string): Measurement | undefined {
-  return Object.prototype.hasOwnProperty.call(MEASUREMENTS, id) ? MEASUREMENTS[id] : undefined;
+  // name, unit, plausible min and max, display precision
+  let n: [string, string, number, number, number];
+  switch (id) {
+    case 'temperature': n = ['Temperature', '\u00b0C', -55, 125, 1]; break;
+    case 'humidity': n = ['Humidity', '%', 0, 100, 1]; break;
+    case 'pressure': n = ['Pressure', 'hPa', 300, 1100, 1]; break;
+    case 'illuminance': n = ['Illuminance', 'lx', 0, 200000, 0]; break;
+    case 'carbon_dioxide': n = ['CO2', 'ppm', 0, 40000, 0]; break;
+    case 'pm25': n = ['PM2.5', '\u00b5g/m\u00b3', 0, 1000, 0]; break;
+    case 'pm10': n = ['PM10', '\u00b5g/m\u00b3', 0, 1000, 0]; break;
+    case 'voltage': n = ['Voltage', 'V', 0, 100, 2]; break;
+    case 'battery': n = ['Battery', '%', 0, 100, 0]; break;
+    case 'signal_strength': n = ['Signal strength', 'dBm', -120, 0, 0]; break;
+    case 'motion': return { kind: 'binary', name: 'Motion', deviceClass: id };
+    case 'door': return { kind: 'binary', name: 'Door', deviceClass: id };
+    case 'occupancy': return { kind: 'binary', name: 'Occupancy', deviceClass: id };
+    default: return undefined;
+  }
+  const m: NumericMeasurement = { kind: 'numeric', name: n[0], unit: n[1], min: n[2], max: n[3], precision: n[4], deviceClass: id, stateClass: 'measurement' };
+  if (id === 'signal_strength') m.diagnostic = true;
+  return m;
 }
+
+function catalogue(): { [id: string]: Measurement } {
+  const all: { [id: string]: Measurement } = {};
+  const ids = measurementIds();
+  for (let i = 0; i < ids.length; i++) all[ids[i]] = getMeasurement(ids[i])!;
+  return all;
+}
+
+/**
+ * The whole catalogue as one object, keyed by measurement id, for the hub and tests. The
+ * firmware uses getMeasurement() instead; being unused there, the bundler drops this.
+ */
+export const MEASUREMENTS: { [id: string]: Measurement } = /* @__PURE__ */ catalogue();
 
 export type ReadingValue = number | boolean;
 

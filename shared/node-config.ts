@@ -52,37 +52,72 @@ export interface NodeConfig {
 
 export type ConfigCheck = { ok: true; config: NodeConfig } | { ok: false; errors: string[] };
 
-/** What each sensor type can measure. */
-export const SENSOR_TYPES: { [type: string]: string[] } = {
-  sim: [],
-  bme280: ['temperature', 'humidity', 'pressure'],
-  bmp280: ['temperature', 'pressure'],
-  sht3x: ['temperature', 'humidity'],
-  aht20: ['temperature', 'humidity'],
-  dht22: ['temperature', 'humidity'],
-  ds18b20: ['temperature'],
-  analog: [],
-  binary: [],
-};
+// The tables below are code (switch statements returning fresh arrays), not objects: on
+// Espruino code stays in flash, while a table object would stay in RAM for good.
 
-const SENSOR_KEYS: { [type: string]: string[] } = {
-  sim: ['measurement', 'seed'],
-  bme280: ['address', 'sda', 'scl', 'measurements'],
-  bmp280: ['address', 'sda', 'scl', 'measurements'],
-  sht3x: ['address', 'sda', 'scl', 'measurements'],
-  aht20: ['address', 'sda', 'scl', 'measurements'],
-  dht22: ['pin', 'measurements'],
-  ds18b20: ['pin'],
-  analog: ['pin', 'measurement', 'scale', 'offset'],
-  binary: ['pin', 'measurement', 'invert', 'debounce'],
-};
+/** The sensor types a config may name. */
+export function sensorTypes(): string[] {
+  return ['sim', 'bme280', 'bmp280', 'sht3x', 'aht20', 'dht22', 'ds18b20', 'analog', 'binary'];
+}
 
-const TOP_KEYS = ['node', 'room', 'name', 'transport', 'wifi', 'mqtt', 'topics', 'interval', 'sleep', 'led', 'sensors'];
+/**
+ * What a sensor type can measure (empty for types whose entry names its `measurement`),
+ * or undefined for an unknown type.
+ */
+export function sensorTypeMeasurements(type: string): string[] | undefined {
+  switch (type) {
+    case 'bme280':
+      return ['temperature', 'humidity', 'pressure'];
+    case 'bmp280':
+      return ['temperature', 'pressure'];
+    case 'sht3x':
+    case 'aht20':
+    case 'dht22':
+      return ['temperature', 'humidity'];
+    case 'ds18b20':
+      return ['temperature'];
+    case 'sim':
+    case 'analog':
+    case 'binary':
+      return [];
+    default:
+      return undefined;
+  }
+}
+
+/** The keys a sensor entry of a (known) type may have besides `type` and `filters`. */
+function sensorKeys(type: string): string[] {
+  switch (type) {
+    case 'sim':
+      return ['measurement', 'seed'];
+    case 'dht22':
+      return ['pin', 'measurements'];
+    case 'ds18b20':
+      return ['pin'];
+    case 'analog':
+      return ['pin', 'measurement', 'scale', 'offset'];
+    case 'binary':
+      return ['pin', 'measurement', 'invert', 'debounce'];
+    default:
+      // bme280, bmp280, sht3x, aht20: I2C
+      return ['address', 'sda', 'scl', 'measurements'];
+  }
+}
+
+function sensorTypeTable(): { [type: string]: string[] } {
+  const all: { [type: string]: string[] } = {};
+  const types = sensorTypes();
+  for (let i = 0; i < types.length; i++) all[types[i]] = sensorTypeMeasurements(types[i])!;
+  return all;
+}
+
+/** What each sensor type can measure, as one object (for the hub; unused, the firmware bundle drops it). */
+export const SENSOR_TYPES: { [type: string]: string[] } = /* @__PURE__ */ sensorTypeTable();
 
 /** The measurements a sensor entry publishes (after any `measurements` subset). */
 export function sensorMeasurements(sensor: SensorConfig): string[] {
   if (sensor.measurement) return [sensor.measurement];
-  const all = SENSOR_TYPES[sensor.type] || [];
+  const all = sensorTypeMeasurements(sensor.type) || [];
   return sensor.measurements ? all.filter(function (m) { return sensor.measurements!.indexOf(m) >= 0; }) : all;
 }
 
@@ -96,83 +131,89 @@ export function nodeMeasurements(config: NodeConfig): string[] {
   return out;
 }
 
-function isObject(v: unknown): v is { [key: string]: unknown } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/**
+ * Validates a parsed `roomlink.json` and fills in defaults. The helpers are declared inside:
+ * on Espruino they then exist only while a config is being checked (once, at boot) instead
+ * of staying in RAM as top-level functions.
+ */
+export function checkNodeConfig(raw: unknown): ConfigCheck {
+  const errors: string[] = [];
 
-function isNumberIn(v: unknown, min: number, max: number): boolean {
-  return typeof v === 'number' && v >= min && v <= max;
-}
+  function isObject(v: unknown): v is { [key: string]: unknown } {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  }
 
-function unknownKeys(o: { [key: string]: unknown }, allowed: string[], path: string, errors: string[]): void {
-  const keys = Object.keys(o);
-  for (let i = 0; i < keys.length; i++) {
-    if (allowed.indexOf(keys[i]) < 0) errors.push(path + keys[i] + ': unknown key');
+  function isNumberIn(v: unknown, min: number, max: number): boolean {
+    return typeof v === 'number' && v >= min && v <= max;
   }
-}
 
-function checkPin(v: unknown, path: string, errors: string[]): void {
-  if (!isNumberIn(v, 0, 48) || Math.floor(v as number) !== v) errors.push(path + ': must be a GPIO number 0..48');
-}
+  function isWholeIn(v: unknown, min: number, max: number): boolean {
+    return isNumberIn(v, min, max) && Math.floor(v as number) === v;
+  }
 
-function checkFilters(f: unknown, path: string, errors: string[]): void {
-  if (!isObject(f)) return void errors.push(path + ': must be an object');
-  unknownKeys(f, ['delta', 'throttle', 'heartbeat', 'average'], path + '.', errors);
-  if (f['delta'] !== undefined && !isNumberIn(f['delta'], 0, 1e6)) errors.push(path + '.delta: must be a number >= 0');
-  if (f['throttle'] !== undefined && !isNumberIn(f['throttle'], 0, 86400)) errors.push(path + '.throttle: must be 0..86400 seconds');
-  if (f['heartbeat'] !== undefined && !isNumberIn(f['heartbeat'], 1, 86400)) errors.push(path + '.heartbeat: must be 1..86400 seconds');
-  const avg = f['average'];
-  if (avg !== undefined && (!isNumberIn(avg, 1, 32) || Math.floor(avg as number) !== avg)) errors.push(path + '.average: must be a whole number 1..32');
-}
+  function unknownKeys(o: { [key: string]: unknown }, allowed: string[], path: string): void {
+    const keys = Object.keys(o);
+    for (let i = 0; i < keys.length; i++) {
+      if (allowed.indexOf(keys[i]) < 0) errors.push(path + keys[i] + ': unknown key');
+    }
+  }
 
-function checkSensor(s: unknown, path: string, errors: string[]): void {
-  if (!isObject(s)) return void errors.push(path + ': must be an object with a "type"');
-  const type = s['type'];
-  if (typeof type !== 'string' || !SENSOR_TYPES[type]) {
-    return void errors.push(path + '.type: must be one of ' + Object.keys(SENSOR_TYPES).join(', '));
+  function checkPin(v: unknown, path: string): void {
+    if (!isWholeIn(v, 0, 48)) errors.push(path + ': must be a GPIO number 0..48');
   }
-  unknownKeys(s, ['type', 'filters'].concat(SENSOR_KEYS[type]), path + '.', errors);
-  if (s['filters'] !== undefined) checkFilters(s['filters'], path + '.filters', errors);
-  if (s['pin'] !== undefined || type === 'dht22' || type === 'ds18b20' || type === 'analog' || type === 'binary') checkPin(s['pin'], path + '.pin', errors);
-  if (s['sda'] !== undefined) checkPin(s['sda'], path + '.sda', errors);
-  if (s['scl'] !== undefined) checkPin(s['scl'], path + '.scl', errors);
-  if (s['address'] !== undefined && (!isNumberIn(s['address'], 1, 127) || Math.floor(s['address'] as number) !== s['address'])) {
-    errors.push(path + '.address: must be a 7-bit I2C address 1..127');
+
+  function checkString(v: unknown, path: string, required: boolean): void {
+    if (v === undefined && !required) return;
+    if (typeof v !== 'string' || v.length === 0 || v.length > 64) errors.push(path + ': must be a non-empty string (at most 64 characters)');
   }
-  for (const key of ['scale', 'offset']) {
-    if (s[key] !== undefined && !isNumberIn(s[key], -1e9, 1e9)) errors.push(path + '.' + key + ': must be a number');
+
+  function checkFilters(f: unknown, path: string): void {
+    if (!isObject(f)) return void errors.push(path + ': must be an object');
+    unknownKeys(f, ['delta', 'throttle', 'heartbeat', 'average'], path + '.');
+    if (f['delta'] !== undefined && !isNumberIn(f['delta'], 0, 1e6)) errors.push(path + '.delta: must be a number >= 0');
+    if (f['throttle'] !== undefined && !isNumberIn(f['throttle'], 0, 86400)) errors.push(path + '.throttle: must be 0..86400 seconds');
+    if (f['heartbeat'] !== undefined && !isNumberIn(f['heartbeat'], 1, 86400)) errors.push(path + '.heartbeat: must be 1..86400 seconds');
+    if (f['average'] !== undefined && !isWholeIn(f['average'], 1, 32)) errors.push(path + '.average: must be a whole number 1..32');
   }
-  if (s['debounce'] !== undefined && !isNumberIn(s['debounce'], 0, 10000)) errors.push(path + '.debounce: must be 0..10000 ms');
-  if (s['invert'] !== undefined && typeof s['invert'] !== 'boolean') errors.push(path + '.invert: must be true or false');
-  if (s['seed'] !== undefined && !isNumberIn(s['seed'], 0, 4294967295)) errors.push(path + '.seed: must be a number');
-  if (SENSOR_KEYS[type].indexOf('measurement') >= 0) {
-    const m = getMeasurement(s['measurement'] as string);
-    if (typeof s['measurement'] !== 'string' || !m) errors.push(path + '.measurement: must be a known measurement');
-    else if (type === 'binary' && m.kind !== 'binary') errors.push(path + ".measurement: a binary input measures motion, door or occupancy");
-    else if (type === 'analog' && m.kind !== 'numeric') errors.push(path + '.measurement: an analog input measures a numeric quantity');
-  }
-  const subset = s['measurements'];
-  if (subset !== undefined) {
-    const can = SENSOR_TYPES[type];
-    if (!Array.isArray(subset) || subset.length === 0) errors.push(path + '.measurements: must be a non-empty list');
-    else {
-      for (let i = 0; i < subset.length; i++) {
-        if (can.indexOf(subset[i]) < 0) errors.push(path + '.measurements[' + i + ']: ' + type + ' measures ' + can.join(', '));
+
+  function checkSensor(s: unknown, path: string): void {
+    if (!isObject(s)) return void errors.push(path + ': must be an object with a "type"');
+    const type = s['type'];
+    const can = typeof type === 'string' ? sensorTypeMeasurements(type) : undefined;
+    if (!can) return void errors.push(path + '.type: must be one of ' + sensorTypes().join(', '));
+    const t = type as string;
+    const keys = sensorKeys(t);
+    unknownKeys(s, ['type', 'filters'].concat(keys), path + '.');
+    if (s['filters'] !== undefined) checkFilters(s['filters'], path + '.filters');
+    if (s['pin'] !== undefined || t === 'dht22' || t === 'ds18b20' || t === 'analog' || t === 'binary') checkPin(s['pin'], path + '.pin');
+    if (s['sda'] !== undefined) checkPin(s['sda'], path + '.sda');
+    if (s['scl'] !== undefined) checkPin(s['scl'], path + '.scl');
+    if (s['address'] !== undefined && !isWholeIn(s['address'], 1, 127)) errors.push(path + '.address: must be a 7-bit I2C address 1..127');
+    for (const key of ['scale', 'offset']) {
+      if (s[key] !== undefined && !isNumberIn(s[key], -1e9, 1e9)) errors.push(path + '.' + key + ': must be a number');
+    }
+    if (s['debounce'] !== undefined && !isNumberIn(s['debounce'], 0, 10000)) errors.push(path + '.debounce: must be 0..10000 ms');
+    if (s['invert'] !== undefined && typeof s['invert'] !== 'boolean') errors.push(path + '.invert: must be true or false');
+    if (s['seed'] !== undefined && !isNumberIn(s['seed'], 0, 4294967295)) errors.push(path + '.seed: must be a number');
+    if (keys.indexOf('measurement') >= 0) {
+      const m = getMeasurement(s['measurement'] as string);
+      if (typeof s['measurement'] !== 'string' || !m) errors.push(path + '.measurement: must be a known measurement');
+      else if (t === 'binary' && m.kind !== 'binary') errors.push(path + '.measurement: a binary input measures motion, door or occupancy');
+      else if (t === 'analog' && m.kind !== 'numeric') errors.push(path + '.measurement: an analog input measures a numeric quantity');
+    }
+    const subset = s['measurements'];
+    if (subset !== undefined) {
+      if (!Array.isArray(subset) || subset.length === 0) errors.push(path + '.measurements: must be a non-empty list');
+      else {
+        for (let i = 0; i < subset.length; i++) {
+          if (can.indexOf(subset[i]) < 0) errors.push(path + '.measurements[' + i + ']: ' + t + ' measures ' + can.join(', '));
+        }
       }
     }
   }
-}
 
-function checkString(v: unknown, path: string, errors: string[], required: boolean): void {
-  if (v === undefined && !required) return;
-  if (typeof v !== 'string' || v.length === 0 || v.length > 64) errors.push(path + ': must be a non-empty string (at most 64 characters)');
-}
-
-/** Validates a parsed `roomlink.json` and fills in defaults. */
-export function checkNodeConfig(raw: unknown): ConfigCheck {
-  const errors: string[] = [];
   if (!isObject(raw)) return { ok: false, errors: ['config must be a JSON object'] };
-  unknownKeys(raw, TOP_KEYS, '', errors);
+  unknownKeys(raw, ['node', 'room', 'name', 'transport', 'wifi', 'mqtt', 'topics', 'interval', 'sleep', 'led', 'sensors'], '');
   const nodeProblem = slugProblem(raw['node'], 'node');
   if (nodeProblem) errors.push('node: ' + nodeProblem);
   else if (RESERVED_NODE_IDS.indexOf(raw['node'] as string) >= 0) errors.push("node: '" + raw['node'] + "' is reserved");
@@ -187,15 +228,15 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
     if (wifi !== undefined && !isObject(wifi)) errors.push('wifi: must be an object {"ssid", "password"}');
   }
   if (isObject(wifi)) {
-    unknownKeys(wifi, ['ssid', 'password'], 'wifi.', errors);
-    checkString(wifi['ssid'], 'wifi.ssid', errors, true);
+    unknownKeys(wifi, ['ssid', 'password'], 'wifi.');
+    checkString(wifi['ssid'], 'wifi.ssid', true);
     if (wifi['password'] !== undefined && typeof wifi['password'] !== 'string') errors.push('wifi.password: must be a string');
   }
   if (isObject(mqtt)) {
-    unknownKeys(mqtt, ['host', 'port', 'username', 'password', 'keepalive'], 'mqtt.', errors);
-    checkString(mqtt['host'], 'mqtt.host', errors, true);
-    if (mqtt['port'] !== undefined && (!isNumberIn(mqtt['port'], 1, 65535) || Math.floor(mqtt['port'] as number) !== mqtt['port'])) errors.push('mqtt.port: must be 1..65535');
-    checkString(mqtt['username'], 'mqtt.username', errors, false);
+    unknownKeys(mqtt, ['host', 'port', 'username', 'password', 'keepalive'], 'mqtt.');
+    checkString(mqtt['host'], 'mqtt.host', true);
+    if (mqtt['port'] !== undefined && !isWholeIn(mqtt['port'], 1, 65535)) errors.push('mqtt.port: must be 1..65535');
+    checkString(mqtt['username'], 'mqtt.username', false);
     if (mqtt['password'] !== undefined && typeof mqtt['password'] !== 'string') errors.push('mqtt.password: must be a string');
     if (mqtt['keepalive'] !== undefined && !isNumberIn(mqtt['keepalive'], 5, 600)) errors.push('mqtt.keepalive: must be 5..600 seconds');
   }
@@ -203,7 +244,7 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   if (topics !== undefined) {
     if (!isObject(topics)) errors.push('topics: must be an object');
     else {
-      unknownKeys(topics, ['readings', 'nodes', 'discovery'], 'topics.', errors);
+      unknownKeys(topics, ['readings', 'nodes', 'discovery'], 'topics.');
       for (const key of ['readings', 'nodes', 'discovery']) {
         const problem = topics[key] === undefined ? undefined : prefixProblem(topics[key], 'topics.' + key);
         if (problem) errors.push(problem);
@@ -212,14 +253,14 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   }
   if (raw['interval'] !== undefined && !isNumberIn(raw['interval'], 1, 86400)) errors.push('interval: must be 1..86400 seconds');
   if (raw['sleep'] !== undefined && !isNumberIn(raw['sleep'], 0, 86400 * 7)) errors.push('sleep: must be 0..604800 seconds');
-  if (raw['led'] !== undefined) checkPin(raw['led'], 'led', errors);
+  if (raw['led'] !== undefined) checkPin(raw['led'], 'led');
   const sensors = raw['sensors'];
   if (!Array.isArray(sensors) || sensors.length === 0) errors.push('sensors: must be a non-empty list');
   else {
     const seen: { [m: string]: number } = {};
     for (let i = 0; i < sensors.length; i++) {
       const before = errors.length;
-      checkSensor(sensors[i], 'sensors[' + i + ']', errors);
+      checkSensor(sensors[i], 'sensors[' + i + ']');
       if (errors.length !== before) continue;
       const ms = sensorMeasurements(sensors[i] as SensorConfig);
       for (let j = 0; j < ms.length; j++) {
