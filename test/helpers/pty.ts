@@ -1,11 +1,9 @@
 // Real pseudo-terminals as serial devices: socat links two ptys, the hub opens `devicePath`
 // as its serial port and the test plays the sensor node on `nodePath`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync, createReadStream, type ReadStream } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync, createReadStream, type ReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toolPath } from './tools.ts';
-import { waitFor } from './wait.ts';
+import { PtyLink } from '../../hub/board/pty-link.ts';
 
 export class PtyPair {
   readonly dir: string;
@@ -13,28 +11,18 @@ export class PtyPair {
   readonly devicePath: string;
   /** The node's end: what is written here arrives on devicePath. */
   readonly nodePath: string;
-  private child: ChildProcess | undefined;
+  private readonly link: PtyLink;
   private fd: number | undefined;
 
   constructor(dir?: string) {
     this.dir = dir ?? mkdtempSync(join(tmpdir(), 'roomlink-pty-'));
     this.devicePath = join(this.dir, 'device');
     this.nodePath = join(this.dir, 'node');
+    this.link = new PtyLink(this.devicePath, this.nodePath);
   }
 
   async open(): Promise<this> {
-    const child = spawn(
-      toolPath('socat'),
-      [`pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.nodePath}`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    this.child = child;
-    let exited = false;
-    child.once('exit', () => (exited = true));
-    await waitFor('socat pty links', () => {
-      if (exited) throw new Error('socat exited early');
-      return existsSync(this.devicePath) && existsSync(this.nodePath);
-    });
+    await this.link.open();
     return this;
   }
 
@@ -61,14 +49,7 @@ export class PtyPair {
       }
       this.fd = undefined;
     }
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-    await waitFor('pty links to vanish', () => !existsSync(this.devicePath));
+    await this.link.close();
   }
 
   async dispose(): Promise<void> {
