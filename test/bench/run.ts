@@ -62,6 +62,7 @@ function num(text: string | undefined, fallback: number, what: string): number {
 interface Parsed {
   opts: BenchOptions;
   out: string;
+  quick: boolean;
 }
 
 function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
@@ -110,6 +111,7 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
   }
   const pathNames = [...ALL_PATHS, ...Object.keys(hubVariants).map((n) => `hub@${n}` as PathName)];
   return {
+    quick,
     out: resolve(values.out ?? join(PROJECT_ROOT, 'dist/bench.json')),
     opts: {
       parts,
@@ -124,7 +126,7 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
       outageSeconds: num(values['outage-seconds'], quick ? 2 : 600, 'outage-seconds'),
       outageRate: num(values['outage-rate'], 1000, 'outage-rate'),
       outagePaths: list(values['outage-paths'], pathNames, 'path') ?? (quick ? ['hub'] : ['naive', 'hub']),
-      ports: Math.round(num(values.ports, quick ? 4 : 16, 'ports')),
+      ports: Math.round(num(values.ports, quick ? 2 : 16, 'ports')),
       portsRate: num(values['ports-rate'], 1000, 'ports-rate'),
       portsSeconds: num(values['ports-seconds'], quick ? 1 : 30, 'ports-seconds'),
       portsQos,
@@ -206,7 +208,7 @@ export async function runBench(argv: string[]): Promise<number> {
     console.log(BENCH_USAGE);
     return 0;
   }
-  const { opts, out } = parsed;
+  const { opts, out, quick } = parsed;
   const missing = ['mosquitto', 'mosquitto_pub', 'socat'].filter((t) => !findTool(t));
   const needsTools = opts.parts.some((p) => p !== 'firmware');
   if (needsTools && missing.length) {
@@ -438,7 +440,7 @@ export async function runBench(argv: string[]): Promise<number> {
 
     // ---- 5. firmware
     if (opts.parts.includes('firmware')) {
-      const fw = await attempt('firmware: size and memory estimate', () => firmware());
+      const fw = await attempt('firmware: size and memory estimate', () => firmware(quick));
       if (fw) {
         report.firmware = fw;
         text.push('Firmware', table(['what', 'value'], fw.rows), '');
@@ -481,7 +483,7 @@ export async function runBench(argv: string[]): Promise<number> {
 
 // ---------------------------------------------------------------- 5. firmware
 
-async function firmware(): Promise<{ rows: (string | number)[][]; [key: string]: unknown }> {
+async function firmware(quick: boolean): Promise<{ rows: (string | number)[][]; [key: string]: unknown }> {
   const { ensureFirmwareBuilt } = await import('../../hub/toolchain/build.ts');
   const built = await ensureFirmwareBuilt();
   const rows: (string | number)[][] = [
@@ -497,11 +499,12 @@ async function firmware(): Promise<{ rows: (string | number)[][]; [key: string]:
   }
   const { firmwareMemory } = await import('./firmware-memory.ts');
   const memory: Record<string, unknown> = {};
-  for (const [label, path] of [
+  const builds = [
     ['firmware.js', built.path],
     ['firmware.min.js', built.minifiedPath],
-  ] as const) {
-    for (const unwrap of [true, false]) {
+  ] as const;
+  for (const [label, path] of quick ? builds.slice(1) : builds) {
+    for (const unwrap of quick ? [true] : [true, false]) {
       const how = unwrap ? 'IIFE unwrapped' : 'as built (closure state invisible)';
       const e = await firmwareMemory(path, unwrap);
       memory[`${label}, ${how}`] = e;
