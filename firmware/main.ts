@@ -242,6 +242,23 @@ function sleepWhenDelivered(): void {
   }, 250);
 }
 
+// Callbacks that live as long as the program are made outside start(), so that they do not
+// keep start()'s locals (config copies, counters) in RAM.
+
+/** A sensor from its config entry; `k` is its name on `info`. */
+function addSensor(sc: SensorConfig, k: string): void {
+  const s: Sensor = { c: sc, d: undefined as any, ms: sensorMeasurements(sc), k: k };
+  s.d = driverFor(sc, cfg.node, function (m, v) {
+    emit(s, m, v, true);
+  });
+  sensors.push(s);
+}
+
+function tick(): void {
+  E.kickWatchdog();
+  mqttTick();
+}
+
 function start(): void {
   const c = loadConfig();
   if (!c) {
@@ -256,22 +273,15 @@ function start(): void {
   interval = set && set.base === c.interval ? set.interval : c.interval;
   const count: { [t: string]: number } = {};
   for (let i = 0; i < c.sensors.length; i++) {
-    const sc = c.sensors[i];
-    count[sc.type] = (count[sc.type] || 0) + 1;
-    const s: Sensor = { c: sc, d: undefined as any, ms: sensorMeasurements(sc), k: sc.type + (count[sc.type] > 1 ? count[sc.type] : '') };
-    s.d = driverFor(sc, c.node, function (m, v) {
-      emit(s, m, v, true);
-    });
-    sensors.push(s);
+    const type = c.sensors[i].type;
+    count[type] = (count[type] || 0) + 1;
+    addSensor(c.sensors[i], type + (count[type] > 1 ? count[type] : ''));
   }
   print('roomlink ' + VERSION + ' running node=' + c.node + ' transport=' + c.transport);
   try {
     E.enableWatchdog(60, false);
   } catch (e) {}
-  setInterval(function () {
-    E.kickWatchdog();
-    mqttTick();
-  }, 5000);
+  setInterval(tick, 5000);
   if (serial) {
     report();
     round();

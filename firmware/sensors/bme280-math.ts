@@ -4,16 +4,15 @@
 /** Calibration words dig_T1..T3, dig_P1..P9, dig_H1..H6 (indexes 0..2, 3..11, 12..17). */
 export type Calibration = number[];
 
-function u16(d: Uint8Array, i: number): number {
-  return d[i] | (d[i + 1] << 8);
-}
-
-function s16(d: Uint8Array, i: number): number {
-  return (u16(d, i) << 16) >> 16;
-}
-
 /** Calibration from registers 0x88..0xA1 (26 bytes) and, for a BME280, 0xE1..0xE7 (7 bytes). */
 export function calibration(a: Uint8Array, h?: Uint8Array): Calibration {
+  // Declared inside: on Espruino they exist only while this runs (once per sensor).
+  function u16(d: Uint8Array, i: number): number {
+    return d[i] | (d[i + 1] << 8);
+  }
+  function s16(d: Uint8Array, i: number): number {
+    return (u16(d, i) << 16) >> 16;
+  }
   const c = [u16(a, 0), s16(a, 2), s16(a, 4), u16(a, 6)];
   for (let i = 8; i < 24; i += 2) c.push(s16(a, i));
   if (h) {

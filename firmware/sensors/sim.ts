@@ -21,24 +21,24 @@ function typical(m: string): number[] {
 
 export function sim(s: SensorConfig, node: string): Driver {
   const m = s.measurement!;
-  const spec = getMeasurement(m)!;
   let x = s.seed === undefined ? 1 : s.seed;
   if (s.seed === undefined) for (let i = 0; i < node.length; i++) x = (x * 31 + node.charCodeAt(i) + m.length) % 2147483646;
   x = (x % 2147483646) + 1;
-  const t = typical(m);
-  let v = t[0];
+  let v = typical(m)[0];
   let on = false;
-  function rnd(): number {
-    x = (x * 16807) % 2147483647;
-    return x / 2147483647;
-  }
+  // Only numbers stay in this closure (one per sensor); the catalogue entry and the typical
+  // pair are looked up again on each read, so they do not stay in RAM.
   return {
     read: function (done: Done) {
+      x = (x * 16807) % 2147483647;
+      const r = x / 2147483647;
+      const spec = getMeasurement(m)!;
       if (spec.kind === 'binary') {
-        if (rnd() < 0.2) on = !on;
+        if (r < 0.2) on = !on;
         return done(undefined, one(m, on));
       }
-      v += (rnd() - 0.5) * 2 * t[1] + (t[0] - v) * 0.05;
+      const t = typical(m);
+      v += (r - 0.5) * 2 * t[1] + (t[0] - v) * 0.05;
       if (v < spec.min) v = spec.min;
       if (v > spec.max) v = spec.max;
       done(undefined, one(m, v));
