@@ -27,8 +27,12 @@ function fileName(name: unknown): string {
   return truncateName(String(name));
 }
 
-export function createStorageModule(realm: Realm, storage: SimStorage, loop: EventLoop): object {
-  const guarded = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
+/**
+ * Wraps a host function the program calls: it runs only while the board is up, and host
+ * errors reach the program as Espruino's errors.
+ */
+function guardedFor(realm: Realm, loop: EventLoop) {
+  return <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
     loop.guard();
     try {
       return fn(...args);
@@ -36,6 +40,10 @@ export function createStorageModule(realm: Realm, storage: SimStorage, loop: Eve
       fail(realm, err);
     }
   };
+}
+
+export function createStorageModule(realm: Realm, storage: SimStorage, loop: EventLoop): object {
+  const guarded = guardedFor(realm, loop);
 
   const read = (name: unknown, offset?: unknown, length?: unknown): string | undefined => {
     const bytes = storage.read(fileName(name));
@@ -182,14 +190,7 @@ function createStorageFile(realm: Realm, storage: SimStorage, loop: EventLoop, n
     }
   };
 
-  const guarded = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
-    loop.guard();
-    try {
-      return fn(...args);
-    } catch (err) {
-      fail(realm, err);
-    }
-  };
+  const guarded = guardedFor(realm, loop);
 
   return realm.object({
     name,
