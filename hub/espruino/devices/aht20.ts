@@ -6,12 +6,12 @@
 // Reading while busy returns the busy status and the previous result (it never NACKs).
 import { crc8Sensirion } from '../crc.ts';
 import { I2CNack, type I2CDevice } from '../i2c.ts';
-import type { ClimateValues } from './sht3x.ts';
+import { Climate, type ClimateInput, type ClimateValues } from './climate.ts';
 
 export interface Aht20Options {
   sda?: number;
   scl?: number;
-  values?: ClimateValues | (() => ClimateValues);
+  values?: ClimateInput;
   /** Corrupt the CRC byte, to exercise the driver's error path. */
   badCrc?: boolean;
 }
@@ -23,7 +23,7 @@ export class Aht20 implements I2CDevice {
   readonly sda?: number;
   readonly scl?: number;
   badCrc: boolean;
-  private values: ClimateValues | (() => ClimateValues);
+  private readonly climate: Climate;
   private calibrated = false;
   private readyAt = 0;
   private rawRH = 0;
@@ -34,12 +34,11 @@ export class Aht20 implements I2CDevice {
     this.sda = options.sda;
     this.scl = options.scl;
     this.badCrc = options.badCrc ?? false;
-    this.values = options.values ?? { temperature: 21, humidity: 45 };
+    this.climate = new Climate(options.values);
   }
 
   set(values: Partial<ClimateValues>): void {
-    const current = typeof this.values === 'function' ? this.values() : this.values;
-    this.values = { ...current, ...values };
+    this.climate.set(values);
   }
 
   write(bytes: number[]): void {
@@ -49,7 +48,7 @@ export class Aht20 implements I2CDevice {
       this.calibrated = false;
       this.pending = undefined;
     } else if (command === 0xac) {
-      const v = typeof this.values === 'function' ? this.values() : this.values;
+      const v = this.climate.now();
       const scale = 1 << 20;
       this.pending = {
         rawRH: Math.min(scale - 1, Math.round((Math.min(100, Math.max(0, v.humidity)) / 100) * scale)),

@@ -28,11 +28,11 @@
 //     rest the magnitude), checksum = low byte of the sum of the 4 bytes before it.
 //  Edges driven by the program itself are not reported to watches.
 import type { PinEdge, SimPins } from '../pins.ts';
-import type { ClimateValues } from './sht3x.ts';
+import { Climate, type ClimateInput, type ClimateValues } from './climate.ts';
 
 export interface Dht22Options {
   pin: number;
-  values?: ClimateValues | (() => ClimateValues);
+  values?: ClimateInput;
   /** Send a wrong checksum. */
   badChecksum?: boolean;
   /** False: the sensor never answers. */
@@ -59,7 +59,7 @@ export class Dht22 {
   readonly pin: number;
   present: boolean;
   badChecksum: boolean;
-  private values: ClimateValues | (() => ClimateValues);
+  private readonly climate: Climate;
   private readonly minIntervalMs: number;
   private lowSince: number | undefined;
   /** True until the task that pulled the pin low has finished. */
@@ -72,13 +72,12 @@ export class Dht22 {
     this.pin = options.pin;
     this.present = options.present ?? true;
     this.badChecksum = options.badChecksum ?? false;
-    this.values = options.values ?? { temperature: 21, humidity: 45 };
+    this.climate = new Climate(options.values);
     this.minIntervalMs = options.minIntervalMs ?? 2000;
   }
 
   set(values: Partial<ClimateValues>): void {
-    const current = typeof this.values === 'function' ? this.values() : this.values;
-    this.values = { ...current, ...values };
+    this.climate.set(values);
   }
 
   /** Wires the sensor to the board's pins; returns the detach function. */
@@ -112,7 +111,7 @@ export class Dht22 {
     if (!this.present || Date.now() - this.lastAnswer < this.minIntervalMs) return;
     this.lastAnswer = Date.now();
     this.answers++;
-    const values = typeof this.values === 'function' ? this.values() : this.values;
+    const values = this.climate.now();
     const t0 = clock();
     const edges: PinEdge[] = [];
     let t = t0 + 30 * US;

@@ -5,19 +5,17 @@
 // medium 6 ms, low 4 ms. Result: 6 bytes T msb, lsb, CRC, RH msb, lsb, CRC; CRC-8 poly
 // 0x31 init 0xFF; T = -45 + 175·raw/65535, RH = 100·raw/65535. Also 0x30A2 soft reset,
 // 0xF32D status (2 bytes + CRC), 0x3041 clear status.
+import { Climate, type ClimateInput, type ClimateValues } from './climate.ts';
 import { crc8Sensirion } from '../crc.ts';
 import { I2CNack, type I2CDevice } from '../i2c.ts';
 
-export interface ClimateValues {
-  temperature: number; // °C
-  humidity: number; // %RH
-}
+export type { ClimateValues } from './climate.ts';
 
 export interface Sht3xOptions {
   address?: number;
   sda?: number;
   scl?: number;
-  values?: ClimateValues | (() => ClimateValues);
+  values?: ClimateInput;
   /** Corrupt the CRC of the temperature word, to exercise the driver's error path. */
   badCrc?: boolean;
 }
@@ -43,7 +41,7 @@ export class Sht3x implements I2CDevice {
   readonly sda?: number;
   readonly scl?: number;
   badCrc: boolean;
-  private values: ClimateValues | (() => ClimateValues);
+  private readonly climate: Climate;
   private output: number[] = [];
   private readyAt = 0;
   private stretch = false;
@@ -53,12 +51,11 @@ export class Sht3x implements I2CDevice {
     this.sda = options.sda;
     this.scl = options.scl;
     this.badCrc = options.badCrc ?? false;
-    this.values = options.values ?? { temperature: 21, humidity: 45 };
+    this.climate = new Climate(options.values);
   }
 
   set(values: Partial<ClimateValues>): void {
-    const current = typeof this.values === 'function' ? this.values() : this.values;
-    this.values = { ...current, ...values };
+    this.climate.set(values);
   }
 
   write(bytes: number[]): void {
@@ -66,7 +63,7 @@ export class Sht3x implements I2CDevice {
     const command = (bytes[0]! << 8) | bytes[1]!;
     const shot = SINGLE_SHOT[command];
     if (shot) {
-      const v = typeof this.values === 'function' ? this.values() : this.values;
+      const v = this.climate.now();
       const rawT = Math.round(((clamp(v.temperature, -45, 130) + 45) / 175) * 65535);
       const rawRH = Math.round((clamp(v.humidity, 0, 100) / 100) * 65535);
       this.output = [...sensirionWord(rawT, this.badCrc), ...sensirionWord(rawRH)];
