@@ -320,6 +320,39 @@ describe('DurableQueue', () => {
     again.close();
   });
 
+  it('serves readings beyond its memory window from disk, in order, without skipping or repeating', () => {
+    const q = new DurableQueue({ file: join(dir, 'q.sqlite'), maxMessages: 1000, flushIntervalMs: 10_000, windowSize: 2 });
+    q.open();
+    for (let i = 0; i < 6; i++) q.push(`t/${i}`, String(i));
+    q.flush(); // only t/4 and t/5 stay in memory; t/0..t/3 are read back from disk
+    const first = q.take(3);
+    expect(topics(first)).toEqual(['t/0', 't/1', 't/2']);
+    q.push('t/6', '6');
+    const rest = q.take(10);
+    expect(topics(rest)).toEqual(['t/3', 't/4', 't/5', 't/6']);
+    for (const m of [...first, ...rest]) q.ack(m);
+    q.flush();
+    expect(q.size).toBe(0);
+    q.close();
+    const again = queue();
+    expect(again.size).toBe(0);
+    again.close();
+  });
+
+  it('deletes acknowledged rows in ranges, keeping an unacknowledged one in the middle', () => {
+    const q = queue();
+    for (let i = 0; i < 10; i++) q.push(`t/${i}`, String(i));
+    q.flush();
+    const sent = q.take(10);
+    for (const m of sent) if (m.topic !== 't/4') q.ack(m);
+    q.flush();
+    expect(q.size).toBe(1);
+    q.close();
+    const again = queue();
+    expect(topics(again.take(10))).toEqual(['t/4']);
+    again.close();
+  });
+
   it('drops the oldest beyond max_messages at a flush and reports how many', () => {
     const drops: number[] = [];
     const q = queue({ maxMessages: 3, onDrop: (n) => drops.push(n) });

@@ -222,7 +222,7 @@ export const queueSchema = z
   .strictObject({
     max_messages: positiveInt().default(1_000_000).describe('Most messages kept on disk while the broker is unreachable; the oldest are dropped beyond.'),
     flush_interval_ms: positiveInt().default(200).describe('How often queued messages are written to disk, in ms.'),
-    max_inflight: positiveInt().default(1000).describe('Most QoS 1 publishes awaiting PUBACK at once.'),
+    max_inflight: positiveInt().default(5000).describe('Most QoS 1 publishes awaiting PUBACK at once; refilled in batches once a quarter is free.'),
   })
   .prefault({})
   .describe('The durable queue between serial and MQTT (in <data_dir>).');

@@ -101,6 +101,9 @@ export class MqttConnection {
       queueQoSZero: false,
       resubscribe: false,
       will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },
+      // MQTT.js calls its `debug` logger several times per packet even when disabled (~3% of
+      // the hub's CPU at full rate); keep it only when asked for with DEBUG=mqttjs*.
+      ...(process.env['DEBUG']?.includes('mqttjs') ? {} : { log: noop }),
     });
     this.current = client;
     client.on('connect', () => {
@@ -151,6 +154,8 @@ export class MqttConnection {
     }, delay);
   }
 }
+
+function noop(): void {}
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;

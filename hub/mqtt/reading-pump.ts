@@ -3,8 +3,9 @@
 // outstanding packet ids it reuses ids and loses callbacks); a reading leaves the queue only
 // on its PUBACK. At QoS 0 it leaves once handed to the socket, and no per-message callback
 // is passed (MQTT.js would add a 'drain' listener per message when the socket backs up);
-// instead the pump waits for one 'drain' itself. MQTT.js already corks the socket per tick,
-// so a batch of publishes goes out in one write.
+// instead the pump waits for one 'drain' itself. At QoS 1 the window is refilled in batches
+// (once a quarter of it is free) rather than on every PUBACK, and the socket is corked around
+// a run so its publishes leave in one write.
 import type { MqttClient } from 'mqtt';
 import type { DurableQueue, QueuedMessage } from '../queue/durable-queue.ts';
 import type { ReadingDelivery } from './messages.ts';
@@ -88,17 +89,26 @@ export class ReadingPump {
     const { maxInflight, qos } = this.options;
     const batchSize = this.options.batchSize ?? 256;
     const stream = client.stream;
-    for (;;) {
-      if (stream.writableNeedDrain) {
-        this.waitForDrain(client);
-        return;
+    // A few PUBACKs are not worth a refill: wait until a quarter of the window is free.
+    const refillAt = Math.max(1, Math.floor(maxInflight / 4));
+    if (qos === 1 && this.inflight > 0 && maxInflight - this.inflight < refillAt) return;
+    const corked = typeof stream.cork === 'function';
+    if (corked) stream.cork();
+    try {
+      for (;;) {
+        if (stream.writableNeedDrain) {
+          this.waitForDrain(client);
+          return;
+        }
+        const room = qos === 1 ? maxInflight - this.inflight : batchSize;
+        if (room <= 0) return;
+        const batch = this.queue.take(Math.min(room, batchSize));
+        if (batch.length === 0) break;
+        if (qos === 1) this.publishQos1(client, batch);
+        else this.publishQos0(client, batch);
       }
-      const room = qos === 1 ? maxInflight - this.inflight : batchSize;
-      if (room <= 0) return;
-      const batch = this.queue.take(Math.min(room, batchSize));
-      if (batch.length === 0) break;
-      if (qos === 1) this.publishQos1(client, batch);
-      else this.publishQos0(client, batch);
+    } finally {
+      if (corked) stream.uncork();
     }
     if (this.isIdle()) this.notifyIdle();
   };
@@ -130,7 +140,9 @@ export class ReadingPump {
       this.published++;
     }
     if (this.inflight === 0 && this.isIdle()) this.notifyIdle();
-    this.kick();
+    // run() refills only once enough of the window is free; skip scheduling it before.
+    const { maxInflight } = this.options;
+    if (this.inflight === 0 || maxInflight - this.inflight >= Math.max(1, Math.floor(maxInflight / 4))) this.kick();
   }
 
   private waitForDrain(client: MqttClient): void {

@@ -9,6 +9,10 @@
 //
 // Order: rows are numbered as accepted and handed out in that order. After a reconnect the
 // sender calls rewind() and gets every unacknowledged reading again, oldest first.
+// Hot path: the newest readings not yet handed out stay in a bounded in-memory window even
+// after their flush, so take() rarely touches SQLite; it reads the disk in pages only for
+// what lies before the window (after a restart or rewind, or once the window overflowed).
+// Acknowledged rows are deleted in id ranges at the next flush.
 // Bounded: beyond `maxMessages` the oldest are dropped at the next flush, counted, and
 // reported through `onDrop` (the caller logs it, loudly).
 import { mkdirSync } from 'node:fs';
@@ -24,7 +28,12 @@ export interface DurableQueueOptions {
   flushIntervalMs: number;
   /** Told how many of the oldest readings were just dropped because the queue was full. */
   onDrop?: (count: number) => void;
+  /** Most flushed readings kept in memory for take(). Default 20,000. */
+  windowSize?: number;
 }
+
+/** Rows read from disk per query: few large reads instead of one per take(). */
+const PAGE_ROWS = 2000;
 
 const IN_MEMORY = 0;
 const ON_DISK = 1;
@@ -57,9 +66,10 @@ export class DurableQueue {
   private readonly options: DurableQueueOptions;
   private db: SqliteDatabase | undefined;
   private insert!: Statement<[number, string, string]>;
-  private remove!: Statement<[number]>;
-  private selectAfter!: Statement<[number, number], Row>;
+  private removeRange!: Statement<[number, number]>;
+  private selectPage!: Statement<[number, number, number], Row>;
   private dropOldest!: Statement<[number]>;
+  private oldestId!: Statement<[], { id: number | null }>;
   private commit!: () => void;
 
   private nextId = 1;
@@ -68,9 +78,17 @@ export class DurableQueue {
   /** Acknowledged rows still on disk, deleted at the next flush. */
   private acknowledgedOnDisk: number[] = [];
   private diskCount = 0;
-  private lastDiskId = 0;
   /** Highest id handed out by take() since the last rewind. */
   private cursor = 0;
+  /**
+   * The newest readings not yet handed out, ids ascending and contiguous up to nextId - 1,
+   * from index windowHead on. Everything older and above the cursor is on disk.
+   */
+  private window: QueuedMessage[] = [];
+  private windowHead = 0;
+  /** Rows read from disk and not yet handed out, ids ascending, from index pageHead on. */
+  private page: QueuedMessage[] = [];
+  private pageHead = 0;
   private inMemory = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private dropped = 0;
@@ -87,21 +105,27 @@ export class DurableQueue {
     db.pragma('synchronous = NORMAL');
     db.exec('CREATE TABLE IF NOT EXISTS readings (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL)');
     this.insert = db.prepare<[number, string, string]>('INSERT INTO readings (id, topic, payload) VALUES (?, ?, ?)');
-    this.remove = db.prepare<[number]>('DELETE FROM readings WHERE id = ?');
-    this.selectAfter = db.prepare<[number, number], Row>('SELECT id, topic, payload FROM readings WHERE id > ? ORDER BY id LIMIT ?');
+    this.removeRange = db.prepare<[number, number]>('DELETE FROM readings WHERE id BETWEEN ? AND ?');
+    this.selectPage = db.prepare<[number, number, number], Row>('SELECT id, topic, payload FROM readings WHERE id > ? AND id < ? ORDER BY id LIMIT ?');
     this.dropOldest = db.prepare<[number]>('DELETE FROM readings WHERE id IN (SELECT id FROM readings ORDER BY id LIMIT ?)');
+    this.oldestId = db.prepare<[], { id: number | null }>('SELECT MIN(id) AS id FROM readings');
     this.commit = db.transaction(() => this.writeChanges());
     const { count, last } = db.prepare<[], { count: number; last: number | null }>('SELECT COUNT(*) AS count, MAX(id) AS last FROM readings').get()!;
     this.diskCount = count;
-    this.lastDiskId = last ?? 0;
-    this.nextId = this.lastDiskId + 1;
+    this.nextId = (last ?? 0) + 1;
     this.cursor = 0;
+    this.window = [];
+    this.windowHead = 0;
+    this.page = [];
+    this.pageHead = 0;
     this.db = db;
   }
 
   /** Accepts a reading; it is on disk within flushIntervalMs unless acknowledged sooner. */
   push(topic: string, payload: string): void {
-    this.unflushed.push({ id: this.nextId++, topic, payload, where: IN_MEMORY });
+    const message: QueuedMessage = { id: this.nextId++, topic, payload, where: IN_MEMORY };
+    this.unflushed.push(message);
+    this.window.push(message);
     this.inMemory++;
     this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
   }
@@ -109,29 +133,42 @@ export class DurableQueue {
   /** Up to `max` readings not handed out since the last rewind, oldest first. */
   take(max: number): QueuedMessage[] {
     const out: QueuedMessage[] = [];
-    if (this.cursor < this.lastDiskId && this.db) {
-      for (const row of this.selectAfter.all(this.cursor, max)) {
-        out.push({ id: row.id, topic: row.topic, payload: row.payload, where: ON_DISK });
-        this.cursor = row.id;
+    // First what lies before the window (on disk only), a page at a time.
+    const windowFrom = this.windowHead < this.window.length ? this.window[this.windowHead]!.id : this.nextId;
+    while (out.length < max && this.cursor + 1 < windowFrom && this.db) {
+      if (this.pageHead === this.page.length) {
+        this.page = [];
+        this.pageHead = 0;
+        for (const row of this.selectPage.all(this.cursor, windowFrom, Math.max(PAGE_ROWS, max))) {
+          this.page.push({ id: row.id, topic: row.topic, payload: row.payload, where: ON_DISK });
+        }
+        // Nothing left on disk below the window (the rest was acknowledged or dropped).
+        if (this.page.length === 0) this.cursor = windowFrom - 1;
       }
-      if (out.length === max) return out;
-      // Everything on disk up to lastDiskId has been handed out.
-      if (this.cursor < this.lastDiskId) this.cursor = this.lastDiskId;
+      while (out.length < max && this.pageHead < this.page.length) {
+        const message = this.page[this.pageHead++]!;
+        this.cursor = message.id;
+        out.push(message);
+      }
     }
-    const list = this.unflushed;
-    if (list.length === 0) return out;
-    for (let i = Math.max(0, this.cursor + 1 - list[0]!.id); i < list.length && out.length < max; i++) {
-      const message = list[i]!;
+    const window = this.window;
+    while (out.length < max && this.windowHead < window.length) {
+      const message = window[this.windowHead++]!;
       this.cursor = message.id;
-      if (message.where === IN_MEMORY) out.push(message);
+      out.push(message);
     }
+    this.compactWindow();
     return out;
   }
 
   /** Hands out every unacknowledged reading again (after a reconnect). */
   rewind(): void {
+    // Everything handed out and unacknowledged is on disk after this flush; the window still
+    // holds exactly what was never handed out.
     this.flush();
     this.cursor = 0;
+    this.page = [];
+    this.pageHead = 0;
   }
 
   /** The broker has it: forget the reading. */
@@ -174,20 +211,54 @@ export class DurableQueue {
       if (message.where !== IN_MEMORY) continue;
       this.insert.run(message.id, message.topic, message.payload);
       message.where = ON_DISK;
-      this.lastDiskId = message.id;
       this.diskCount++;
       this.written++;
     }
     this.unflushed = [];
     this.inMemory = 0;
-    for (const id of this.acknowledgedOnDisk) this.diskCount -= this.remove.run(id).changes;
-    this.acknowledgedOnDisk = [];
+    this.deleteAcknowledged();
     const excess = this.diskCount - this.options.maxMessages;
     if (excess > 0) {
       const gone = this.dropOldest.run(excess).changes;
       this.diskCount -= gone;
       this.dropped += gone;
+      // Dropped readings not yet handed out must not be sent from memory either.
+      const oldest = this.oldestId.get()?.id ?? this.nextId;
+      while (this.pageHead < this.page.length && this.page[this.pageHead]!.id < oldest) this.pageHead++;
+      while (this.windowHead < this.window.length && this.window[this.windowHead]!.id < oldest) this.windowHead++;
       this.options.onDrop?.(gone);
+    }
+    // Bound the window: what leaves it is on disk now and is read back in pages when due.
+    const excessWindow = this.window.length - this.windowHead - (this.options.windowSize ?? 20_000);
+    if (excessWindow > 0) this.windowHead += excessWindow;
+    this.compactWindow();
+  }
+
+  /** One DELETE per run of consecutive acknowledged ids (acks mostly arrive in order). */
+  private deleteAcknowledged(): void {
+    const ids = this.acknowledgedOnDisk;
+    if (ids.length === 0) return;
+    this.acknowledgedOnDisk = [];
+    ids.sort((a, b) => a - b);
+    let from = ids[0]!;
+    let to = from;
+    for (let i = 1; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id === to + 1) {
+        to = id;
+        continue;
+      }
+      this.diskCount -= this.removeRange.run(from, to).changes;
+      from = to = id;
+    }
+    this.diskCount -= this.removeRange.run(from, to).changes;
+  }
+
+  /** Drops handed-out entries from the front of the window once they are many. */
+  private compactWindow(): void {
+    if (this.windowHead > 4096 && this.windowHead * 2 > this.window.length) {
+      this.window = this.window.slice(this.windowHead);
+      this.windowHead = 0;
     }
   }
 }
