@@ -15,15 +15,13 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
   let out = '';
   let err = '';
   let port = 0;
-  let startedAt = 0;
   let ha: Recorder;
 
   beforeAll(async () => {
-    startedAt = Date.now();
     demo = spawn(process.execPath, ['hub/bin.js', 'demo', '--port', '0', '--plain', '--interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
     demo.stdout!.on('data', (d) => (out += d));
     demo.stderr!.on('data', (d) => (err += d));
-    port = await waitFor('the demo to print its broker URL', () => Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined, 60_000);
+    port = await waitFor('the demo to print its broker URL', () => Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined, 50_000);
     ha = await subscribe(`mqtt://127.0.0.1:${port}`, ['homeassistant/#', 'roomlink/+/status', 'roomlink/bridge/status']);
   });
 
@@ -34,12 +32,12 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
     }
   });
 
-  it('shows both rooms within 15 s, and mosquitto_sub sees the kitchen', async () => {
+  it('shows both rooms, and mosquitto_sub sees the kitchen', async () => {
     const sub = spawn(toolPath('mosquitto_sub'), ['-h', '127.0.0.1', '-p', String(port), '-t', 'home/kitchen/#', '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let subOut = '';
     sub.stdout.on('data', (d) => (subOut += d));
     try {
-      await waitFor('readings from the kitchen and the living room', () => /^kitchen temperature .* °C \(kitchen-1\)$/m.test(out) && /^living_room pressure .* hPa \(living-1\)$/m.test(out), 15_000 - (Date.now() - startedAt) + 60_000);
+      await waitFor('readings from the kitchen and the living room', () => /^kitchen temperature .* °C \(kitchen-1\)$/m.test(out) && /^living_room pressure .* hPa \(living-1\)$/m.test(out), 60_000);
       await waitFor('mosquitto_sub to print kitchen readings', () => /^home\/kitchen\/temperature -?\d+(\.\d+)?$/m.test(subOut) && /^home\/kitchen\/humidity /m.test(subOut));
       expect(subOut).not.toMatch(/home\/living_room/);
     } finally {
@@ -49,7 +47,7 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
     const kitchenTemps = [...out.matchAll(/^kitchen temperature (-?[\d.]+) °C/gm)].map((m) => Number(m[1]));
     expect(kitchenTemps.length).toBeGreaterThan(0);
     for (const t of kitchenTemps) expect(t).toBeGreaterThan(-55);
-  });
+  }, 120_000);
 
   it('announces both nodes to Home Assistant by its rules, with availability that says online', async () => {
     const configs = await waitFor('discovery for both nodes', () => {

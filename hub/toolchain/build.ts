@@ -1,6 +1,6 @@
 // `npm run build:firmware` / `roomlink build`: dist/firmware.js (readable) and
 // dist/firmware.min.js (what is flashed by default), both checked Espruino-safe.
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMAND_ENTRY } from '../../shared/line-protocol.ts';
@@ -33,9 +33,16 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
   await mkdir(outDir, { recursive: true });
   const path = join(outDir, 'firmware.js');
   const minifiedPath = join(outDir, 'firmware.min.js');
-  await writeFile(path, code);
-  await writeFile(minifiedPath, minified);
+  // Whole files or nothing: tests and the demo may build and read dist/ at the same time.
+  await writeAtomically(path, code);
+  await writeAtomically(minifiedPath, minified);
   return { path, bytes: Buffer.byteLength(code), minifiedPath, minifiedBytes: Buffer.byteLength(minified) };
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
 }
 
 async function newestSourceMtime(dir: string): Promise<number> {
