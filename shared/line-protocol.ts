@@ -127,8 +127,8 @@ function nodeIdProblem(node: unknown): string | undefined {
 }
 
 /** Checks node, room, seq and ts, then every other key as a measurement. */
-function readingFrom(fields: { [key: string]: unknown }, keys: string[], lenient: boolean): DecodedLine {
-  const node = fields['node'];
+function readingFrom(fields: { [key: string]: unknown }, keys: string[], lenient: boolean, defaultNode: string | undefined): DecodedLine {
+  const node = fields['node'] === undefined ? defaultNode : fields['node'];
   const nodeProblem = nodeIdProblem(node);
   if (nodeProblem) return refused('invalid_node', nodeProblem);
   const reading: Reading = { node: node as string, values: [] };
@@ -179,7 +179,7 @@ function infoFrom(fields: { [key: string]: unknown }, info: unknown): DecodedLin
   return { kind: 'info', line: line };
 }
 
-function decodeKeyValue(line: string): DecodedLine {
+function decodeKeyValue(line: string, defaultNode: string | undefined): DecodedLine {
   const fields: { [key: string]: unknown } = {};
   const keys: string[] = [];
   const parts = line.split(' ');
@@ -193,15 +193,16 @@ function decodeKeyValue(line: string): DecodedLine {
     fields[key] = part.slice(eq + 1);
     keys.push(key);
   }
-  return readingFrom(fields, keys, true);
+  return readingFrom(fields, keys, true, defaultNode);
 }
 
 /**
  * Decodes one line (terminator already removed). Never throws. Reports why a line was
  * refused; values that fail validation are dropped from a reading and listed in `problems`
- * while the rest of it is kept.
+ * while the rest of it is kept. `defaultNode` names the node for lines that do not (a
+ * plain USB gadget whose port the hub settings name).
  */
-export function decodeLine(raw: string, maxBytes?: number): DecodedLine {
+export function decodeLine(raw: string, maxBytes?: number, defaultNode?: string): DecodedLine {
   const limit = maxBytes || MAX_LINE_BYTES;
   if (raw.length > limit || byteLength(raw) > limit) {
     return refused('too_long', 'line is longer than ' + limit + ' bytes');
@@ -223,7 +224,7 @@ export function decodeLine(raw: string, maxBytes?: number): DecodedLine {
     if (typeof parsed !== 'object' || parsed === null) return refused('not_object', 'line is JSON but not an object');
     const info = (parsed as { [key: string]: unknown })['info'];
     if (info !== undefined) return infoFrom(parsed as { [key: string]: unknown }, info);
-    return readingFrom(parsed as { [key: string]: unknown }, Object.keys(parsed as object), false);
+    return readingFrom(parsed as { [key: string]: unknown }, Object.keys(parsed as object), false, defaultNode);
   }
   if (first === '[') {
     let isJson = true;
@@ -234,7 +235,8 @@ export function decodeLine(raw: string, maxBytes?: number): DecodedLine {
     }
     return isJson ? refused('not_object', 'line is JSON but not an object') : { kind: 'output', text: line };
   }
-  if (isKeyValueLine(line)) return decodeKeyValue(line.slice(start));
+  // A gadget whose port names its node may leave node= out of its key=value lines.
+  if (isKeyValueLine(line) || (defaultNode !== undefined && line.indexOf('=') > 0)) return decodeKeyValue(line.slice(start), defaultNode);
   return { kind: 'output', text: line };
 }
 

@@ -36,7 +36,7 @@ describe.skipIf(!ok)('hub bridge (Mosquitto + pty)', () => {
   });
 
   /** A hub on its own pty(s), data dir and client id; stopped after the test. */
-  async function startHub(input: HubSettingsInput = {}, portCount = 1) {
+  async function startHub(input: HubSettingsInput = {}, portCount = 1, portSettings: { node?: string; room?: string } = {}) {
     caseNo++;
     const ptys: PtyPair[] = [];
     for (let i = 0; i < portCount; i++) {
@@ -52,7 +52,7 @@ describe.skipIf(!ok)('hub bridge (Mosquitto + pty)', () => {
       data_dir: dataDir,
       queue: { flush_interval_ms: 50 },
       ...input,
-      serial: { ports: ptys.map((p) => ({ path: p.devicePath })), ...input.serial },
+      serial: { ports: ptys.map((p) => ({ path: p.devicePath, ...portSettings })), ...input.serial },
     });
     const hub = createHub(settings, {
       log: createLogger({ level: 'info', stream: { write: (line: string) => logLines.push(line) } }),
@@ -107,6 +107,14 @@ describe.skipIf(!ok)('hub bridge (Mosquitto + pty)', () => {
     // Queued for the offline session (retain flag clear), not just the retained copy.
     const queued = await waitFor('the queued message', () => back.on('home/kitchen/temperature').find((m) => !m.retain));
     expect(queued).toMatchObject({ payload: '21.5', qos: 1 });
+  });
+
+  it('bridges a plain USB gadget whose key=value lines leave out the node its port setting names', async () => {
+    const live = await recorder('home/office/#');
+    const { pty, hub } = await startHub({}, 1, { node: 'usb-co2', room: 'office' });
+    pty.write('booting CO2 sensor v1.2\ncarbon_dioxide=612\n');
+    expect((await live.waitForTopic('home/office/carbon_dioxide')).payload).toBe('612');
+    await waitFor('the gadget online', () => hub.stats().nodes['usb-co2']?.online);
   });
 
   it('publishes node status, info and Home Assistant discovery that follows the rules; offline after silence', async () => {

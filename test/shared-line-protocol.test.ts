@@ -56,6 +56,18 @@ describe('line protocol: key=value lines from plain USB gadgets', () => {
     const d = reading(decodeLine('seq=3 node=door-1 door=ON'));
     expect(d.reading).toEqual({ node: 'door-1', seq: 3, values: [{ measurement: 'door', value: true }] });
   });
+  it('names the node of a gadget that leaves it out, when its port says which node it is', () => {
+    expect(reading(decodeLine('room=office carbon_dioxide=612', undefined, 'usb-co2')).reading).toEqual({
+      node: 'usb-co2', room: 'office', values: [{ measurement: 'carbon_dioxide', value: 612 }],
+    });
+    expect(reading(decodeLine('{"temperature":19.5}', undefined, 'usb-t')).reading.node).toBe('usb-t');
+    // A line that names its node keeps it; without a default, no node is no reading.
+    expect(reading(decodeLine('node=other carbon_dioxide=612', undefined, 'usb-co2')).reading.node).toBe('other');
+    expect(decodeLine('room=office carbon_dioxide=612').kind).toBe('output');
+    expect(refusal(decodeLine('{"temperature":19.5}'))).toBe('invalid_node');
+    expect(decodeLine('booting, please wait', undefined, 'usb-co2').kind).toBe('output');
+  });
+
   it('treats prose with = as output', () => {
     expect(decodeLine('rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)').kind).toBe('output');
     expect(decodeLine('load:0x3fff0030,len:1344 node= x').kind).toBe('output');

@@ -91,7 +91,7 @@ export class Bridge {
   line(port: HubPort, text: string): void {
     this.counters.lines_read++;
     this.now = Date.now();
-    const decoded = decodeLine(text, this.options.settings.serial.max_line_bytes);
+    const decoded = decodeLine(text, this.options.settings.serial.max_line_bytes, port.settings.node);
     switch (decoded.kind) {
       case 'reading':
         this.reading(port, text, decoded.reading, decoded.problems);
