@@ -1,8 +1,7 @@
 // What the demo shows: one row per room and measurement with the latest value, the node
 // that sent it and its age. Redrawn in place on a terminal; plain lines when piped.
-import { getMeasurement, parsePayload } from '../../shared/measurements.ts';
-import { parseReadingTopic, type TopicPrefixes } from '../../shared/topics.ts';
-import { NodeDirectory } from '../watch/readings.ts';
+import type { TopicPrefixes } from '../../shared/topics.ts';
+import { decodeReading, NodeDirectory, valueText } from '../watch/readings.ts';
 
 interface Row {
   room: string;
@@ -27,13 +26,10 @@ export class LiveTable {
       this.status.set(topic.slice(this.prefixes.nodes.length + 1, -'/status'.length), payload);
       return undefined;
     }
-    const parts = parseReadingTopic(this.prefixes, topic);
-    if (!parts) return undefined;
-    const m = getMeasurement(parts.measurement);
-    const check = parsePayload(parts.measurement, payload);
-    const unit = m?.kind === 'numeric' ? ' ' + m.unit : '';
-    const text = check.ok ? (typeof check.value === 'boolean' ? (check.value ? 'ON' : 'OFF') : payload + unit) : `${payload} (?)`;
-    const row: Row = { room: parts.room, measurement: parts.measurement, text, node: this.nodes.nodeOf(topic), at: now };
+    const reading = decodeReading(topic, payload, false, this.prefixes, this.nodes);
+    if (!reading) return undefined;
+    const text = reading.value === undefined ? `${payload} (?)` : valueText(reading);
+    const row: Row = { room: reading.room, measurement: reading.measurement, text, node: reading.node, at: now };
     this.rows.set(topic, row);
     return row;
   }

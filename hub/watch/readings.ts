@@ -52,10 +52,17 @@ export function decodeReading(topic: string, payload: string, retained: boolean,
   return reading;
 }
 
+/** The value as a person reads it: `21.5 °C`, `ON`, or the payload with why it does not fit. */
+export function valueText(r: WatchedReading): string {
+  if (r.value === undefined) return `${r.payload} (${r.problem})`;
+  if (typeof r.value === 'boolean') return r.value ? 'ON' : 'OFF';
+  return `${r.payload}${r.unit ? ' ' + r.unit : ''}`;
+}
+
 /** One line for a person: `12:00:01  kitchen  temperature  21.5 °C  (kitchen-1)`. */
 export function formatReading(r: WatchedReading, now: Date): string {
   const time = now.toTimeString().slice(0, 8);
-  const value = r.value === undefined ? `${r.payload} (${r.problem})` : typeof r.value === 'boolean' ? (r.value ? 'ON' : 'OFF') : `${r.payload}${r.unit ? ' ' + r.unit : ''}`;
+  const value = valueText(r);
   const from = [r.node, r.retained ? 'retained' : undefined].filter(Boolean).join(', ');
   return `${time}  ${r.room.padEnd(14)} ${r.measurement.padEnd(16)} ${value.padEnd(12)}${from ? `  (${from})` : ''}`;
 }
