@@ -250,22 +250,32 @@ export async function runBench(argv: string[]): Promise<number> {
       return undefined;
     }
   };
+  /**
+   * Every path at every QoS, for `opts.runs` rounds; the path order rotates each round (and
+   * per QoS) so no contender always goes first. Failed runs are logged and left out.
+   */
+  const alternate = async <R>(what: string, qosList: (0 | 1)[], run: (path: PathName, qos: 0 | 1, round: number) => Promise<R>, describe: (r: R) => string): Promise<R[]> => {
+    const runs: R[] = [];
+    for (let round = 0; round < opts.runs; round++) {
+      for (const [qi, qos] of qosList.entries()) {
+        for (const path of rotate(opts.paths, round + qi)) {
+          const r = await attempt(`${what} round ${round + 1}/${opts.runs} QoS ${qos} ${path}`, () => run(path, qos, round));
+          if (r) {
+            runs.push(r);
+            log(`  ${describe(r)}`);
+          }
+        }
+      }
+    }
+    return runs;
+  };
+  const noted = (note?: string) => (note ? ' (' + note + ')' : '');
 
   try {
     // ---- 1. throughput
     if (opts.parts.includes('throughput')) {
-      const runs: ThroughputRun[] = [];
-      for (let round = 0; round < opts.runs; round++) {
-        for (const [qi, qos] of opts.qos.entries()) {
-          for (const path of rotate(opts.paths, round + qi)) {
-            const r = await attempt(`throughput round ${round + 1}/${opts.runs} QoS ${qos} ${path}`, () => bench.throughputRun(path, qos, round));
-            if (r) {
-              runs.push(r);
-              log(`  ${r.msgPerS} msg/s, ${r.delivered}/${r.lines} delivered, CPU ${r.cpuS} s, peak RSS ${r.peakRssMB} MB${r.note ? ' (' + r.note + ')' : ''}`);
-            }
-          }
-        }
-      }
+      const runs: ThroughputRun[] = await alternate('throughput', opts.qos, (path, qos, round) => bench.throughputRun(path, qos, round),
+        (r) => `${r.msgPerS} msg/s, ${r.delivered}/${r.lines} delivered, CPU ${r.cpuS} s, peak RSS ${r.peakRssMB} MB${noted(r.note)}`);
       const summary = opts.qos.flatMap((qos) =>
         opts.paths.map((path) => {
           const rs = runs.filter((r) => r.qos === qos && r.path === path);
@@ -316,18 +326,8 @@ export async function runBench(argv: string[]): Promise<number> {
 
     // ---- 2. latency
     if (opts.parts.includes('latency')) {
-      const runs: LatencyRun[] = [];
-      for (let round = 0; round < opts.runs; round++) {
-        for (const [qi, qos] of opts.latencyQos.entries()) {
-          for (const path of rotate(opts.paths, round + qi)) {
-            const r = await attempt(`latency round ${round + 1}/${opts.runs} QoS ${qos} ${path}`, () => bench.latencyRun(path, qos, round));
-            if (r) {
-              runs.push(r);
-              log(`  p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, ${r.delivered}/${r.sent} delivered${r.note ? ' (' + r.note + ')' : ''}`);
-            }
-          }
-        }
-      }
+      const runs: LatencyRun[] = await alternate('latency', opts.latencyQos, (path, qos, round) => bench.latencyRun(path, qos, round),
+        (r) => `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, ${r.delivered}/${r.sent} delivered${noted(r.note)}`);
       const summary = opts.latencyQos.flatMap((qos) =>
         opts.paths.map((path) => {
           const rs = runs.filter((r) => r.qos === qos && r.path === path);
@@ -359,16 +359,8 @@ export async function runBench(argv: string[]): Promise<number> {
 
     // ---- 4. many ports
     if (opts.parts.includes('ports')) {
-      const runs: PortsRun[] = [];
-      for (let round = 0; round < opts.runs; round++) {
-        for (const path of rotate(opts.paths, round)) {
-          const r = await attempt(`many ports round ${round + 1}/${opts.runs} ${path}`, () => bench.portsRun(path));
-          if (r) {
-            runs.push(r);
-            log(`  ${r.delivered}/${r.sent} delivered, p99 ${r.p99Ms} ms, CPU ${r.cpuPercent}%, RSS ${r.peakRssMB} MB${r.note ? ' (' + r.note + ')' : ''}`);
-          }
-        }
-      }
+      const runs: PortsRun[] = await alternate('many ports', [opts.portsQos], (path) => bench.portsRun(path),
+        (r) => `${r.delivered}/${r.sent} delivered, p99 ${r.p99Ms} ms, CPU ${r.cpuPercent}%, RSS ${r.peakRssMB} MB${noted(r.note)}`);
       const summary = opts.paths.map((path) => {
         const rs = runs.filter((r) => r.path === path);
         return {
@@ -402,7 +394,7 @@ export async function runBench(argv: string[]): Promise<number> {
         const r = await attempt(`outage ${path}: broker down ${opts.outageSeconds} s at ${opts.outageRate} readings/s`, () => bench.outageRun(path));
         if (r) {
           runs.push(r);
-          log(`  RSS ${r.rssStartMB} -> ${r.rssEndMB} MB (peak ${r.peakRssMB}), CPU ${r.cpuS} s, ${r.delivered}/${r.written} delivered in ${r.drainSeconds} s after restart${r.note ? ' (' + r.note + ')' : ''}`);
+          log(`  RSS ${r.rssStartMB} -> ${r.rssEndMB} MB (peak ${r.peakRssMB}), CPU ${r.cpuS} s, ${r.delivered}/${r.written} delivered in ${r.drainSeconds} s after restart${noted(r.note)}`);
         }
       }
       report.outage = { runs };
