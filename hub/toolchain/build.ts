@@ -55,17 +55,18 @@ async function newestSourceMtime(dir: string): Promise<number> {
   return newest;
 }
 
-/** Builds dist/firmware.js when it is missing or older than any firmware/ or shared/ source. */
+/** Builds dist/firmware.js when it is missing or older than any firmware/, shared/ or toolchain source. */
 export async function ensureFirmwareBuilt(options: FirmwareBuildOptions = {}): Promise<FirmwareBuild> {
   const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
   const path = join(outDir, 'firmware.js');
   const minifiedPath = join(outDir, 'firmware.min.js');
   try {
     const [built, min] = await Promise.all([stat(path), stat(minifiedPath)]);
+    // The build itself counts as a source: a fixed toolchain must rebuild the firmware.
     const sources = Math.max(
       await newestSourceMtime(join(PROJECT_ROOT, 'firmware')),
       await newestSourceMtime(join(PROJECT_ROOT, 'shared')),
-      (await stat(join(PROJECT_ROOT, 'hub/toolchain'))).mtimeMs,
+      await newestSourceMtime(join(PROJECT_ROOT, 'hub/toolchain')),
     );
     if (Math.min(built.mtimeMs, min.mtimeMs) >= sources) {
       return { path, bytes: built.size, minifiedPath, minifiedBytes: min.size };
