@@ -4,6 +4,8 @@
 // the WiFi access point, pin levels and devices persist like the hardware around the chip.
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { attachDevices, type SimDevices } from './devices/index.ts';
 import { binaryStringOfBytes } from './binary.ts';
 import { createEsp32Module, WAKEUP_TIMER, WAKEUP_UNDEFINED } from './esp32.ts';
@@ -47,7 +49,7 @@ export interface EspruinoRuntimeOptions {
   baseBlocks?: number;
 }
 
-const PRELUDE = readFileSync(new URL('./prelude.js', import.meta.url), 'utf8');
+const PRELUDE = readFileSync(join(PROJECT_ROOT, 'hub/espruino/prelude.js'), 'utf8');
 
 /** How a text file's characters reach Espruino: as the bytes of its UTF-8 encoding. */
 function asUploadedBytes(code: string): string {

@@ -1,13 +1,13 @@
 // `npm run build:firmware` / `roomlink build`: dist/firmware.js (readable) and
 // dist/firmware.min.js (what is flashed by default), both checked Espruino-safe.
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { COMMAND_ENTRY } from '../../shared/line-protocol.ts';
 import { VERSION } from '../../shared/version.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { bundleForEspruino, minifyForEspruino } from './espruino-bundle.ts';
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export { PROJECT_ROOT };
 
 export interface FirmwareBuildOptions {
   /** Entry file, default firmware/main.ts. */

@@ -2,15 +2,16 @@
 // bridges under test, and /proc accounting of their CPU time and peak memory.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../hub/project-root.ts';
 import { toolPath } from '../helpers/tools.ts';
 import type { CounterConfig, CounterStats } from './counter.ts';
 import type { WriterConfig, WriterDone } from './writer.ts';
 import { rawTopic } from './lines.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-export const PROJECT_ROOT = resolve(HERE, '../..');
+export { PROJECT_ROOT };
+// Named from the project root: this module also runs compiled under dist/ (roomlink bench).
+const HERE = join(PROJECT_ROOT, 'test/bench');
 const CLK_TCK = 100;
 
 // ---------------------------------------------------------------- /proc accounting

@@ -1,0 +1,76 @@
+// hub/compiled.js: the hub runs compiled, and the compiled output follows its sources.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { compiledCli } from '../hub/compiled.js';
+import { PROJECT_ROOT } from '../hub/project-root.ts';
+
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A two-file project: hub/cli.ts answers with what hub/answer.ts exports. */
+function project(answer: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'roomlink-compiled-'));
+  made.push(root);
+  mkdirSync(join(root, 'hub'));
+  writeFileSync(join(root, 'package.json'), '{"name":"roomlink","type":"module"}');
+  writeFileSync(join(root, 'hub/cli.ts'), "import { ANSWER } from './answer.ts';\nexport const main = (): string => ANSWER;\n");
+  setAnswer(root, answer);
+  return root;
+}
+
+function setAnswer(root: string, answer: string): void {
+  writeFileSync(join(root, 'hub/answer.ts'), `export const ANSWER: string = ${JSON.stringify(answer)};\n`);
+}
+
+async function run(path: string): Promise<string> {
+  const cli = (await import(pathToFileURL(path).href)) as { main: () => string };
+  return cli.main();
+}
+
+describe('compiled hub', () => {
+  it('compiles once, reuses the output while the sources are unchanged, and recompiles after an edit', async () => {
+    const root = project('first');
+    const first = await compiledCli(root);
+    expect(await run(first)).toBe('first');
+    expect(await compiledCli(root)).toBe(first);
+
+    setAnswer(root, 'second answer');
+    const second = await compiledCli(root);
+    expect(second).not.toBe(first);
+    expect(await run(second)).toBe('second answer');
+  });
+
+  it('recompiles when an input changes only its modification time, or the record is gone', async () => {
+    const root = project('same');
+    const first = await compiledCli(root);
+    const earlier = new Date(Date.now() - 3600_000);
+    utimesSync(join(root, 'hub/answer.ts'), earlier, earlier);
+    const touched = await compiledCli(root);
+    expect(touched).not.toBe(first);
+    expect(await compiledCli(root)).toBe(touched);
+    rmSync(join(root, 'dist/hub/current.json'));
+    expect(await compiledCli(root)).not.toBe(touched);
+  });
+
+  it('records every compiled source, so an edit to any of them counts', async () => {
+    const root = project('x');
+    await compiledCli(root);
+    const record = JSON.parse(readFileSync(join(root, 'dist/hub/current.json'), 'utf8')) as { inputs: [string][] };
+    expect(record.inputs.map((i) => i[0]).sort()).toEqual(['hub/answer.ts', 'hub/cli.ts']);
+  });
+
+  it('runs the real CLI compiled, and through tsx with ROOMLINK_TSX=1', () => {
+    const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const env of [{}, { ROOMLINK_TSX: '1' }]) {
+      const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'hub/bin.js'), '--version'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe(version);
+    }
+  });
+});
