@@ -113,7 +113,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       log: log.child('mqtt'),
     },
     {
-      onConnect: (client) => onConnect(client),
+      onConnect: (client, receiveMaximum) => onConnect(client, receiveMaximum),
       onClose: () => {
         pump.disconnected();
         events.emit('brokerDisconnected');
@@ -184,11 +184,11 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     };
   }
 
-  function onConnect(client: MqttClient): void {
+  function onConnect(client: MqttClient, receiveMaximum: number | undefined): void {
     publisher.state('bridgeStatus', { online: true });
     events.emit('brokerConnected');
     health.publish();
-    pump.connected(client);
+    pump.connected(client, receiveMaximum);
   }
 
   function onMessage(topic: string, payload: Buffer, retained: boolean): void {

@@ -222,7 +222,7 @@ export const queueSchema = z
   .strictObject({
     max_messages: positiveInt().default(1_000_000).describe('Most messages kept on disk while the broker is unreachable; the oldest are dropped beyond.'),
     flush_interval_ms: positiveInt().default(200).describe('How often queued messages are written to disk, in ms.'),
-    max_inflight: positiveInt().default(5000).describe('Most QoS 1 publishes awaiting PUBACK at once; refilled in batches once a quarter is free.'),
+    max_inflight: positiveInt(61_440).default(5000).describe("Most QoS 1 readings awaiting PUBACK at once (packet ids 4096-65535 are the readings'), never more than an MQTT 5 broker's Receive Maximum; refilled in batches once a quarter is free."),
   })
   .prefault({})
   .describe('The durable queue between serial and MQTT (in <data_dir>).');

@@ -6,6 +6,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { redactUrl } from '../config/redact.ts';
 import type { Logger } from '../log.ts';
+import { ClientIdRange } from './packet-ids.ts';
 
 /** Where to connect: known only once the embedded broker (if any) is listening. */
 export interface MqttTarget {
@@ -30,8 +31,11 @@ export interface MqttConnectionOptions {
 }
 
 export interface ConnectionHandlers {
-  /** Connected (and subscriptions sent): publish state, resend the queue. */
-  onConnect(client: MqttClient): void;
+  /**
+   * Connected (and subscriptions sent): publish state, resend the queue. `receiveMaximum`
+   * is the broker's limit on unacknowledged QoS 1 publishes (MQTT 5 only).
+   */
+  onConnect(client: MqttClient, receiveMaximum: number | undefined): void;
   /** The connection is gone; in-flight publishes are lost with it. */
   onClose(): void;
   onMessage(topic: string, payload: Buffer, retained: boolean): void;
@@ -100,13 +104,15 @@ export class MqttConnection {
       connectTimeout: o.connectTimeoutMs ?? 10_000,
       queueQoSZero: false,
       resubscribe: false,
+      // The reading pump numbers its own PUBLISH packets above this range (packet-ids.ts).
+      messageIdProvider: new ClientIdRange(),
       will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: true },
       // MQTT.js calls its `debug` logger several times per packet even when disabled (~3% of
       // the hub's CPU at full rate); keep it only when asked for with DEBUG=mqttjs*.
       ...(process.env['DEBUG']?.includes('mqttjs') ? {} : { log: noop }),
     });
     this.current = client;
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       if (this.current !== client || this.stopping) return;
       this.isConnected = true;
       this.failures = 0;
@@ -118,7 +124,7 @@ export class MqttConnection {
           if (err) this.log.warn('subscribe failed', { error: err.message });
         });
       }
-      this.handlers.onConnect(client);
+      this.handlers.onConnect(client, connack.properties?.receiveMaximum);
     });
     client.on('message', (topic, payload, packet) => {
       if (this.current === client) this.handlers.onMessage(topic, payload, packet.retain);

@@ -1,14 +1,23 @@
-// Moves readings from the durable queue to the broker, in order. At QoS 1 at most
-// `maxInflight` publishes await their PUBACK (MQTT.js caps nothing itself, and past 65,535
-// outstanding packet ids it reuses ids and loses callbacks); a reading leaves the queue only
-// on its PUBACK. At QoS 0 it leaves once handed to the socket, and no per-message callback
-// is passed (MQTT.js would add a 'drain' listener per message when the socket backs up);
-// instead the pump waits for one 'drain' itself. At QoS 1 the window is refilled in batches
-// (once a quarter of it is free) rather than on every PUBACK, and the socket is corked around
-// a run so its publishes leave in one write.
+// Moves readings from the durable queue to the broker, in order. The pump writes its
+// PUBLISH packets itself, a batch per socket write (publish-packets.ts), on the connection
+// MQTT.js opened and keeps alive; MQTT.js numbers its own packets from a separate id range
+// (packet-ids.ts) and hands the pump every PUBACK through 'packetreceive'. At QoS 1 at most
+// `maxInflight` readings (and never more than the broker's Receive Maximum) await their
+// PUBACK; a reading leaves the queue only on its PUBACK, and the window is refilled in
+// batches once a quarter of it is free. At QoS 0 a reading leaves the queue once written to
+// the socket. When the socket backs up, the pump waits for one 'drain'.
 import type { MqttClient } from 'mqtt';
 import type { DurableQueue, QueuedMessage } from '../queue/durable-queue.ts';
 import type { ReadingDelivery } from './messages.ts';
+import { FIRST_READING_ID, READING_IDS } from './packet-ids.ts';
+import { encodePublishes, type PublishFormat } from './publish-packets.ts';
+
+/** What the pump reads of an incoming packet (MQTT.js's parsed form). */
+interface AckPacket {
+  cmd: string;
+  messageId?: number;
+  reasonCode?: number;
+}
 
 export interface ReadingPumpOptions extends ReadingDelivery {
   /** Most QoS 1 publishes awaiting PUBACK at once. */
@@ -24,10 +33,14 @@ export class ReadingPump {
   published = 0;
   private readonly queue: DurableQueue;
   private readonly options: ReadingPumpOptions;
-  private readonly publishOptions: { qos: 0 | 1; retain: boolean };
   private client: MqttClient | undefined;
-  /** Bumped on every connect and close: acknowledgements of an older connection are ignored. */
-  private generation = 0;
+  private format: PublishFormat;
+  /** Most readings awaiting PUBACK on this connection. */
+  private window: number;
+  /** The reading awaiting PUBACK under packet id FIRST_READING_ID + i, at index i. */
+  private readonly awaiting: (QueuedMessage | undefined)[] = new Array<QueuedMessage | undefined>(READING_IDS).fill(undefined);
+  /** Where the search for a free packet id starts. */
+  private nextSlot = 0;
   private inflight = 0;
   private scheduled = false;
   private waitingForDrain = false;
@@ -36,24 +49,29 @@ export class ReadingPump {
   constructor(queue: DurableQueue, options: ReadingPumpOptions) {
     this.queue = queue;
     this.options = options;
-    this.publishOptions = { qos: options.qos, retain: options.retain };
+    this.format = { qos: options.qos, retain: options.retain, protocolVersion: 4 };
+    this.window = Math.min(options.maxInflight, READING_IDS);
   }
 
-  /** A new connection: everything not acknowledged is sent again, oldest first. */
-  connected(client: MqttClient): void {
-    this.generation++;
+  /**
+   * A new connection: everything not acknowledged is sent again, oldest first.
+   * `receiveMaximum` is the broker's (MQTT 5 CONNACK), if it sent one.
+   */
+  connected(client: MqttClient, receiveMaximum?: number): void {
     this.client = client;
-    this.inflight = 0;
-    this.waitingForDrain = false;
+    this.resetInflight();
+    this.format = { qos: this.options.qos, retain: this.options.retain, protocolVersion: client.options.protocolVersion ?? 4 };
+    this.window = Math.max(1, Math.min(this.options.maxInflight, READING_IDS, receiveMaximum ?? READING_IDS));
+    client.on('packetreceive', (packet: AckPacket) => {
+      if (packet.cmd === 'puback' && this.client === client) this.acknowledged(packet);
+    });
     this.queue.rewind();
     this.kick();
   }
 
   disconnected(): void {
-    this.generation++;
     this.client = undefined;
-    this.inflight = 0;
-    this.waitingForDrain = false;
+    this.resetInflight();
   }
 
   /** Something was queued: send it soon (batched per event-loop turn). */
@@ -82,74 +100,92 @@ export class ReadingPump {
     return this.inflight === 0 && this.queue.size === 0;
   }
 
+  /** In-flight publishes die with their connection; they are still queued and sent again. */
+  private resetInflight(): void {
+    this.inflight = 0;
+    this.waitingForDrain = false;
+    this.awaiting.fill(undefined);
+    this.nextSlot = 0;
+  }
+
   private readonly run = (): void => {
     this.scheduled = false;
     const client = this.client;
     if (!client || this.waitingForDrain) return;
-    const { maxInflight, qos } = this.options;
+    const qos = this.options.qos;
     const batchSize = this.options.batchSize ?? 256;
-    const stream = client.stream;
     // A few PUBACKs are not worth a refill: wait until a quarter of the window is free.
-    const refillAt = Math.max(1, Math.floor(maxInflight / 4));
-    if (qos === 1 && this.inflight > 0 && maxInflight - this.inflight < refillAt) return;
-    const corked = typeof stream.cork === 'function';
-    if (corked) stream.cork();
-    try {
-      for (;;) {
-        if (stream.writableNeedDrain) {
-          this.waitForDrain(client);
-          return;
-        }
-        const room = qos === 1 ? maxInflight - this.inflight : batchSize;
-        if (room <= 0) return;
-        const batch = this.queue.take(Math.min(room, batchSize));
-        if (batch.length === 0) break;
-        if (qos === 1) this.publishQos1(client, batch);
-        else this.publishQos0(client, batch);
+    if (qos === 1 && this.inflight > 0 && this.window - this.inflight < this.refillAt()) return;
+    const stream = client.stream;
+    for (;;) {
+      if (stream.writableNeedDrain) {
+        this.waitForDrain(client);
+        return;
       }
-    } finally {
-      if (corked) stream.uncork();
+      const room = qos === 1 ? this.window - this.inflight : batchSize;
+      if (room <= 0) return;
+      const batch = this.queue.take(Math.min(room, batchSize));
+      if (batch.length === 0) break;
+      if (qos === 1) stream.write(encodePublishes(batch, 0, batch.length, this.format, this.assignIds(batch)));
+      else this.writeQos0(stream, batch);
     }
     if (this.isIdle()) this.notifyIdle();
   };
 
-  private publishQos1(client: MqttClient, batch: QueuedMessage[]): void {
-    const generation = this.generation;
-    for (const message of batch) {
-      this.inflight++;
-      client.publish(message.topic, message.payload, this.publishOptions, (err) => this.acknowledged(generation, message, err));
-    }
+  private refillAt(): number {
+    return Math.max(1, Math.floor(this.window / 4));
   }
 
-  private publishQos0(client: MqttClient, batch: QueuedMessage[]): void {
-    for (const message of batch) {
-      client.publish(message.topic, message.payload, this.publishOptions);
-      this.queue.ack(message);
-      this.published++;
+  /** A free packet id for each reading, remembered until its PUBACK. */
+  private assignIds(batch: QueuedMessage[]): number[] {
+    const ids = new Array<number>(batch.length);
+    const awaiting = this.awaiting;
+    let slot = this.nextSlot;
+    for (let i = 0; i < batch.length; i++) {
+      // Acknowledgements mostly arrive in order, so the next slot is nearly always free.
+      while (awaiting[slot] !== undefined) slot = slot + 1 === READING_IDS ? 0 : slot + 1;
+      awaiting[slot] = batch[i];
+      ids[i] = FIRST_READING_ID + slot;
+      slot = slot + 1 === READING_IDS ? 0 : slot + 1;
     }
+    this.nextSlot = slot;
+    this.inflight += batch.length;
+    return ids;
   }
 
-  private acknowledged(generation: number, message: QueuedMessage, err: Error | undefined): void {
-    if (generation !== this.generation) return;
+  private writeQos0(stream: MqttClient['stream'], batch: QueuedMessage[]): void {
+    stream.write(encodePublishes(batch, 0, batch.length, this.format));
+    for (const message of batch) this.queue.ack(message);
+    this.published += batch.length;
+  }
+
+  private acknowledged(packet: AckPacket): void {
+    const id = packet.messageId;
+    // Below the range: one of MQTT.js's own packets, which it handles.
+    if (id === undefined || id < FIRST_READING_ID) return;
+    const slot = id - FIRST_READING_ID;
+    const message = this.awaiting[slot];
+    if (message === undefined) return;
+    this.awaiting[slot] = undefined;
     this.inflight--;
-    if (err) {
+    // MQTT 5: 0x10 "no matching subscribers" is a success; 0x80 and up refuse the reading.
+    const reason = packet.reasonCode ?? 0;
+    if (reason >= 0x80) {
       // Stays queued and is sent again after the next reconnect.
-      this.options.onError?.(err);
+      this.options.onError?.(new Error(`broker refused the reading (reason code 0x${reason.toString(16)})`));
     } else {
       this.queue.ack(message);
       this.published++;
     }
     if (this.inflight === 0 && this.isIdle()) this.notifyIdle();
     // run() refills only once enough of the window is free; skip scheduling it before.
-    const { maxInflight } = this.options;
-    if (this.inflight === 0 || maxInflight - this.inflight >= Math.max(1, Math.floor(maxInflight / 4))) this.kick();
+    if (this.inflight === 0 || this.window - this.inflight >= this.refillAt()) this.kick();
   }
 
   private waitForDrain(client: MqttClient): void {
     this.waitingForDrain = true;
-    const generation = this.generation;
     client.stream.once('drain', () => {
-      if (generation !== this.generation) return;
+      if (this.client !== client) return;
       this.waitingForDrain = false;
       this.kick();
     });
