@@ -320,6 +320,22 @@ describe('DurableQueue', () => {
     again.close();
   });
 
+  it('writes a large flush exactly (rows go to disk 64 per statement): every unacknowledged reading survives a restart', () => {
+    const q = queue();
+    // 300 readings, every 7th acknowledged before the flush: full 64-row statements and a tail.
+    for (let i = 0; i < 300; i++) q.push(`t/${i % 5}`, `{"v":${i},"unit":"°C"}`);
+    const taken = q.take(300);
+    const kept = taken.filter((m, i) => {
+      if (i % 7 === 0) q.ack(m);
+      return i % 7 !== 0;
+    });
+    q.close();
+    const again = queue();
+    expect(again.size).toBe(kept.length);
+    expect(again.take(1000).map((m) => [m.topic, m.payload])).toEqual(kept.map((m) => [m.topic, m.payload]));
+    again.close();
+  });
+
   it('serves readings beyond its memory window from disk, in order, without skipping or repeating', () => {
     const q = new DurableQueue({ file: join(dir, 'q.sqlite'), maxMessages: 1000, flushIntervalMs: 10_000, windowSize: 2 });
     q.open();

@@ -34,6 +34,8 @@ export interface DurableQueueOptions {
 
 /** Rows read from disk per query: few large reads instead of one per take(). */
 const PAGE_ROWS = 2000;
+/** Rows per INSERT statement: one call into SQLite per 64 rows, not per row. */
+const INSERT_ROWS = 64;
 
 const IN_MEMORY = 0;
 const ON_DISK = 1;
@@ -66,6 +68,7 @@ export class DurableQueue {
   private readonly options: DurableQueueOptions;
   private db: SqliteDatabase | undefined;
   private insert!: Statement<[number, string, string]>;
+  private insertMany!: Statement<(number | string)[]>;
   private removeRange!: Statement<[number, number]>;
   private selectPage!: Statement<[number, number, number], Row>;
   private dropOldest!: Statement<[number]>;
@@ -105,6 +108,7 @@ export class DurableQueue {
     db.pragma('synchronous = NORMAL');
     db.exec('CREATE TABLE IF NOT EXISTS readings (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL)');
     this.insert = db.prepare<[number, string, string]>('INSERT INTO readings (id, topic, payload) VALUES (?, ?, ?)');
+    this.insertMany = db.prepare<(number | string)[]>(`INSERT INTO readings (id, topic, payload) VALUES ${new Array(INSERT_ROWS).fill('(?, ?, ?)').join(', ')}`);
     this.removeRange = db.prepare<[number, number]>('DELETE FROM readings WHERE id BETWEEN ? AND ?');
     this.selectPage = db.prepare<[number, number, number], Row>('SELECT id, topic, payload FROM readings WHERE id > ? AND id < ? ORDER BY id LIMIT ?');
     this.dropOldest = db.prepare<[number]>('DELETE FROM readings WHERE id IN (SELECT id FROM readings ORDER BY id LIMIT ?)');
@@ -207,14 +211,24 @@ export class DurableQueue {
   }
 
   private writeChanges(): void {
-    for (const message of this.unflushed) {
-      if (message.where !== IN_MEMORY) continue;
-      this.insert.run(message.id, message.topic, message.payload);
-      message.where = ON_DISK;
-      this.diskCount++;
-      this.written++;
-    }
+    const rows: QueuedMessage[] = [];
+    for (const message of this.unflushed) if (message.where === IN_MEMORY) rows.push(message);
     this.unflushed = [];
+    const params = new Array<number | string>(INSERT_ROWS * 3);
+    let i = 0;
+    for (; i + INSERT_ROWS <= rows.length; i += INSERT_ROWS) {
+      for (let k = 0; k < INSERT_ROWS; k++) {
+        const message = rows[i + k]!;
+        params[3 * k] = message.id;
+        params[3 * k + 1] = message.topic;
+        params[3 * k + 2] = message.payload;
+      }
+      this.insertMany.run(...params);
+    }
+    for (; i < rows.length; i++) this.insert.run(rows[i]!.id, rows[i]!.topic, rows[i]!.payload);
+    for (const message of rows) message.where = ON_DISK;
+    this.diskCount += rows.length;
+    this.written += rows.length;
     this.inMemory = 0;
     this.deleteAcknowledged();
     const excess = this.diskCount - this.options.maxMessages;
