@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { SerialPortStream } from '@serialport/stream';
 import type { Logger } from '../log.ts';
+import { DirectReader, pollablePort } from './direct-reader.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { listSerialPorts, type SerialBinding } from './port-list.ts';
 
@@ -154,9 +155,24 @@ export class SerialLink {
     this.lastError = undefined;
     this.failures = 0;
     this.opens++;
-    stream.on('data', (chunk: Buffer) => this.splitter.push(chunk));
     let closeReason: Error | undefined;
+    // A real port is read on the event loop (direct-reader.ts); the mock binding of the
+    // unit tests, and any port that is not a plain non-blocking fd, through the stream.
+    const port = pollablePort((stream as unknown as { port?: unknown }).port);
+    const reader = port
+      ? new DirectReader(port, {
+          onData: (chunk) => this.splitter.push(chunk),
+          onError: (err) => {
+            if (this.stream !== stream || !stream.isOpen) return;
+            closeReason = err;
+            stream.close();
+          },
+        })
+      : undefined;
+    if (reader) reader.start();
+    else stream.on('data', (chunk: Buffer) => this.splitter.push(chunk));
     stream.once('close', (err: Error | null) => {
+      reader?.stop();
       clearInterval(this.presenceTimer);
       this.presenceTimer = undefined;
       if (this.stream !== stream) return;
