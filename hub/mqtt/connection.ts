@@ -114,6 +114,10 @@ export class MqttConnection {
     this.current = client;
     client.on('connect', (connack) => {
       if (this.current !== client || this.stopping) return;
+      // Each reading goes out the moment it is read: with Nagle's algorithm a lone PUBLISH
+      // waits for the broker's (delayed) ACK of the previous one, up to 40 ms on Linux. The
+      // pump already batches what arrives together into one write.
+      (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
       this.isConnected = true;
       this.failures = 0;
       this.connects++;
