@@ -57,7 +57,7 @@ async function compile(root, out) {
     packages: 'external',
     sourcemap: 'linked',
     metafile: true,
-    logLevel: 'error',
+    logLevel: 'silent',
   });
   const inputs = Object.keys(result.metafile.inputs).map((file) => {
     const s = statSync(join(root, file));

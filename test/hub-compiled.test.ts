@@ -1,6 +1,6 @@
 // hub/compiled.js: the hub runs compiled, and the compiled output follows its sources.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,6 +63,24 @@ describe('compiled hub', () => {
     await compiledCli(root);
     const record = JSON.parse(readFileSync(join(root, 'dist/hub/current.json'), 'utf8')) as { inputs: [string][] };
     expect(record.inputs.map((i) => i[0]).sort()).toEqual(['hub/answer.ts', 'hub/cli.ts']);
+  });
+
+  it('falls back to tsx, with one line saying why, when it cannot write dist/hub', () => {
+    const root = project('unused');
+    copyFileSync(join(PROJECT_ROOT, 'hub/bin.js'), join(root, 'hub/bin.js'));
+    copyFileSync(join(PROJECT_ROOT, 'hub/compiled.js'), join(root, 'hub/compiled.js'));
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
+    writeFileSync(join(root, 'hub/cli.ts'), "export async function main(argv: string[]): Promise<number> {\n  console.log('ran', argv.join(' '));\n  return 3;\n}\n");
+    const run = () => spawnSync(process.execPath, [join(root, 'hub/bin.js'), 'a', 'b'], { encoding: 'utf8', timeout: 60_000 });
+    const compiled = run();
+    expect([compiled.stdout, compiled.stderr, compiled.status]).toEqual(['ran a b\n', '', 3]);
+    // dist/hub is a file: nothing can be compiled into it.
+    rmSync(join(root, 'dist/hub'), { recursive: true });
+    writeFileSync(join(root, 'dist/hub'), '');
+    const fallback = run();
+    expect(fallback.stdout).toBe('ran a b\n');
+    expect(fallback.status).toBe(3);
+    expect(fallback.stderr).toMatch(/^roomlink: cannot compile the hub into dist\/hub \(.*dist\/hub.*\); running it through tsx\n$/);
   });
 
   it('runs the real CLI compiled, and through tsx with ROOMLINK_TSX=1', () => {
