@@ -41,9 +41,10 @@ function upToDate(root, out) {
 
 async function compile(root, out) {
   const { build } = await import('esbuild');
-  const started = Date.now();
+  // Sub-millisecond, like file times: a source saved just before this is older than it.
+  const started = performance.timeOrigin + performance.now();
   // A folder per build: a process started from an older build keeps loading its own chunks.
-  const dir = `${started.toString(36)}-${process.pid}`;
+  const dir = `${Math.floor(started).toString(36)}-${process.pid}`;
   const result = await build({
     absWorkingDir: root,
     entryPoints: ['hub/cli.ts'],
