@@ -44,7 +44,7 @@ describe('encodePublishes', () => {
         it(`MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}, QoS ${qos}, retain ${retain}: parses back to the same packets`, () => {
           const format: PublishFormat = { qos, retain, protocolVersion };
           const ids = items.map((_, i) => FIRST_READING_ID + i * 1000);
-          const buffer = encodePublishes(items, 0, items.length, format, qos ? ids : undefined);
+          const buffer = encodePublishes(items, format, qos ? ids : undefined);
           const parsed = parseAll(buffer, protocolVersion);
           expect(parsed.map((p) => ({ cmd: p.cmd, topic: p.topic, payload: p.payload.toString(), qos: p.qos, retain: p.retain }))).toEqual(
             items.map((i) => ({ cmd: 'publish', topic: i.topic, payload: i.payload, qos, retain })),
@@ -65,8 +65,8 @@ describe('encodePublishes', () => {
     }
   }
 
-  it('encodes only items[from..to)', () => {
-    const buffer = encodePublishes(items, 1, 3, { qos: 1, retain: false, protocolVersion: 4 }, [5000, 5001]);
+  it('gives each packet its own id, in order', () => {
+    const buffer = encodePublishes(items.slice(1, 3), { qos: 1, retain: false, protocolVersion: 4 }, [5000, 5001]);
     expect(parseAll(buffer, 4).map((p) => [p.topic, p.messageId])).toEqual([
       [items[1]!.topic, 5000],
       [items[2]!.topic, 5001],

@@ -21,16 +21,16 @@ function varintBytes(n: number): number {
 }
 
 /**
- * One buffer with a PUBLISH for each of items[from..to). At QoS 1, packet i carries
- * ids[i - from]. Topics must already be valid topic names (checked where they are made).
+ * One buffer with a PUBLISH for each item. At QoS 1, packet i carries ids[i]. Topics must
+ * already be valid topic names (checked where they are made).
  */
-export function encodePublishes(items: readonly PublishItem[], from: number, to: number, format: PublishFormat, ids?: readonly number[]): Buffer {
+export function encodePublishes(items: readonly PublishItem[], format: PublishFormat, ids?: readonly number[]): Buffer {
   const header = 0x30 | (format.qos << 1) | (format.retain ? 1 : 0);
   // Bytes after the topic and before the payload: packet id, MQTT 5 property length.
   const middle = (format.qos > 0 ? 2 : 0) + (format.protocolVersion === 5 ? 1 : 0);
   let total = 0;
-  const sizes = new Array<number>((to - from) * 2);
-  for (let i = from, k = 0; i < to; i++, k += 2) {
+  const sizes = new Array<number>(items.length * 2);
+  for (let i = 0, k = 0; i < items.length; i++, k += 2) {
     const topicBytes = Buffer.byteLength(items[i]!.topic);
     const remaining = 2 + topicBytes + middle + Buffer.byteLength(items[i]!.payload);
     sizes[k] = topicBytes;
@@ -39,7 +39,7 @@ export function encodePublishes(items: readonly PublishItem[], from: number, to:
   }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  for (let i = from, k = 0; i < to; i++, k += 2) {
+  for (let i = 0, k = 0; i < items.length; i++, k += 2) {
     const item = items[i]!;
     const topicBytes = sizes[k]!;
     let remaining = sizes[k + 1]!;
@@ -54,7 +54,7 @@ export function encodePublishes(items: readonly PublishItem[], from: number, to:
     out[at++] = topicBytes & 0xff;
     at += out.write(item.topic, at);
     if (format.qos > 0) {
-      const id = ids![i - from]!;
+      const id = ids![i]!;
       out[at++] = id >> 8;
       out[at++] = id & 0xff;
     }

@@ -126,7 +126,7 @@ export class ReadingPump {
       if (room <= 0) return;
       const batch = this.queue.take(Math.min(room, batchSize));
       if (batch.length === 0) break;
-      if (qos === 1) stream.write(encodePublishes(batch, 0, batch.length, this.format, this.assignIds(batch)));
+      if (qos === 1) stream.write(encodePublishes(batch, this.format, this.assignIds(batch)));
       else this.writeQos0(stream, batch);
     }
     if (this.isIdle()) this.notifyIdle();
@@ -154,7 +154,7 @@ export class ReadingPump {
   }
 
   private writeQos0(stream: MqttClient['stream'], batch: QueuedMessage[]): void {
-    stream.write(encodePublishes(batch, 0, batch.length, this.format));
+    stream.write(encodePublishes(batch, this.format));
     for (const message of batch) this.queue.ack(message);
     this.published += batch.length;
   }
