@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { slugProblem } from '../../shared/slug.ts';
 import { prefixProblem, RESERVED_NODE_IDS, topicNameProblem } from '../../shared/topics.ts';
+import { FIRST_READING_ID, READING_IDS } from '../mqtt/packet-ids.ts';
 
 /** Node ids and room names end up as MQTT topic levels and entity ids (rules in shared/slug.ts). */
 export const SLUG_PATTERN = /^[a-z0-9_-]{1,32}$/;
@@ -222,7 +223,7 @@ export const queueSchema = z
   .strictObject({
     max_messages: positiveInt().default(1_000_000).describe('Most messages kept on disk while the broker is unreachable; the oldest are dropped beyond.'),
     flush_interval_ms: positiveInt().default(200).describe('How often queued messages are written to disk, in ms.'),
-    max_inflight: positiveInt(61_440).default(5000).describe("Most QoS 1 readings awaiting PUBACK at once (packet ids 4096-65535 are the readings'), never more than an MQTT 5 broker's Receive Maximum; refilled in batches once a quarter is free."),
+    max_inflight: positiveInt(READING_IDS).default(5000).describe(`Most QoS 1 readings awaiting PUBACK at once (packet ids ${FIRST_READING_ID}-65535 are the readings'), never more than an MQTT 5 broker's Receive Maximum; refilled in batches once a quarter is free.`),
   })
   .prefault({})
   .describe('The durable queue between serial and MQTT (in <data_dir>).');
