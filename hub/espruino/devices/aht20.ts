@@ -6,7 +6,7 @@
 // Reading while busy returns the busy status and the previous result (it never NACKs).
 import { crc8Sensirion } from '../crc.ts';
 import { I2CNack, type I2CDevice } from '../i2c.ts';
-import { Climate, type ClimateInput, type ClimateValues } from './climate.ts';
+import { clamp, Climate, type ClimateInput, type ClimateValues } from './climate.ts';
 
 export interface Aht20Options {
   sda?: number;
@@ -51,8 +51,8 @@ export class Aht20 implements I2CDevice {
       const v = this.climate.now();
       const scale = 1 << 20;
       this.pending = {
-        rawRH: Math.min(scale - 1, Math.round((Math.min(100, Math.max(0, v.humidity)) / 100) * scale)),
-        rawT: Math.min(scale - 1, Math.round(((Math.min(150, Math.max(-50, v.temperature)) + 50) / 200) * scale)),
+        rawRH: Math.min(scale - 1, Math.round((clamp(v.humidity, 0, 100) / 100) * scale)),
+        rawT: Math.min(scale - 1, Math.round(((clamp(v.temperature, -50, 150) + 50) / 200) * scale)),
       };
       this.readyAt = Date.now() + MEASUREMENT_MS;
     } else if (command !== 0x71) throw new I2CNack(`unknown AHT20 command 0x${(command ?? 0).toString(16)}`);

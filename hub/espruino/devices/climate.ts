@@ -22,3 +22,8 @@ export class Climate {
     this.source = { ...this.now(), ...values };
   }
 }
+
+/** x within [lo, hi]: a sensor reports no further than its measuring range. */
+export function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}

@@ -28,7 +28,7 @@
 //     rest the magnitude), checksum = low byte of the sum of the 4 bytes before it.
 //  Edges driven by the program itself are not reported to watches.
 import type { PinEdge, SimPins } from '../pins.ts';
-import { Climate, type ClimateInput, type ClimateValues } from './climate.ts';
+import { clamp, Climate, type ClimateInput, type ClimateValues } from './climate.ts';
 
 export interface Dht22Options {
   pin: number;
@@ -44,8 +44,8 @@ const US = 1e-6;
 
 /** The 40 data bits for the given values (exported for tests and drivers' fixtures). */
 export function dht22Bits(values: ClimateValues, badChecksum = false): number[] {
-  const humidity = Math.round(Math.min(100, Math.max(0, values.humidity)) * 10) & 0xffff;
-  const t = Math.round(Math.min(80, Math.max(-40, values.temperature)) * 10);
+  const humidity = Math.round(clamp(values.humidity, 0, 100) * 10) & 0xffff;
+  const t = Math.round(clamp(values.temperature, -40, 80) * 10);
   const temperature = (t < 0 ? 0x8000 | -t : t) & 0xffff;
   const bytes = [humidity >> 8, humidity & 0xff, temperature >> 8, temperature & 0xff];
   const sum = (bytes[0]! + bytes[1]! + bytes[2]! + bytes[3]!) & 0xff;

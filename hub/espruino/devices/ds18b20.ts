@@ -6,6 +6,7 @@
 // (external: 1s), 0x33 read ROM. Temperature is 1/16 °C two's complement; the power-on
 // value is 85 °C (0x0550), which is what a driver reads if it does not wait for conversion.
 import { crc8Maxim } from '../crc.ts';
+import { clamp } from './climate.ts';
 import type { OneWireDevice } from '../onewire.ts';
 
 export interface Ds18b20Options {
@@ -74,7 +75,7 @@ export class Ds18b20 implements OneWireDevice {
         const resolution = (this.scratch[4]! >> 5) & 3;
         this.convertingUntil = Date.now() + CONVERSION_MS[resolution]!;
         const t = typeof this.temperature === 'function' ? this.temperature() : this.temperature;
-        const raw = Math.round(Math.min(125, Math.max(-55, t)) * 16);
+        const raw = Math.round(clamp(t, -55, 125) * 16);
         // Lower resolutions leave the low bits undefined; the chip reads them as 0.
         const mask = [~7, ~3, ~1, ~0][resolution]!;
         this.pendingRaw = (raw & mask) & 0xffff;

@@ -5,7 +5,7 @@
 // medium 6 ms, low 4 ms. Result: 6 bytes T msb, lsb, CRC, RH msb, lsb, CRC; CRC-8 poly
 // 0x31 init 0xFF; T = -45 + 175·raw/65535, RH = 100·raw/65535. Also 0x30A2 soft reset,
 // 0xF32D status (2 bytes + CRC), 0x3041 clear status.
-import { Climate, type ClimateInput, type ClimateValues } from './climate.ts';
+import { clamp, Climate, type ClimateInput, type ClimateValues } from './climate.ts';
 import { crc8Sensirion } from '../crc.ts';
 import { I2CNack, type I2CDevice } from '../i2c.ts';
 
@@ -84,8 +84,4 @@ export class Sht3x implements I2CDevice {
     this.output = [];
     return out;
   }
-}
-
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, x));
 }
