@@ -3,26 +3,12 @@
 import { startEmbeddedBroker, BrokerStartError } from '../broker/embedded.ts';
 import type { Command } from '../cli.ts';
 import { brokerUsage, parseBrokerArgs } from '../config/args.ts';
-import { SettingsError } from '../config/errors.ts';
-import { loadHubSettings } from '../config/load.ts';
+import { commandSettings } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 
 async function run(argv: string[]): Promise<number> {
-  let settings;
-  try {
-    const args = parseBrokerArgs(argv);
-    if (args.help) {
-      process.stdout.write(brokerUsage() + '\n');
-      return 0;
-    }
-    settings = await loadHubSettings({ args });
-  } catch (err) {
-    if (err instanceof SettingsError) {
-      process.stderr.write(`roomlink broker: ${err.message}\n\nRun \`roomlink broker --help\` for the options.\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const settings = await commandSettings('broker', argv, parseBrokerArgs, brokerUsage);
+  if (typeof settings === 'number') return settings;
 
   const log = createLogger({ level: settings.log_level }).child('broker');
   const { broker } = settings;

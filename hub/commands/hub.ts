@@ -5,9 +5,7 @@ import { BrokerStartError } from '../broker/embedded.ts';
 import type { Command } from '../cli.ts';
 import { hubUsage, parseHubArgs } from '../config/args.ts';
 import { describeSettings } from '../config/describe.ts';
-import { SettingsError } from '../config/errors.ts';
-import { loadHubSettings } from '../config/load.ts';
-import type { HubSettings } from '../config/schema.ts';
+import { commandSettings } from '../config/load.ts';
 import { createHub } from '../hub.ts';
 import { createLogger } from '../log.ts';
 
@@ -15,21 +13,8 @@ import { createLogger } from '../log.ts';
 const EXIT_WATCHDOG_MS = 3000;
 
 async function run(argv: string[]): Promise<number> {
-  let settings: HubSettings;
-  try {
-    const args = parseHubArgs(argv);
-    if (args.help) {
-      process.stdout.write(hubUsage() + '\n');
-      return 0;
-    }
-    settings = await loadHubSettings({ args });
-  } catch (err) {
-    if (err instanceof SettingsError) {
-      process.stderr.write(`roomlink hub: ${err.message}\n\nRun \`roomlink hub --help\` for the options.\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const settings = await commandSettings('hub', argv, parseHubArgs, hubUsage);
+  if (typeof settings === 'number') return settings;
 
   const log = createLogger({ level: settings.log_level });
   for (const line of describeSettings(settings).split('\n')) log.info(line);

@@ -237,3 +237,30 @@ function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefine
   }
   return schema;
 }
+
+/**
+ * Settings for a command run from the terminal (`roomlink hub`, `roomlink broker`): its
+ * flags over the file and environment. For --help it prints `usage()`, for a settings
+ * problem the message and a pointer to --help, and resolves to the exit code instead.
+ */
+export async function commandSettings(
+  name: string,
+  argv: readonly string[],
+  parse: (argv: readonly string[]) => ParsedArgs,
+  usage: () => string,
+): Promise<HubSettings | number> {
+  try {
+    const args = parse(argv);
+    if (args.help) {
+      process.stdout.write(usage() + '\n');
+      return 0;
+    }
+    return await loadHubSettings({ args });
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`roomlink ${name}: ${err.message}\n\nRun \`roomlink ${name} --help\` for the options.\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
