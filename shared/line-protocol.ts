@@ -23,6 +23,12 @@ export interface Reading {
   values: MeasuredValue[];
   /** Per-node counter, for de-duplication. */
   seq?: number;
+  /**
+   * Set by roomlink firmware only: an id the node picks at each boot (so `seq` restarting at 0
+   * after a reboot is not taken for a repeat). Its presence also tells the hub that the node
+   * runs roomlink firmware and takes commands as REPL calls.
+   */
+  boot?: string;
   /** When it was measured, as the node knows it (seconds). */
   ts?: number;
 }
@@ -32,8 +38,10 @@ export type LineRefusal =
   | 'binary'
   | 'malformed_json'
   | 'not_object'
+  | 'no_node'
   | 'invalid_node'
   | 'invalid_room'
+  | 'invalid_boot'
   | 'invalid_seq'
   | 'invalid_ts'
   | 'no_values'
@@ -71,7 +79,9 @@ function refused(reason: LineRefusal, message: string): DecodedLine {
 /**
  * Strips what a terminal would have overwritten: Espruino prints each line from a program
  * as ">\r\x1b[J{...}\r\n" while its REPL prompt is showing, so keep only the text after the
- * last carriage return and drop leading ANSI escape sequences.
+ * last carriage return and drop leading ANSI escape sequences. A line printed while a command
+ * from the hub runs comes right after the prompt, with no carriage return (">{...}"): the
+ * prompt before a JSON object is dropped too.
  */
 export function cleanConsoleLine(raw: string): string {
   let line = raw;
@@ -89,6 +99,9 @@ export function cleanConsoleLine(raw: string): string {
     }
     line = line.slice(i);
   }
+  let prompt = 0;
+  while (line.charAt(prompt) === '>') prompt++;
+  if (prompt > 0 && line.charAt(prompt) === '{') line = line.slice(prompt);
   return line;
 }
 
@@ -126,9 +139,24 @@ function nodeIdProblem(node: unknown): string | undefined {
   return RESERVED_NODE_IDS.indexOf(node as string) >= 0 ? "node id '" + node + "' is reserved" : undefined;
 }
 
-/** Checks node, room, seq and ts, then every other key as a measurement. */
+/** Longest boot id, in characters. */
+const MAX_BOOT_ID = 16;
+
+function bootIdProblem(boot: unknown): string | undefined {
+  if (typeof boot !== 'string' || boot.length === 0 || boot.length > MAX_BOOT_ID) return 'boot must be 1..' + MAX_BOOT_ID + ' characters of a-z, 0-9';
+  for (let i = 0; i < boot.length; i++) {
+    const c = boot.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) return 'boot must be 1..' + MAX_BOOT_ID + ' characters of a-z, 0-9';
+  }
+  return undefined;
+}
+
+/** Checks node, room, seq, ts and boot, then every other key as a measurement. */
 function readingFrom(fields: { [key: string]: unknown }, keys: string[], lenient: boolean, defaultNode: string | undefined): DecodedLine {
   const node = fields['node'] === undefined ? defaultNode : fields['node'];
+  if (node === undefined) {
+    return refused('no_node', 'reading names no node: add node=<id> to the line, or set the node of its port in the hub settings (serial.ports[].node)');
+  }
   const nodeProblem = nodeIdProblem(node);
   if (nodeProblem) return refused('invalid_node', nodeProblem);
   const reading: Reading = { node: node as string, values: [] };
@@ -151,10 +179,15 @@ function readingFrom(fields: { [key: string]: unknown }, keys: string[], lenient
     if (typeof ts !== 'number' || !(ts >= 0 && ts < 1e13)) return refused('invalid_ts', 'ts must be a non-negative number');
     reading.ts = ts;
   }
+  if (hasKey(fields, 'boot')) {
+    const bootProblem = bootIdProblem(fields['boot']);
+    if (bootProblem) return refused('invalid_boot', bootProblem);
+    reading.boot = fields['boot'] as string;
+  }
   const problems: ValueProblem[] = [];
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    if (key === 'node' || key === 'room' || key === 'seq' || key === 'ts') continue;
+    if (key === 'node' || key === 'room' || key === 'seq' || key === 'ts' || key === 'boot') continue;
     const check = checkValue(key, fields[key], lenient);
     if (check.ok) reading.values.push({ measurement: key, value: check.value });
     else problems.push({ measurement: isSlug(key) ? key : printable(key, 32), reason: check.reason, message: check.message });
@@ -177,6 +210,16 @@ function infoFrom(fields: { [key: string]: unknown }, info: unknown): DecodedLin
     line.room = fields['room'] as string;
   }
   return { kind: 'info', line: line };
+}
+
+/** True when a key=value pair of the line names a measurement (`temperature=21.5`). */
+function namesMeasurement(line: string): boolean {
+  const parts = line.split(' ');
+  for (let i = 0; i < parts.length; i++) {
+    const eq = parts[i].indexOf('=');
+    if (eq > 0 && getMeasurement(parts[i].slice(0, eq)) !== undefined) return true;
+  }
+  return false;
 }
 
 function decodeKeyValue(line: string, defaultNode: string | undefined): DecodedLine {
@@ -235,8 +278,10 @@ export function decodeLine(raw: string, maxBytes?: number, defaultNode?: string)
     }
     return isJson ? refused('not_object', 'line is JSON but not an object') : { kind: 'output', text: line };
   }
-  // A gadget whose port names its node may leave node= out of its key=value lines.
-  if (isKeyValueLine(line) || (defaultNode !== undefined && line.indexOf('=') > 0)) return decodeKeyValue(line.slice(start), defaultNode);
+  // A gadget whose port names its node may leave node= out of its key=value lines; one whose
+  // port does not is refused as no_node (decodeKeyValue keeps prose with a '=' as output).
+  const rest = line.slice(start);
+  if (isKeyValueLine(line) || (line.indexOf('=') > 0 && (defaultNode !== undefined || namesMeasurement(rest)))) return decodeKeyValue(rest, defaultNode);
   return { kind: 'output', text: line };
 }
 
@@ -252,6 +297,7 @@ export function encodeReading(reading: Reading): string {
   }
   if (reading.seq !== undefined) line += ',"seq":' + reading.seq;
   if (reading.ts !== undefined) line += ',"ts":' + reading.ts;
+  if (reading.boot !== undefined) line += ',"boot":"' + reading.boot + '"';
   return line + '}';
 }
 

@@ -31,6 +31,25 @@ describe('line protocol: JSON readings', () => {
     expect(d.reading.node).toBe('k');
   });
 
+  it('strips the prompt printed right before the answer to a REPL command', () => {
+    // What the real interpreter printed after \x10roomlinkCommand({"info":true}).
+    expect(decodeLine('>{"node":"k","room":"kitchen","info":{"version":"0.3.0"}}')).toEqual({
+      kind: 'info',
+      line: { node: 'k', room: 'kitchen', info: { version: '0.3.0' } },
+    });
+    expect(reading(decodeLine('>>{"node":"k","temperature":1}')).reading.node).toBe('k');
+    expect(decodeLine('>hello').kind).toBe('output');
+  });
+
+  it('reads the boot id roomlink firmware puts on its readings', () => {
+    const r = { node: 'k', room: 'kitchen', values: [{ measurement: 'temperature', value: 20 }], seq: 0, boot: 'x7k2q9' };
+    expect(encodeReading(r)).toBe('{"node":"k","room":"kitchen","temperature":20,"seq":0,"boot":"x7k2q9"}');
+    expect(reading(decodeLine(encodeReading(r))).reading).toEqual(r);
+    expect(refusal(decodeLine('{"node":"k","temperature":20,"boot":"A/B"}'))).toBe('invalid_boot');
+    expect(refusal(decodeLine('{"node":"k","temperature":20,"boot":7}'))).toBe('invalid_boot');
+    expect(refusal(decodeLine('{"node":"k","temperature":20,"boot":"' + 'a'.repeat(17) + '"}'))).toBe('invalid_boot');
+  });
+
   it('keeps good values and lists bad ones', () => {
     const d = reading(decodeLine('{"node":"k","room":"r","temperature":21.5,"humidity":140,"radiation":3}'));
     expect(d.reading.values).toEqual([{ measurement: 'temperature', value: 21.5 }]);
@@ -63,8 +82,10 @@ describe('line protocol: key=value lines from plain USB gadgets', () => {
     expect(reading(decodeLine('{"temperature":19.5}', undefined, 'usb-t')).reading.node).toBe('usb-t');
     // A line that names its node keeps it; without a default, no node is no reading.
     expect(reading(decodeLine('node=other carbon_dioxide=612', undefined, 'usb-co2')).reading.node).toBe('other');
-    expect(decodeLine('room=office carbon_dioxide=612').kind).toBe('output');
-    expect(refusal(decodeLine('{"temperature":19.5}'))).toBe('invalid_node');
+    expect(refusal(decodeLine('room=office carbon_dioxide=612'))).toBe('no_node');
+    expect(refusal(decodeLine('carbon_dioxide=612'))).toBe('no_node');
+    expect(refusal(decodeLine('{"temperature":19.5}'))).toBe('no_node');
+    expect(refusal(decodeLine('{"node":"","temperature":19.5}'))).toBe('invalid_node');
     expect(decodeLine('booting, please wait', undefined, 'usb-co2').kind).toBe('output');
   });
 
@@ -97,7 +118,7 @@ describe('line protocol: everything else', () => {
     ['{"node":"k","room":"r","temperature":}', 'malformed_json'],
     ['{not json at all', 'malformed_json'],
     ['[1,2,3]', 'not_object'],
-    ['{"room":"r","temperature":1}', 'invalid_node'],
+    ['{"room":"r","temperature":1}', 'no_node'],
     ['{"node":"Kitchen","temperature":1}', 'invalid_node'],
     ['{"node":"bridge","temperature":1}', 'invalid_node'],
     ['{"node":"bridge","info":{"fw":"x"}}', 'invalid_node'],
