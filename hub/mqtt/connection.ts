@@ -85,11 +85,12 @@ export class MqttConnection {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const client = this.current;
-    this.current = undefined;
     if (!client) return;
+    // The client stays current while beforeEnd runs: its last words go out on it.
     if (this.isConnected && beforeEnd) {
       await withDeadline(beforeEnd(client).catch(() => undefined), graceMs);
     }
+    this.current = undefined;
     this.isConnected = false;
     await withDeadline(client.endAsync(!client.connected).catch(() => undefined), graceMs);
     client.end(true);
