@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkValue, formatValue, getMeasurement, MEASUREMENTS, parsePayload } from '../shared/measurements.ts';
-import { discoveryProblems, haRulesAvailable } from './helpers/ha-rules.ts';
+import { discoveryProblems } from './helpers/ha-rules.ts';
 import { discoveryMessage } from '../shared/discovery.ts';
 import { DEFAULT_PREFIXES } from '../shared/topics.ts';
 
@@ -20,7 +20,7 @@ describe('measurement catalogue', () => {
     expect(getMeasurement('__proto__')).toBeUndefined();
   });
 
-  it.skipIf(!haRulesAvailable())('matches Home Assistant device classes, units and state classes', () => {
+  it('matches Home Assistant device classes, units and state classes', () => {
     const msg = discoveryMessage(DEFAULT_PREFIXES, { node: 'all', room: 'lab', measurements: Object.keys(MEASUREMENTS), availability: ['roomlink/all/status'] });
     expect(discoveryProblems(msg.topic, msg.payload)).toEqual([]);
   });
