@@ -38,6 +38,8 @@ let errors: { [k: string]: string } = {};
 let interval = 60;
 let loop: any;
 let seq = 0;
+/** Picked at each boot and printed on every serial reading (see Reading.boot). */
+const bootId = Math.floor(Math.random() * 2176782336).toString(36);
 let serial = false;
 let busy = false;
 const started = getTime();
@@ -62,6 +64,9 @@ function info(): { [k: string]: unknown } {
   for (let i = 0; i < sensors.length; i++) types.push(sensors[i].c.type);
   return {
     version: VERSION,
+    name: cfg.name,
+    board: process.env.BOARD,
+    espruino: process.env.VERSION,
     room: cfg.room,
     transport: cfg.transport,
     sensors: types,
@@ -82,7 +87,7 @@ function report(): void {
 }
 
 function line(values: MeasuredValue[]): void {
-  print(encodeReading({ node: cfg.node, room: cfg.room, values: values, seq: seq++ }));
+  print(encodeReading({ node: cfg.node, room: cfg.room, values: values, seq: seq++, boot: bootId }));
 }
 
 /** Filters a value and sends it on (or into `out`, for one serial line per round). */
@@ -185,7 +190,8 @@ function online(): void {
     room: cfg.room,
     measurements: nodeMeasurements(cfg),
     availability: [nodeStatusTopic(P, node)],
-    model: process.env.BOARD + ' (Espruino ' + process.env.VERSION + ')',
+    name: cfg.name,
+    hardware: process.env.BOARD + ', Espruino ' + process.env.VERSION,
     swVersion: VERSION,
   };
   qPause(true);

@@ -4,7 +4,7 @@
 // assign; all I/O happens in start().
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { bridgeStatusTopic, type TopicPrefixes } from '../shared/topics.ts';
+import { bridgeStatusTopic, discoveryConfigFilter, type TopicPrefixes } from '../shared/topics.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { HubEvents } from './bridge/events.ts';
 import { NodeRegistry } from './bridge/nodes.ts';
@@ -17,6 +17,7 @@ import { Discovery } from './features/discovery.ts';
 import { Downlink } from './features/downlink.ts';
 import { Health } from './features/health.ts';
 import { NodeInfo } from './features/node-info.ts';
+import { NodeMemory } from './features/node-memory.ts';
 import { redactUrl } from './config/redact.ts';
 import type { Logger } from './log.ts';
 import { MqttConnection } from './mqtt/connection.ts';
@@ -61,7 +62,7 @@ export interface HubStats {
   refused: Record<string, number>;
   refused_total: number;
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
-  commands: { sent: number; refused: Record<string, number> };
+  commands: { sent: number; refused: Record<string, number>; not_ours: number };
   broker: { connected: boolean; connects: number };
   nodes: Record<string, { online: boolean; port: string; room?: string; firmware: boolean }>;
   ports: Record<string, unknown>;
@@ -103,7 +104,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
 
   let broker: EmbeddedBroker | undefined;
   const subscriptions = [prefixes.nodes + '/+/set'];
-  if (settings.homeassistant.discovery) subscriptions.push(settings.homeassistant.birth_topic);
+  // Home Assistant's birth message, and the empty configs it publishes when a user deletes a device.
+  if (settings.homeassistant.discovery) subscriptions.push(settings.homeassistant.birth_topic, discoveryConfigFilter(prefixes));
   const connection = new MqttConnection(
     {
       will: { topic: bridgeStatusTopic(prefixes), payload: 'offline' },
@@ -128,6 +130,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   const discovery = new Discovery({
     prefixes,
     qos: settings.qos,
+    settings,
     nodes,
     events,
     publisher,
@@ -154,14 +157,15 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   );
   const downlink = new Downlink({ prefixes, nodes, ports, log: log.child('downlink') });
   const health = new Health({ intervalS: settings.health.interval, report: () => stats(), publisher });
-  const features = [availability, nodeInfo, discovery, health];
+  const nodeMemory = new NodeMemory({ dataDir: settings.data_dir, nodes, events, log: log.child('nodes') });
+  const features = [nodeMemory, availability, nodeInfo, discovery, health];
 
   function stats(): HubStats {
     const q = queue.stats();
     const c = bridge.counters;
     const nodeStates: HubStats['nodes'] = {};
     for (const node of nodes.all()) {
-      nodeStates[node.id] = { online: node.online, port: node.port.id, room: node.room, firmware: node.firmware };
+      nodeStates[node.id] = { online: node.online, port: node.portId, room: node.room, firmware: node.firmware };
     }
     return {
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
@@ -177,7 +181,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       refused: { ...c.refused },
       refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
       topic_conflicts: bridge.topicConflicts(),
-      commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused } },
+      commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
       broker: { connected: connection.connected, connects: connection.connects },
       nodes: nodeStates,
       ports: ports.status(),
@@ -193,13 +197,15 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
 
   function onMessage(topic: string, payload: Buffer, retained: boolean): void {
     if (topic === settings.homeassistant.birth_topic) discovery.birth(payload.toString());
-    else downlink.handle(topic, payload, retained);
+    else if (!discovery.config(topic, payload)) downlink.handle(topic, payload, retained);
   }
 
   async function start(): Promise<void> {
     queue.open();
     const backlog = queue.size;
     log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
+    const remembered = nodeMemory.load();
+    if (remembered > 0) log.info('nodes remembered from the last run', { nodes: remembered });
     try {
       let brokerUrl: string | undefined;
       if (settings.mqtt.url === undefined) {
@@ -239,10 +245,16 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
         const all = await pump.drained(grace);
         if (!all) log.warn('stopping with readings still queued; they are sent after the next start', { queued: queue.size });
       }
+      // Last words: every node this hub serves, then the hub itself, offline (retained,
+      // QoS 1), each acknowledged by the broker before the connection ends.
       await connection.stop(async () => {
-        for (const node of nodes.all()) nodes.setOffline(node, 'stopping');
-        // The broker acknowledges in order: once it has this, it has the node states too.
-        await publisher.stateAcknowledged('bridgeStatus', { online: false });
+        const acks: Promise<void>[] = [];
+        for (const node of nodes.all()) {
+          nodes.setOffline(node, 'stopping');
+          acks.push(publisher.stateAcknowledged('nodeStatus', { node: node.id, online: false }));
+        }
+        acks.push(publisher.stateAcknowledged('bridgeStatus', { online: false }));
+        await Promise.all(acks);
       }, grace);
       const left = queue.size;
       queue.close();

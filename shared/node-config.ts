@@ -37,6 +37,8 @@ export interface SensorConfig {
 export interface NodeConfig {
   node: string;
   room: string;
+  /** Device name shown in Home Assistant (printable ASCII); default the node id. */
+  name?: string;
   transport: 'wifi' | 'serial';
   wifi?: { ssid: string; password?: string };
   mqtt?: { host: string; port: number; username?: string; password?: string; keepalive: number };
@@ -219,6 +221,16 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   else if (RESERVED_NODE_IDS.indexOf(raw['node'] as string) >= 0) errors.push("node: '" + raw['node'] + "' is reserved");
   const roomProblem = slugProblem(raw['room'], 'room');
   if (roomProblem) errors.push('room: ' + roomProblem);
+  const name = raw['name'];
+  if (name !== undefined) {
+    // The board's strings are 8-bit: non-ASCII would reach Home Assistant garbled.
+    let ascii = typeof name === 'string' && name.length > 0 && name.length <= 64;
+    for (let i = 0; ascii && i < (name as string).length; i++) {
+      const c = (name as string).charCodeAt(i);
+      ascii = c >= 32 && c < 127;
+    }
+    if (!ascii) errors.push('name: must be 1..64 printable ASCII characters (for other characters set nodes.<node>.name in the hub settings)');
+  }
   const transport = raw['transport'] === undefined ? 'wifi' : raw['transport'];
   if (transport !== 'wifi' && transport !== 'serial') errors.push('transport: must be "wifi" or "serial"');
   const wifi = raw['wifi'];

@@ -163,6 +163,11 @@ export function discoveryTopic(p: TopicPrefixes, node: string): string {
   return p.discovery + '/device/' + node + '/config';
 }
 
+/** Every device-based discovery config (Home Assistant clears one when a device is deleted). */
+export function discoveryConfigFilter(p: TopicPrefixes): string {
+  return p.discovery + '/device/+/config';
+}
+
 /** Home Assistant announces itself here ("online") after it (re)starts. */
 export function haBirthTopic(p: TopicPrefixes): string {
   return p.discovery + '/status';

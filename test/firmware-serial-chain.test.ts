@@ -1,12 +1,14 @@
 // The whole serial chain: dist/firmware.js with "transport":"serial" in the host runtime,
-// its console written into a socat pty, `roomlink hub` (the real CLI, as a child process)
+// behind the REPL console a board runs (echo, prompt, what a program prints while the
+// prompt shows), written into a socat pty; `roomlink hub` (the real CLI, as a child process)
 // reading the other end and publishing to a private Mosquitto, and a subscriber there.
-// Commands go the other way: broker -> hub -> pty -> the firmware's REPL entry point.
+// Commands go the other way: broker -> hub -> pty -> the board's REPL -> the firmware.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, type ReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { ReplConsole } from '../hub/board/repl-console.ts';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
 import { subscribe } from './helpers/mqtt.ts';
 import { openPtyPair, type PtyPair } from './helpers/pty.ts';
@@ -18,73 +20,80 @@ const haveTools = requireTools('mosquitto', 'socat');
 
 describe.skipIf(!haveTools)('firmware -> pty -> roomlink hub -> broker', () => {
   let broker: Mosquitto;
-  let pty: PtyPair;
-  let hub: ChildProcess;
-  let hubLog = '';
-  let node: SimNode;
-  let reader: ReadStream | undefined;
-  const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-chain-'));
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    pty = await openPtyPair();
-    const code = await firmwareCode();
-    hub = spawn(process.execPath, ['hub/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', 'chain-hub'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    hub.stdout!.on('data', (d) => (hubLog += d));
-    hub.stderr!.on('data', (d) => (hubLog += d));
-    node = new SimNode(
+  }, 60_000);
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    await broker?.dispose();
+  });
+
+  /** A serial node on its own pty, its console behind the board's REPL. Not booted yet. */
+  async function serialNode(node: string, interval: number): Promise<{ pty: PtyPair; sim: SimNode }> {
+    const pty = await openPtyPair();
+    cleanups.push(() => pty.dispose());
+    const sim = new SimNode(
       {
-        node: 'chain-1',
+        node,
         room: 'hall',
         transport: 'serial',
-        interval: 1,
+        interval,
         sensors: [
           { type: 'sim', measurement: 'temperature' },
           { type: 'sim', measurement: 'humidity' },
         ],
       },
-      code,
+      await firmwareCode(),
     );
-    // The board's console goes out on the serial line; what the hub sends comes back into
-    // the REPL (0x10 = run without echo, as on a real board).
-    node.runtime.on('output', (text: string) => pty.write(text));
-    let downlink = '';
-    reader = pty.readNodeSide();
+    cleanups.push(() => sim.dispose());
+    const repl = new ReplConsole({ runtime: sim.runtime, write: (text) => pty.write(Buffer.from(text, 'latin1')), board: 'esp32' });
+    cleanups.push(() => repl.dispose());
+    const reader: ReadStream = pty.readNodeSide();
     // EIO once the pty goes away at the end.
     reader.on('error', () => undefined);
-    reader.on('data', (d: Buffer | string) => {
-      downlink += typeof d === 'string' ? d : d.toString('latin1');
-      let nl: number;
-      while ((nl = downlink.indexOf('\n')) >= 0) {
-        const line = downlink.slice(0, nl).replace(/^\x10/, '');
-        downlink = downlink.slice(nl + 1);
-        if (line.trim() && node.runtime.running) node.runtime.run(line);
-      }
-    });
-  }, 60_000);
+    reader.on('data', (d: Buffer | string) => repl.feed(typeof d === 'string' ? Buffer.from(d, 'latin1') : d));
+    cleanups.push(() => reader.destroy());
+    return { pty, sim };
+  }
 
-  afterAll(async () => {
-    node?.dispose();
-    if (hub && hub.exitCode === null) {
-      await new Promise((r) => {
-        hub.once('exit', r);
-        hub.kill('SIGTERM');
-      });
-    }
-    reader?.destroy();
-    await pty?.dispose();
-    await broker?.dispose();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  function startHub(pty: PtyPair, clientId: string): { child: ChildProcess; log: () => string } {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-chain-'));
+    const child = spawn(process.execPath, ['hub/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', clientId], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout!.on('data', (d) => (log += d));
+    child.stderr!.on('data', (d) => (log += d));
+    cleanups.push(async () => {
+      if (child.exitCode === null) {
+        await new Promise((r) => {
+          child.once('exit', r);
+          child.kill('SIGTERM');
+        });
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    return { child, log: () => log };
+  }
+
+  function explain(err: unknown, hubLog: string, sim: SimNode): Error {
+    return new Error(`${(err as Error).message}\n--- hub log ---\n${hubLog.slice(-3000)}\n--- board ---\n${sim.output.slice(-1500)}`);
+  }
 
   test('readings printed by the firmware reach a subscriber; a command reaches the firmware', async () => {
+    const { pty, sim } = await serialNode('chain-1', 1);
+    const hub = startHub(pty, 'chain-hub');
     const sub = await subscribe(broker.url, ['home/hall/#', 'roomlink/chain-1/#', 'roomlink/bridge/status']);
+    cleanups.push(() => sub.end());
     try {
       // The hub is up before the board starts talking.
       await waitFor('the hub online', () => sub.on('roomlink/bridge/status').find((m) => m.payload === 'online'), 30_000);
-      node.boot();
+      await waitFor('the port open', () => hub.log().includes('serial port open'), 10_000);
+      sim.boot();
       const t = await sub.waitForTopic('home/hall/temperature', 30_000);
       expect(Number(t.payload)).toBeGreaterThan(10);
       await sub.waitForTopic('home/hall/humidity', 10_000);
@@ -95,9 +104,49 @@ describe.skipIf(!haveTools)('firmware -> pty -> roomlink hub -> broker', () => {
       const changed = await waitFor('info after the command', () => sub.on('roomlink/chain-1/info').find((m) => JSON.parse(m.payload).interval === 7), 20_000);
       expect(JSON.parse(changed.payload).interval).toBe(7);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- hub log ---\n${hubLog.slice(-3000)}\n--- board ---\n${node.output.slice(-1500)}`);
-    } finally {
-      await sub.end();
+      throw explain(err, hub.log(), sim);
+    }
+  }, 90_000);
+
+  test('a hub started after the node sends commands in REPL form: the cadence changes and info comes back within 2 s', async () => {
+    const { pty, sim } = await serialNode('late-1', 1);
+    // The node boots first; its info line goes out while no hub listens (and the hub's open
+    // flushes whatever waited in the pty), so only its readings tell the hub what it runs.
+    sim.boot();
+    await sim.waitForLine('a reading printed', (l) => l.includes('"node":"late-1"') && l.includes('"seq":1'), 15_000);
+    const sub = await subscribe(broker.url, ['home/hall/#', 'roomlink/late-1/#']);
+    cleanups.push(() => sub.end());
+    const hub = startHub(pty, 'late-hub');
+    try {
+      await waitFor('readings through the hub', () => sub.on('home/hall/temperature').length >= 2, 30_000);
+      expect(sub.on('roomlink/late-1/info')).toEqual([]);
+
+      await sub.client.publishAsync('roomlink/late-1/set', '{"interval":3}', { qos: 1 });
+      await waitFor('the command sent in REPL form', () => /command sent node=late-1 .*as=repl/.test(hub.log()), 10_000);
+      expect(hub.log()).not.toMatch(/as=json/);
+      // The firmware answers a command with its info; the hub publishes it.
+      const info = await waitFor('info after the command', () => sub.on('roomlink/late-1/info').find((m) => JSON.parse(m.payload).interval === 3), 10_000);
+      expect(JSON.parse(info.payload)).toMatchObject({ transport: 'serial', interval: 3 });
+
+      // The cadence: readings now come 3 s apart (they came every second before).
+      const arrivals: number[] = [];
+      sub.client.on('message', (topic) => {
+        if (topic === 'home/hall/temperature') arrivals.push(Date.now());
+      });
+      await waitFor('four more readings', () => arrivals.length >= 4, 20_000);
+      const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
+      for (const gap of gaps) {
+        expect(gap).toBeGreaterThan(2500);
+        expect(gap).toBeLessThan(4500);
+      }
+
+      const asked = Date.now();
+      const before = sub.on('roomlink/late-1/info').length;
+      await sub.client.publishAsync('roomlink/late-1/set', '{"info":true}', { qos: 1 });
+      await waitFor('info published', () => sub.on('roomlink/late-1/info').length > before, 2000);
+      expect(Date.now() - asked).toBeLessThan(2000);
+    } catch (err) {
+      throw explain(err, hub.log(), sim);
     }
   }, 90_000);
 });

@@ -166,6 +166,8 @@ const ALLOWED = [
   /^roomlink\/fz-\d+\/(status|info)$/,
   /^roomlink\/bridge\/(status|health)$/,
   /^homeassistant\/device\/fz-\d+\/config$/,
+  // The hub itself, as a device.
+  /^homeassistant\/device\/roomlink_hub_roomlink_bridge\/config$/,
 ];
 
 describe.skipIf(!ok)('hub fuzz (Mosquitto + pty)', () => {
@@ -206,7 +208,7 @@ describe.skipIf(!ok)('hub fuzz (Mosquitto + pty)', () => {
       const outside = [...new Set(sub.messages.map((m) => m.topic))].filter((t) => !ALLOWED.some((re) => re.test(t)));
       expect(outside).toEqual([]);
       expect(stats.refused.too_long).toBe(tooLong);
-      for (const reason of ['binary', 'malformed_json', 'invalid_room', 'invalid_node', 'unknown_measurement', 'invalid_value', 'out_of_range', 'not_object', 'invalid_seq']) {
+      for (const reason of ['binary', 'malformed_json', 'invalid_room', 'invalid_node', 'no_node', 'unknown_measurement', 'invalid_value', 'out_of_range', 'not_object', 'invalid_seq']) {
         expect(stats.refused[reason], reason).toBeGreaterThan(0);
       }
       expect(stats.topic_conflicts).toEqual([]);

@@ -1,15 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { discoveryChunk, discoveryMessage, discoveryPayload, discoveryRemoval, roomTitle, uniqueId } from '../shared/discovery.ts';
+import {
+  discoveryChunk,
+  discoveryMessage,
+  discoveryPayload,
+  discoveryRemoval,
+  hubDeviceId,
+  hubDiscoveryMessage,
+  MODEL_SERIAL_DEVICE,
+  roomTitle,
+  uniqueId,
+} from '../shared/discovery.ts';
 import { DEFAULT_PREFIXES } from '../shared/topics.ts';
-import { discoveryProblems, haRulesAvailable } from './helpers/ha-rules.ts';
+import { discoveryProblems } from './helpers/ha-rules.ts';
 
 const kitchen = {
   node: 'kitchen-1',
   room: 'kitchen',
   measurements: ['temperature', 'humidity', 'motion', 'pm25', 'signal_strength'],
   availability: ['roomlink/kitchen-1/status', 'roomlink/bridge/status'],
-  model: 'USB serial',
+  model: MODEL_SERIAL_DEVICE,
   swVersion: '0.1.0',
+  via: 'roomlink_hub_roomlink_bridge',
 };
 
 describe('Home Assistant device discovery', () => {
@@ -17,7 +28,18 @@ describe('Home Assistant device discovery', () => {
     const msg = discoveryMessage(DEFAULT_PREFIXES, kitchen);
     expect(msg.topic).toBe('homeassistant/device/kitchen-1/config');
     const doc = JSON.parse(msg.payload);
-    expect(doc.dev).toMatchObject({ ids: ['roomlink_kitchen-1'], name: 'kitchen-1', sa: 'Kitchen', sw: '0.1.0' });
+    expect(doc.dev).toEqual({
+      ids: ['roomlink_kitchen-1'],
+      name: 'kitchen-1',
+      mf: 'roomlink',
+      mdl: 'USB serial device',
+      sa: 'Kitchen',
+      sw: '0.1.0',
+      via_device: 'roomlink_hub_roomlink_bridge',
+    });
+    // Home Assistant takes qos from each component, never from the device level.
+    expect(doc.qos).toBeUndefined();
+    for (const c of Object.values<{ qos: number }>(doc.cmps)) expect(c.qos).toBe(1);
     expect(doc.o.name).toBe('roomlink');
     expect(Object.keys(doc.cmps)).toEqual(kitchen.measurements);
     expect(doc.cmps.temperature).toMatchObject({
@@ -32,6 +54,25 @@ describe('Home Assistant device discovery', () => {
     const moved = JSON.parse(discoveryPayload(DEFAULT_PREFIXES, { ...kitchen, room: 'dining_room' }));
     expect(moved.cmps.temperature.uniq_id).toBe(doc.cmps.temperature.uniq_id);
     expect(moved.dev.sa).toBe('Dining Room');
+  });
+
+  it('names the device, its model and hardware by one scheme', () => {
+    const node = { node: 'desk-1', room: 'office', measurements: ['temperature'], availability: [], name: 'Desk by the window', hardware: 'ESP32, Espruino 2v29', swVersion: '0.2.0', qos: 0 };
+    const doc = JSON.parse(discoveryPayload(DEFAULT_PREFIXES, node));
+    expect(doc.dev).toEqual({ ids: ['roomlink_desk-1'], name: 'Desk by the window', mf: 'roomlink', mdl: 'roomlink node', hw: 'ESP32, Espruino 2v29', sa: 'Office', sw: '0.2.0' });
+    expect(doc.cmps.temperature.qos).toBe(0);
+  });
+
+  it('describes the hub as a device with its connection and health counters', () => {
+    const msg = hubDiscoveryMessage(DEFAULT_PREFIXES, 1);
+    expect(hubDeviceId(DEFAULT_PREFIXES)).toBe('roomlink_hub_roomlink_bridge');
+    expect(hubDeviceId({ ...DEFAULT_PREFIXES, bridge: 'roomlink/bridge-floor1' })).toBe('roomlink_hub_roomlink_bridge-floor1');
+    expect(msg.topic).toBe('homeassistant/device/roomlink_hub_roomlink_bridge/config');
+    const doc = JSON.parse(msg.payload);
+    expect(doc.dev).toMatchObject({ ids: ['roomlink_hub_roomlink_bridge'], name: 'roomlink hub', mdl: 'roomlink hub' });
+    expect(doc.cmps.status).toMatchObject({ p: 'binary_sensor', dev_cla: 'connectivity', stat_t: 'roomlink/bridge/status', pl_on: 'online', pl_off: 'offline' });
+    expect(doc.cmps.queued).toMatchObject({ stat_t: 'roomlink/bridge/health', val_tpl: '{{ value_json.queued }}', ent_cat: 'diagnostic' });
+    expect(discoveryProblems(msg.topic, msg.payload)).toEqual([]);
   });
 
   it('is ASCII on the wire (units as \\u escapes)', () => {
@@ -53,14 +94,18 @@ describe('Home Assistant device discovery', () => {
     expect(discoveryRemoval(DEFAULT_PREFIXES, 'kitchen-1')).toEqual({ topic: 'homeassistant/device/kitchen-1/config', payload: '' });
   });
 
-  it.skipIf(!haRulesAvailable())('passes the rules in ../shared/ha-discovery.json', () => {
+  it('passes the rules Home Assistant applies (test/fixtures/home-assistant-mqtt.json)', () => {
     const msg = discoveryMessage(DEFAULT_PREFIXES, kitchen);
     expect(discoveryProblems(msg.topic, msg.payload)).toEqual([]);
-    const bad = JSON.stringify({ dev: { name: 'x' }, cmps: { t: { p: 'sensor', dev_cla: 'temperature', unit_of_meas: 'C' } } });
+    const bad = JSON.stringify({ dev: { name: 'x', via: 'y' }, qos: 1, cmps: { t: { p: 'sensor', dev_cla: 'temperature', unit_of_meas: 'C', bogus: 1 } } });
     const problems = discoveryProblems('homeassistant/device/x/config', bad);
     expect(problems).toContain('dev has no ids');
+    expect(problems).toContain("unknown dev key 'via'");
     expect(problems.join()).toContain("unit 'C' is not one of");
     expect(problems.join()).toContain('o.name missing');
+    expect(problems.join()).toContain('qos at the device level');
+    expect(problems.join()).toContain("cmps.t: qos is unset (0), not 1");
+    expect(problems.join()).toContain("unknown key 'bogus' for sensor");
   });
 
   it('titles rooms', () => {

@@ -102,7 +102,7 @@ export class Bridge {
       case 'output':
         this.counters.output_lines++;
         // A device that prints free text is alive even so, when the port names its node.
-        if (port.settings.node) this.options.nodes.seen(port.settings.node, port, this.now);
+        if (port.settings.node) this.options.nodes.seen(port.settings.node, port.id, this.now);
         break;
       case 'empty':
         break;
@@ -139,7 +139,7 @@ export class Bridge {
       this.refuse('invalid_node', port, text, `node id '${reading.node}' is reserved for the bridge`);
       return;
     }
-    const node = this.options.nodes.seen(reading.node, port, this.now);
+    const node = this.options.nodes.seen(reading.node, port.id, this.now);
     const room = this.roomOf(node, port, reading.room);
     for (const problem of problems) this.refuse(problem.reason, port, text, problem.message);
     if (room === undefined) {
@@ -147,6 +147,12 @@ export class Bridge {
       return;
     }
     let changed = false;
+    // Only roomlink firmware puts a boot id on its readings: from now on it gets commands as
+    // REPL calls, even when the hub started after the node and never saw its info line.
+    if (reading.boot !== undefined && !node.firmware) {
+      node.firmware = true;
+      changed = true;
+    }
     if (node.room !== room) {
       node.room = room;
       changed = true;
@@ -182,7 +188,7 @@ export class Bridge {
       return;
     }
     this.counters.info_lines++;
-    const node = this.options.nodes.seen(line.node, port, this.now);
+    const node = this.options.nodes.seen(line.node, port.id, this.now);
     node.firmware = true;
     node.info = line.info;
     const interval = line.info['interval'];

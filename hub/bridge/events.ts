@@ -1,12 +1,14 @@
 // The hub's internal events, typed: the bridge says what happened to nodes and the broker
 // connection; features (availability, discovery, node info, health) listen.
 import { EventEmitter } from 'node:events';
-import type { NodeRecord } from './nodes.ts';
+import type { NodeRecord, OfflineReason } from './nodes.ts';
 
 export interface HubEventMap {
   /** First line from a node, or first after it was offline. */
   nodeOnline: [node: NodeRecord];
-  nodeOffline: [node: NodeRecord, reason: 'silent' | 'unplugged' | 'stopping'];
+  nodeOffline: [node: NodeRecord, reason: OfflineReason];
+  /** Home Assistant deleted the node's device: the hub forgets it until it speaks again. */
+  nodeForgotten: [node: NodeRecord];
   /** The node printed an info line. */
   nodeInfo: [node: NodeRecord];
   /** Its set of measurements grew or its room changed: discovery is out of date. */

@@ -1,26 +1,44 @@
 // What the hub knows about each node: where it was last seen, its room, what it measures,
 // whether it runs roomlink firmware, and whether it is online. Availability decides when a
 // node goes offline; this registry only records it and tells the listeners.
-import type { HubPort } from '../serial/port-manager.ts';
+//
+// Nodes served in an earlier run are loaded from the node memory (node-memory.ts) as
+// `unconfirmed`: the broker may still hold their retained `online`, so availability marks
+// them offline if they stay silent for their timeout after the start.
 import type { HubEvents } from './events.ts';
 
 export interface NodeRecord {
   readonly id: string;
-  /** Port the node's last line came from: commands for it go there. */
-  port: HubPort;
+  /** Id of the port the node's last line came from: commands for it go there. */
+  portId: string;
   room: string | undefined;
   /** Measurements published for it so far (for discovery). */
   readonly measurements: Set<string>;
-  /** It printed an info line, so it runs roomlink firmware and takes REPL commands. */
+  /** It runs roomlink firmware (printed an info line or a boot id), so it takes REPL commands. */
   firmware: boolean;
   /** The last info object it printed. */
   info: { [key: string]: unknown } | undefined;
   /** Seconds between readings, from its info line. */
   announcedInterval: number | undefined;
   online: boolean;
-  /** ms timestamp of its last line. */
+  /** Remembered from an earlier run and not heard from since this start. */
+  unconfirmed: boolean;
+  /** ms timestamp of its last line (of the start, for a remembered node). */
   lastSeen: number;
 }
+
+/** What the node memory keeps of a node across restarts. */
+export interface RememberedNode {
+  id: string;
+  port: string;
+  room?: string;
+  measurements: string[];
+  firmware: boolean;
+  info?: { [key: string]: unknown };
+  interval?: number;
+}
+
+export type OfflineReason = 'silent' | 'unplugged' | 'stopping';
 
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeRecord>();
@@ -42,25 +60,16 @@ export class NodeRegistry {
     return this.nodes.size;
   }
 
-  /** A line from `id` arrived on `port` at `now`: creates the record, marks it online. */
-  seen(id: string, port: HubPort, now: number): NodeRecord {
+  /** A line from `id` arrived on port `portId` at `now`: creates the record, marks it online. */
+  seen(id: string, portId: string, now: number): NodeRecord {
     let node = this.nodes.get(id);
     if (!node) {
-      node = {
-        id,
-        port,
-        room: undefined,
-        measurements: new Set(),
-        firmware: false,
-        info: undefined,
-        announcedInterval: undefined,
-        online: false,
-        lastSeen: now,
-      };
+      node = this.create(id, portId, now);
       this.nodes.set(id, node);
     }
     node.lastSeen = now;
-    node.port = port;
+    node.portId = portId;
+    node.unconfirmed = false;
     if (!node.online) {
       node.online = true;
       this.events.emit('nodeOnline', node);
@@ -68,9 +77,63 @@ export class NodeRegistry {
     return node;
   }
 
-  setOffline(node: NodeRecord, reason: 'silent' | 'unplugged' | 'stopping'): void {
-    if (!node.online) return;
+  /** A node served in an earlier run; silent until it speaks (see `unconfirmed`). */
+  remember(saved: RememberedNode, now: number): void {
+    if (this.nodes.has(saved.id)) return;
+    const node = this.create(saved.id, saved.port, now);
+    node.room = saved.room;
+    for (const m of saved.measurements) node.measurements.add(m);
+    node.firmware = saved.firmware;
+    node.info = saved.info;
+    node.announcedInterval = saved.interval;
+    node.unconfirmed = true;
+    this.nodes.set(saved.id, node);
+  }
+
+  /** What the node memory keeps of `node`. */
+  snapshot(node: NodeRecord): RememberedNode {
+    return {
+      id: node.id,
+      port: node.portId,
+      room: node.room,
+      measurements: [...node.measurements].sort(),
+      firmware: node.firmware,
+      info: node.info,
+      interval: node.announcedInterval,
+    };
+  }
+
+  setOffline(node: NodeRecord, reason: OfflineReason): void {
+    if (!node.online && !node.unconfirmed) return;
     node.online = false;
+    node.unconfirmed = false;
     this.events.emit('nodeOffline', node, reason);
+  }
+
+  /** Drops the node (Home Assistant deleted its device) until it is heard from again. */
+  forget(id: string): NodeRecord | undefined {
+    const node = this.nodes.get(id);
+    if (!node) return undefined;
+    this.nodes.delete(id);
+    // A stale record must not keep owning its topics (bridge.ts) or count as online.
+    node.online = false;
+    node.unconfirmed = false;
+    this.events.emit('nodeForgotten', node);
+    return node;
+  }
+
+  private create(id: string, portId: string, now: number): NodeRecord {
+    return {
+      id,
+      portId,
+      room: undefined,
+      measurements: new Set(),
+      firmware: false,
+      info: undefined,
+      announcedInterval: undefined,
+      online: false,
+      unconfirmed: false,
+      lastSeen: now,
+    };
   }
 }

@@ -204,6 +204,13 @@ export const serialSchema = z
 export const nodeSchema = z
   .strictObject({
     room: slug('room').optional().describe('Room of this node; overrides what the node announces.'),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(64, 'at most 64 characters')
+      .optional()
+      .describe('Friendly name of the node\'s device in Home Assistant, e.g. "Kitchen by the stove"; default the name in its node config, else its id.'),
     interval: positiveNumber().optional().describe('Expected seconds between readings; default availability.default_interval.'),
     availability_timeout: positiveNumber()
       .optional()

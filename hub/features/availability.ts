@@ -1,5 +1,7 @@
 // Node availability on <nodes>/<node>/status: online (retained) on a node's first line,
-// offline after it has been silent for its timeout or when its port is unplugged. The
+// offline after it has been silent for its timeout or when its port is unplugged. A node
+// remembered from an earlier run is left as the broker has it until it speaks or its
+// timeout passes after the start; then it is marked offline (see nodes.ts). The
 // timeout is nodes.<id>.availability_timeout, else silence_factor × the node's interval
 // (from the settings, else from its info line, else availability.default_interval).
 // Silence is checked by one periodic sweep, not a timer per node, so a busy line costs
@@ -33,7 +35,7 @@ export class Availability {
     const { events, publisher, nodes } = this.options;
     this.unsubscribe = [
       events.on('nodeOnline', (node) => {
-        this.options.log.info('node online', { node: node.id, port: node.port.id });
+        this.options.log.info('node online', { node: node.id, port: node.portId });
         publisher.state('nodeStatus', { node: node.id, online: true });
       }),
       events.on('nodeOffline', (node, reason) => {
@@ -41,7 +43,7 @@ export class Availability {
         publisher.state('nodeStatus', { node: node.id, online: false });
       }),
       events.on('brokerConnected', () => {
-        for (const node of nodes.all()) publisher.state('nodeStatus', { node: node.id, online: node.online });
+        for (const node of nodes.all()) if (!node.unconfirmed) publisher.state('nodeStatus', { node: node.id, online: node.online });
       }),
     ];
     const sweepMs = this.options.sweepMs ?? Math.max(50, Math.min(1000, this.shortestTimeoutMs() / 4));
@@ -67,14 +69,14 @@ export class Availability {
   /** Marks silent nodes offline. */
   sweep(now: number): void {
     for (const node of this.options.nodes.all()) {
-      if (node.online && now - node.lastSeen > this.timeoutMs(node)) this.options.nodes.setOffline(node, 'silent');
+      if ((node.online || node.unconfirmed) && now - node.lastSeen > this.timeoutMs(node)) this.options.nodes.setOffline(node, 'silent');
     }
   }
 
   /** The port of these nodes is gone: they are offline until they speak again. */
   portLost(portId: string): void {
     for (const node of this.options.nodes.all()) {
-      if (node.port.id === portId) this.options.nodes.setOffline(node, 'unplugged');
+      if (node.portId === portId) this.options.nodes.setOffline(node, 'unplugged');
     }
   }
 

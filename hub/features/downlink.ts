@@ -1,11 +1,13 @@
 // Commands from MQTT to nodes: a JSON object on <nodes>/<node>/set goes to the port the
-// node was last seen on. Nodes running roomlink firmware (they printed an info line, or the
-// port says protocol: roomlink) get one echo-off REPL line calling the firmware's entry
-// point, with the JSON re-encoded by shared/line-protocol.ts (the payload text itself never
-// reaches the REPL). Other devices (protocol: plain, or auto without an info line) get the
-// JSON object as one line. Nothing is queued: a command for a node whose port is down is
-// refused, like one that is not JSON, not an object, for an unknown node, or retained (a
-// retained command would run again on every reconnect).
+// node was last seen on. Nodes running roomlink firmware (they printed an info line or put a
+// boot id on their readings, or the port says protocol: roomlink) get one echo-off REPL line
+// calling the firmware's entry point, with the JSON re-encoded by shared/line-protocol.ts
+// (the payload text itself never reaches the REPL). Other devices (protocol: plain, or auto
+// before any sign of roomlink firmware) get the JSON object as one line. Nothing is queued:
+// a command for a node whose port is down is refused, like one that is not JSON, not an
+// object, or retained (a retained command would run again on every reconnect). A command
+// for a node this hub does not serve (a WiFi node, say) is none of its business: counted
+// as `not_ours`, not refused.
 import { checkCommand } from '../../shared/commands.ts';
 import { asciiJson } from '../../shared/json.ts';
 import { commandLine } from '../../shared/line-protocol.ts';
@@ -19,6 +21,8 @@ import type { PortManager } from '../serial/port-manager.ts';
 export interface DownlinkCounters {
   sent: number;
   refused: Record<string, number>;
+  /** Commands for nodes this hub does not serve (WiFi nodes take theirs from the broker). */
+  not_ours: number;
 }
 
 export interface DownlinkOptions {
@@ -32,7 +36,7 @@ export interface DownlinkOptions {
 const MAX_COMMAND_BYTES = 4096;
 
 export class Downlink {
-  readonly counters: DownlinkCounters = { sent: 0, refused: {} };
+  readonly counters: DownlinkCounters = { sent: 0, refused: {}, not_ours: 0 };
   private readonly options: DownlinkOptions;
   private readonly limiter = new RateLimit();
 
@@ -44,6 +48,12 @@ export class Downlink {
   handle(topic: string, payload: Buffer, retained: boolean): boolean {
     const nodeId = parseCommandTopic(this.options.prefixes, topic);
     if (nodeId === undefined) return false;
+    const node = this.options.nodes.get(nodeId);
+    const port = node ? this.options.ports.get(node.portId) : this.options.ports.all().find((p) => p.settings.node === nodeId);
+    if (!node && !port) {
+      this.counters.not_ours++;
+      return true;
+    }
     if (retained) return this.refuse('retained', nodeId, 'retained commands are ignored (they would run again on every reconnect)');
     if (payload.length > MAX_COMMAND_BYTES) return this.refuse('too_long', nodeId, `command longer than ${MAX_COMMAND_BYTES} bytes`);
     const text = payload.toString('utf8');
@@ -56,9 +66,7 @@ export class Downlink {
     if (typeof command !== 'object' || command === null || Array.isArray(command)) {
       return this.refuse('not_object', nodeId, 'command must be a JSON object', text);
     }
-    const node = this.options.nodes.get(nodeId);
-    const port = node?.port ?? this.options.ports.all().find((p) => p.settings.node === nodeId);
-    if (!port) return this.refuse('unknown_node', nodeId, 'no such node has been seen on any port');
+    if (!port) return this.refuse('port_closed', nodeId, `port ${node?.portId} is not attached`);
     const protocol = port.settings.protocol ?? 'auto';
     const firmware = protocol === 'roomlink' || (protocol === 'auto' && node?.firmware === true);
     let line: string;

@@ -1,7 +1,7 @@
 // Everything the hub publishes, in one typed map: the kind of message, what it carries,
 // and how it becomes a topic and payload. Features name a kind and hand over data; they
 // never build topics or payloads themselves.
-import { discoveryMessage, type DiscoveryNode } from '../../shared/discovery.ts';
+import { discoveryMessage, hubDiscoveryMessage, type DiscoveryNode } from '../../shared/discovery.ts';
 import { asciiJson } from '../../shared/json.ts';
 import { formatValue, type ReadingValue } from '../../shared/measurements.ts';
 import {
@@ -22,6 +22,8 @@ export interface OutgoingMessages {
   nodeInfo: { node: string; info: { [key: string]: unknown } };
   /** <discovery>/device/<node>/config: Home Assistant device discovery, retained. */
   discovery: DiscoveryNode;
+  /** <discovery>/device/<hub device id>/config: the hub itself as a device, retained. */
+  hubDiscovery: { qos: 0 | 1 };
   /** <bridge>/status: online/offline, retained (offline is also the Last Will). */
   bridgeStatus: { online: boolean };
   /** <bridge>/health: counters, not retained. */
@@ -67,6 +69,10 @@ export class MessageRenderer {
       nodeInfo: (d) => state(nodeInfoTopic(p, d.node), asciiJson(d.info)),
       discovery: (d) => {
         const { topic, payload } = discoveryMessage(p, d);
+        return state(topic, payload);
+      },
+      hubDiscovery: (d) => {
+        const { topic, payload } = hubDiscoveryMessage(p, d.qos);
         return state(topic, payload);
       },
       bridgeStatus: (d) => state(bridgeStatusTopic(p), d.online ? 'online' : 'offline'),
