@@ -11,7 +11,7 @@ import { parseHubArgs, type ParsedArgs } from './args.ts';
 import { CONFIG_ENV, envLayer } from './env.ts';
 import { SettingsError, problemsFromIssues, type KeyPath, type SettingsProblem } from './errors.ts';
 import { LayeredSettings, isPlainObject, type PlainObject, type SettingsLayer } from './layers.ts';
-import { hubSettingsSchema, type HubSettings } from './schema.ts';
+import { defaultClientId, hubSettingsSchema, type HubSettings } from './schema.ts';
 import { splitUrlCredentials } from './url.ts';
 
 export interface LoadHubSettingsOptions {
@@ -68,6 +68,8 @@ export async function loadHubSettings(options: LoadHubSettingsOptions = {}): Pro
   if (problems.length > 0) throw new SettingsError(problems);
 
   const settings = parsed.data!;
+  // Unique per machine and data dir unless set: see defaultClientId.
+  if ((layers.values.mqtt as PlainObject | undefined)?.client_id === undefined) settings.mqtt.client_id = defaultClientId(settings.data_dir);
   problems.push(...(await readSecrets(settings, layers)), ...(await checkPemFiles(settings, layers)));
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
