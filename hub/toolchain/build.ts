@@ -14,6 +14,11 @@ export interface FirmwareBuildOptions {
   entry?: string;
   /** Output folder, default dist/. */
   outDir?: string;
+  /**
+   * ensureFirmwareBuilt: called just before a build starts (which takes seconds), with why
+   * ("dist/firmware.js is missing", "sources changed"), so a command can say what it is doing.
+   */
+  onBuild?: (why: string) => void;
 }
 
 export interface FirmwareBuild {
@@ -60,8 +65,10 @@ export async function ensureFirmwareBuilt(options: FirmwareBuildOptions = {}): P
   const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
   const path = join(outDir, 'firmware.js');
   const minifiedPath = join(outDir, 'firmware.min.js');
+  let why = `${options.outDir ?? 'dist'}/firmware.js is missing`;
   try {
     const [built, min] = await Promise.all([stat(path), stat(minifiedPath)]);
+    why = 'its sources changed';
     // The build itself counts as a source: a fixed toolchain must rebuild the firmware.
     const sources = Math.max(
       await newestSourceMtime(join(PROJECT_ROOT, 'firmware')),
@@ -74,5 +81,6 @@ export async function ensureFirmwareBuilt(options: FirmwareBuildOptions = {}): P
   } catch {
     // Missing: build it.
   }
+  options.onBuild?.(why);
   return buildFirmware(options);
 }
