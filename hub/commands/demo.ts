@@ -38,9 +38,14 @@ async function askForPort(busy: number): Promise<number | undefined> {
     return undefined;
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = (await rl.question(`Port ${busy} on 127.0.0.1 is in use (is Mosquitto or another broker running?). Use port ${next} instead? [Y/n] `)).trim().toLowerCase();
+  // Ctrl-C at the prompt reaches readline, not the process: take it as "no".
+  const cancelled = new Promise<string>((resolve) => rl.once('SIGINT', () => resolve('n')));
+  const question = `Port ${busy} on 127.0.0.1 is in use (is Mosquitto or another broker running?). Use port ${next} instead? [Y/n] `;
+  const answer = (await Promise.race([rl.question(question), cancelled])).trim().toLowerCase();
   rl.close();
-  return answer === '' || answer === 'y' || answer === 'yes' ? next : undefined;
+  if (answer === '' || answer === 'y' || answer === 'yes') return next;
+  console.error(`roomlink demo: not started. Pick a port: npm start -- --port ${next}`);
+  return undefined;
 }
 
 /** The lines above the table (or the readings, piped); each fits 100 columns. */
