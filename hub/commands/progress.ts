@@ -1,5 +1,5 @@
-// "building the firmware… 3 s": a step that takes seconds, said at once. On a terminal the
-// seconds count up in place; piped, one line when it starts and one when it is done.
+// "building the firmware… done in 3.1 s": a step that takes seconds, said at once and
+// finished with the time it took.
 
 export interface Step {
   done(note?: string): void;
@@ -9,20 +9,11 @@ export interface Step {
 export function startStep(label: string, stream: NodeJS.WriteStream = process.stderr): Step {
   const started = Date.now();
   const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  // The firmware build keeps the event loop busy, so no counter could tick meanwhile: say it
+  // at once, then finish the same line (a terminal) or add one (piped) with the time it took.
   const tty = stream.isTTY === true;
-  let timer: NodeJS.Timeout | undefined;
-  if (tty) {
-    const draw = () => stream.write(`\r${label}… ${Math.floor((Date.now() - started) / 1000)} s`);
-    draw();
-    timer = setInterval(draw, 1000);
-    timer.unref();
-  } else {
-    stream.write(`${label}…\n`);
-  }
-  const end = (text: string) => {
-    clearInterval(timer);
-    stream.write(tty ? `\r${label}… ${text}\x1b[K\n` : `${label}: ${text}\n`);
-  };
+  stream.write(tty ? `${label}…` : `${label}…\n`);
+  const end = (text: string) => stream.write(tty ? `\r${label}… ${text}\x1b[K\n` : `${label}: ${text}\n`);
   return {
     done: (note) => end(`done in ${seconds()}${note ? `, ${note}` : ''}`),
     failed: () => end(`failed after ${seconds()}`),
