@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { COMMAND_ENTRY } from '../../shared/line-protocol.ts';
 import { VERSION } from '../../shared/version.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
-import { bundleForEspruino, minifyForEspruino } from './espruino-bundle.ts';
 
 export { PROJECT_ROOT };
 
@@ -33,6 +32,9 @@ const BANNER = `// roomlink firmware ${VERSION} for Espruino (ESP32). Reads its 
 export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise<FirmwareBuild> {
   const entry = resolve(PROJECT_ROOT, options.entry ?? 'firmware/main.ts');
   const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
+  // Loaded only to build: TypeScript alone takes 1-2 s to load, which every start of the
+  // demo, sim and flash paid even when the firmware was up to date.
+  const { bundleForEspruino, minifyForEspruino } = await import('./espruino-bundle.ts');
   const code = await bundleForEspruino({ entry, banner: BANNER });
   const minified = await minifyForEspruino(code, [COMMAND_ENTRY], BANNER);
   await mkdir(outDir, { recursive: true });
