@@ -90,13 +90,16 @@ export const command: Command = {
     // Said at once: on a first run the firmware build takes seconds.
     const progress = firmwareBuildProgress('roomlink demo: ');
     let redraw: NodeJS.Timeout | undefined;
+    // A reading redraws the table within 50 ms, not at the next second's tick.
+    let drawSoon: () => void = () => {};
+    let pending: NodeJS.Timeout | undefined;
     let demo;
     try {
       demo = await startDemo({
         port,
         interval,
         log,
-        onReading: live ? undefined : (line) => console.log(line),
+        onReading: live ? () => drawSoon() : (line) => console.log(line),
         onFirmwareBuild: progress.onBuild,
         onFirmwareReady: () => progress.finish(true),
       });
@@ -104,7 +107,9 @@ export const command: Command = {
       progress.finish(false);
       stop.dispose();
       if (err instanceof BrokerStartError) {
-        console.error(`roomlink demo: ${renderHint(err.message, DEMO_FLAGS)}`);
+        // Taken between the check above and the listen: the same advice as the check's.
+        const message = err.reason === 'port-in-use' ? `port ${port} on 127.0.0.1 is in use. Pick another: npm start -- --port 0 (any free port)` : renderHint(err.template, DEMO_FLAGS);
+        console.error(`roomlink demo: ${message}`);
         return 1;
       }
       throw err;
@@ -116,11 +121,19 @@ export const command: Command = {
       };
       draw(demo.table);
       redraw = setInterval(() => draw(demo.table), 1000);
+      drawSoon = () => {
+        pending ??= setTimeout(() => {
+          pending = undefined;
+          draw(demo.table);
+        }, 50);
+      };
     } else {
       for (const line of top) console.log(line);
     }
     const signal = await stop.received;
     clearInterval(redraw);
+    clearTimeout(pending);
+    drawSoon = () => {};
     log.info('stopping', { signal });
     await demo.stop();
     stop.dispose();
