@@ -479,7 +479,7 @@ describe('10. config check warns about what is valid but most likely wrong', () 
     const a = await runCli(['config', 'check', noWifi]);
     expect(a.code).toBe(0);
     expect(a.stdout).toContain(`${noWifi}: ok, with 1 warning`);
-    expect(a.stderr).toContain(`roomlink config check: warning: ${noWifi}: wifi: missing for transport "wifi": on an ESP32 the node would never join a network`);
+    expect(a.stderr).toContain(`roomlink config: warning: ${noWifi}: wifi: missing for transport "wifi": on an ESP32 the node would never join a network`);
     await runCli(['config', 'init', 'node.json'], { cwd: dir });
     const b = await runCli(['config', 'check', 'node.json'], { cwd: dir });
     expect(b.code).toBe(0);

@@ -75,7 +75,7 @@ async function check(positionals: string[]): Promise<number> {
       `  node ${c.node} in room ${c.room}, ${via}\n` +
       `  measures ${nodeMeasurements(c).join(', ')} every ${c.interval} s${c.sleep ? `, deep sleep ${c.sleep} s between readings` : ''}\n`,
   );
-  for (const warning of warnings) process.stderr.write(`roomlink config check: warning: ${file}: ${warning}\n`);
+  for (const warning of warnings) process.stderr.write(`roomlink config: warning: ${file}: ${warning}\n`);
   return 0;
 }
 
