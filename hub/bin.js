@@ -8,11 +8,18 @@ import { pathToFileURL } from 'node:url';
 let cli;
 if (process.env.ROOMLINK_TSX !== '1') {
   const { compiledCli } = await import('./compiled.js');
+  // A first run (or one after an edit) compiles for a moment: on a terminal, say so if it
+  // takes long enough to notice. Piped output stays exactly the command's own.
+  const slow = process.stderr.isTTY
+    ? setTimeout(() => process.stderr.write('roomlink: compiling the hub into dist/hub (first run, or its sources changed)…\n'), 300)
+    : undefined;
   try {
     cli = pathToFileURL(await compiledCli()).href;
   } catch (err) {
     const why = err.errors?.[0]?.text ?? err.message;
     console.error(`roomlink: cannot compile the hub into dist/hub (${why}); running it through tsx`);
+  } finally {
+    clearTimeout(slow);
   }
 }
 if (cli === undefined) {

@@ -1,14 +1,20 @@
 // The roomlink CLI: one file per command under commands/, loaded only when used so that
 // `roomlink --help` stays instant.
 
+import type { FlagSpec, PositionalRule } from './config/args.ts';
+
 export interface Command {
   /** One line for `roomlink --help`. */
   summary: string;
   /** Runs the command; resolves to the process exit code. */
   run(argv: string[]): Promise<number>;
+  /** Its flags, as its own parser reads them (for tests that check hints and README snippets). */
+  flags?: readonly FlagSpec[];
+  /** The arguments it takes besides flags. */
+  positionals?: PositionalRule;
 }
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   demo: { summary: 'live readings from two simulated rooms (what npm start runs)', load: () => import('./commands/demo.ts') },
   hub: { summary: 'bridge USB-serial sensor nodes to an MQTT broker', load: () => import('./commands/hub.ts') },
   broker: { summary: 'run the embedded MQTT broker on its own', load: () => import('./commands/broker.ts') },
@@ -37,8 +43,35 @@ export function usage(): string {
   ].join('\n');
 }
 
+/**
+ * Prints a user mistake the same way for every command — a command line it cannot parse,
+ * unusable settings, a file it cannot use — and returns exit code 2; undefined for anything
+ * else (a bug, which keeps its stack trace).
+ */
+export async function reportError(command: string, err: unknown): Promise<number | undefined> {
+  const name = (err as Error | undefined)?.name;
+  if (name !== 'UsageError' && name !== 'SettingsError' && name !== 'FileError') return undefined;
+  const [{ UsageError }, { SettingsError, FileError }] = await Promise.all([import('./config/args.ts'), import('./config/errors.ts')]);
+  const prefix = `roomlink ${command}`;
+  if (err instanceof UsageError) {
+    process.stderr.write(err.problems.map((p) => `${prefix}: ${p}\n`).join('') + `Run \`roomlink ${command} --help\` for the options.\n`);
+    return 2;
+  }
+  if (err instanceof SettingsError) {
+    process.stderr.write(`${prefix}: ${err.message}\n\nRun \`roomlink ${command} --help\` for the options.\n`);
+    return 2;
+  }
+  if (err instanceof FileError) {
+    process.stderr.write(err.message.split('\n').map((line) => `${prefix}: ${line}\n`).join('') + (err.hint ? `hint: ${err.hint}\n` : ''));
+    return 2;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...more] = argv;
+  // `roomlink help watch` is `roomlink watch --help`.
+  const [name, ...rest] = first === 'help' && more.length > 0 ? [more[0]!, '--help'] : argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return 0;
@@ -48,11 +81,20 @@ export async function main(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
-  const entry = COMMANDS[name];
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {
-    console.error(`roomlink: unknown command '${name}'\n\n${usage()}`);
+    const { suggest } = await import('./config/errors.ts');
+    const hint = suggest(name, Object.keys(COMMANDS));
+    const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+    console.error(`roomlink: ${what}${hint ? ` (did you mean ${hint}?)` : ''}\n\n${usage()}`);
     return 2;
   }
   const { command } = await entry.load();
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    const code = await reportError(name, err);
+    if (code === undefined) throw err;
+    return code;
+  }
 }

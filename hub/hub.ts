@@ -20,7 +20,7 @@ import { NodeInfo } from './features/node-info.ts';
 import { NodeMemory } from './features/node-memory.ts';
 import { redactUrl } from './config/redact.ts';
 import type { Logger } from './log.ts';
-import { MqttConnection } from './mqtt/connection.ts';
+import { MqttConnection, type MqttConnectionOptions } from './mqtt/connection.ts';
 import { MessageRenderer } from './mqtt/messages.ts';
 import { Publisher } from './mqtt/publisher.ts';
 import { ReadingPump } from './mqtt/reading-pump.ts';
@@ -39,6 +39,12 @@ export interface HubOptions {
   reconnectMaxMs?: number;
   /** Delay before answering Home Assistant's birth message. Default random 1000-5000 ms. */
   birthDelayMs?: () => number;
+  /** What to change when the login is refused or the client id taken over, as the command spells it. */
+  hints?: MqttConnectionOptions['hints'];
+  /** Refused logins: retry backoff and how often the ERROR repeats (see MqttConnectionOptions). */
+  authRetryMinMs?: number;
+  authRetryMaxMs?: number;
+  repeatErrorMs?: number;
 }
 
 export interface Hub {
@@ -112,6 +118,10 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       subscriptions,
       reconnectMinMs: options.reconnectMinMs,
       reconnectMaxMs: options.reconnectMaxMs,
+      authRetryMinMs: options.authRetryMinMs,
+      authRetryMaxMs: options.authRetryMaxMs,
+      repeatErrorMs: options.repeatErrorMs,
+      hints: options.hints,
       log: log.child('mqtt'),
     },
     {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { BROKER_FLAGS, renderHint } from '../hub/config/args.ts';
 import { BrokerStartError, startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../hub/broker/embedded.ts';
 import { createLogger } from '../hub/log.ts';
 import { Recorder, subscribe } from './helpers/mqtt.ts';
@@ -111,7 +112,8 @@ describe('embedded broker', () => {
     const error = await startError({ dataDir, host: '0.0.0.0' });
     expect(error.message).toContain('0.0.0.0');
     expect(error.message).toContain('broker.username');
-    expect(error.message).toContain('--allow-anonymous');
+    expect(error.message).toContain('broker.allow_anonymous');
+    expect(renderHint(error.template, BROKER_FLAGS)).toContain('--allow-anonymous');
     // It refused before taking the data dir: a broker on loopback can start there.
     await start({ dataDir });
   });
@@ -153,7 +155,8 @@ describe('embedded broker', () => {
       const dataDir = tempDir();
       const error = await startError({ dataDir, port });
       expect(error.message).toContain(`port ${port} on 127.0.0.1 is already in use`);
-      expect(error.message).toContain('--port');
+      expect(error.message).toContain('broker.port');
+      expect(renderHint(error.template, BROKER_FLAGS)).toContain('--port N');
       expect(error.stack).not.toMatch(/\n\s+at /);
       // The data dir was released on the way out.
       await start({ dataDir });

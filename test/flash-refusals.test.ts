@@ -188,13 +188,14 @@ describe('roomlink config init', () => {
       expect(readFileSync(join(dir, 'living-room.json'), 'utf8')).toContain('"type": "ds18b20"');
       expect(readFileSync(join(dir, 'battery.json'), 'utf8')).toMatch(/"sleep": \d+/);
       const again = await cli(['config', 'init', join(dir, 'kitchen.json')]);
-      expect(again.code).toBe(1);
+      expect(again.code).toBe(2);
+      expect(again.output).toContain('exists; not overwriting it');
       expect(again.output).toContain('--force');
       // A broken edit is reported with its place.
       writeFileSync(join(dir, 'broken.json'), '{\n  "node": "x",\n  "room": "y"\n  "sensors": []\n}');
       const broken = await cli(['config', 'check', join(dir, 'broken.json')]);
-      expect(broken.code).toBe(1);
-      expect(broken.output).toMatch(/line 4/);
+      expect(broken.code).toBe(2);
+      expect(broken.output).toMatch(/line 4, column 3/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

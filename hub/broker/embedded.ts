@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Aedes, type AuthenticateError } from 'aedes';
 import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-level';
 import { Level } from 'level';
+import { plainHint } from '../config/args.ts';
 import type { Logger } from '../log.ts';
 import { checkClient, isLoopbackHost, type AccessRules } from './access.ts';
 
@@ -33,13 +34,23 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-/** A reason the broker cannot start that the user can fix; the message says how. */
+/**
+ * A reason the broker cannot start that the user can fix; the message says how. `template`
+ * is the message with each settings key in braces ({broker.port}), which a command renders
+ * as its own flag for that key, or as the key in the settings file (config/args.ts renderHint).
+ */
 export class BrokerStartError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly template: string;
+  constructor(
+    template: string,
+    /** 'port-in-use' when another program holds the port. */
+    readonly reason?: 'port-in-use',
+  ) {
+    super(plainHint(template));
+    this.template = template;
     this.name = 'BrokerStartError';
     // No stack trace: this is a setting to change, not a bug.
-    this.stack = `${this.name}: ${message}`;
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
@@ -51,17 +62,17 @@ function accessRules(options: EmbeddedBrokerOptions): AccessRules {
   if ((username === undefined) !== (password === undefined)) {
     throw new BrokerStartError(
       username === undefined
-        ? 'the embedded broker has a password but no user name: set broker.username (--username) too'
-        : 'the embedded broker has a user name but no password: set broker.password_file (--password-file) too',
+        ? 'the embedded broker has a password but no user name: set {broker.username} too'
+        : 'the embedded broker has a user name but no password: set {broker.password_file} too',
     );
   }
   const hasAccount = username !== undefined;
   if (!isLoopbackHost(host) && !hasAccount && !allowAnonymous) {
     throw new BrokerStartError(
       `refusing to listen on ${host} without credentials: anyone on the network could read and publish. ` +
-        'Set broker.username and broker.password_file (--username and --password-file), ' +
-        'or set broker.allow_anonymous: true (--allow-anonymous) to accept anyone, ' +
-        'or listen on 127.0.0.1 only.',
+        'Set {broker.username} and {broker.password_file}, ' +
+        'or {broker.allow_anonymous=true} to accept anyone, ' +
+        'or listen on 127.0.0.1 only ({broker.host=127.0.0.1}).',
     );
   }
   // On loopback without accounts, only local programs can connect: anonymous is fine.
@@ -82,7 +93,7 @@ async function openDatabase(dir: string): Promise<Level<string, string>> {
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'LEVEL_LOCKED' || /lock/i.test(String((err as { cause?: unknown }).cause))) {
-      throw new BrokerStartError(`the broker data directory ${dir} is in use by another running broker; stop it or use another --data-dir`);
+      throw new BrokerStartError(`the broker data directory ${dir} is in use by another running broker; stop it or use another {data_dir}`);
     }
     throw new BrokerStartError(`cannot open the broker data directory ${dir}: ${(err as Error).message}`);
   }
@@ -97,13 +108,14 @@ function listen(server: net.Server, host: string, port: number): Promise<number>
         reject(
           new BrokerStartError(
             `port ${port} on ${host} is already in use (another MQTT broker, e.g. Mosquitto, may be running there). ` +
-              `Choose another port with --port or broker.port, or use that broker with --broker mqtt://${host}:${port}.`,
+              `Choose another port with {broker.port}, or use that broker with {mqtt.url=${urlFor(host, port)}}.`,
+            'port-in-use',
           ),
         );
       } else if (err.code === 'EACCES') {
-        reject(new BrokerStartError(`not allowed to listen on port ${port} (ports below 1024 need privileges); choose another with --port or broker.port`));
+        reject(new BrokerStartError(`not allowed to listen on port ${port} (ports below 1024 need privileges); choose another with {broker.port}`));
       } else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-        reject(new BrokerStartError(`cannot listen on ${host}: no such address on this machine; check --host or broker.host`));
+        reject(new BrokerStartError(`cannot listen on ${host}: no such address on this machine; check {broker.host}`));
       } else {
         reject(new BrokerStartError(`cannot listen on ${host}:${port}: ${err.message}`));
       }

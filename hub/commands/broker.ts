@@ -2,15 +2,18 @@
 // come from the same file/environment as the hub (its `broker` section) under the flags.
 import { startEmbeddedBroker, BrokerStartError } from '../broker/embedded.ts';
 import type { Command } from '../cli.ts';
-import { brokerUsage, parseBrokerArgs } from '../config/args.ts';
+import { BROKER_FLAGS, brokerUsage, parseBrokerArgs, renderHint } from '../config/args.ts';
 import { commandSettings } from '../config/load.ts';
 import { createLogger } from '../log.ts';
+import { listenForStop } from './signals.ts';
 
 async function run(argv: string[]): Promise<number> {
-  const settings = await commandSettings('broker', argv, parseBrokerArgs, brokerUsage);
-  if (typeof settings === 'number') return settings;
+  const loaded = await commandSettings(argv, parseBrokerArgs, brokerUsage);
+  if (!loaded) return 0;
+  const { settings } = loaded;
 
   const log = createLogger({ level: settings.log_level }).child('broker');
+  const stop = listenForStop();
   const { broker } = settings;
   let running;
   try {
@@ -24,23 +27,23 @@ async function run(argv: string[]): Promise<number> {
       log,
     });
   } catch (err) {
+    stop.dispose();
     if (err instanceof BrokerStartError) {
-      log.error(err.message);
+      log.error(renderHint(err.template, BROKER_FLAGS));
       return 1;
     }
     throw err;
   }
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const signal = await stop.received;
   log.info('stopping', { signal });
   await running.close();
+  stop.dispose();
   return 0;
 }
 
 export const command: Command = {
   summary: 'run the embedded MQTT broker on its own',
+  flags: BROKER_FLAGS,
   run,
 };

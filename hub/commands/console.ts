@@ -2,39 +2,40 @@
 // serial or tcp:// (like `pio device monitor`). Keys go to the board as typed (raw mode on
 // a TTY, so Ctrl-C reaches the board); Ctrl-] quits. With stdin not a TTY, what is piped in
 // is sent and the console ends when that input ends.
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
+import { HELP_FLAG, parseCommandLine, usageText, UsageError, type FlagSpec } from '../config/args.ts';
 import { FlashError } from '../flash/errors.ts';
 import { DEFAULT_BAUD, openTransport } from '../flash/transport.ts';
 
 const QUIT = 0x1d; // Ctrl-]
 
-const USAGE = `Usage: roomlink console --target TARGET [--baud N]
+const CONSOLE_FLAGS: readonly FlagSpec[] = [
+  { flag: '--target', short: 't', kind: 'string', metavar: 'TARGET', help: 'serial port (/dev/ttyUSB0) or tcp://host[:port] (port 23 on an ESP32)' },
+  { flag: '--baud', kind: 'number', metavar: 'N', help: `serial speed (default ${DEFAULT_BAUD})` },
+  HELP_FLAG,
+];
 
-  --target TARGET   serial port (/dev/ttyUSB0) or tcp://host[:port] (port 23 on an ESP32)
-  --baud N          serial speed (default ${DEFAULT_BAUD})
-
-Ctrl-] quits. Ctrl-C goes to the board (it stops a running program there).`;
+export function consoleUsage(): string {
+  return usageText({
+    synopsis: 'roomlink console --target TARGET [--baud N]',
+    about: "A terminal on a board's Espruino REPL. Ctrl-] quits. Ctrl-C goes to the board (it stops a\nrunning program there). Piped input is sent, and the console ends a second after it ends.",
+    flags: CONSOLE_FLAGS,
+  });
+}
 
 async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { target: { type: 'string', short: 't' }, baud: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    process.stderr.write(`roomlink console: ${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
+  const { values } = parseCommandLine(argv, CONSOLE_FLAGS);
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(consoleUsage() + '\n');
     return 0;
   }
-  if (!values.target) {
-    process.stderr.write(`roomlink console: missing --target\n\n${USAGE}\n`);
-    return 2;
-  }
+  const target = values.target as string | undefined;
+  if (!target) throw new UsageError('missing --target (a serial port such as /dev/ttyUSB0, or tcp://host:23)');
+  const baud = values.baud === undefined ? undefined : Number(values.baud);
+  if (baud !== undefined && !(Number.isInteger(baud) && baud > 0)) throw new UsageError(`--baud must be a positive whole number (got ${values.baud})`);
   let transport;
   try {
-    transport = await openTransport(values.target, { baud: values.baud ? Number(values.baud) : undefined });
+    transport = await openTransport(target, { baud });
   } catch (err) {
     if (err instanceof FlashError) {
       process.stderr.write(`roomlink console: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
@@ -44,7 +45,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const stdin = process.stdin;
   const tty = stdin.isTTY === true;
-  process.stderr.write(`connected to ${values.target}${tty ? ' (Ctrl-] quits)' : ''}\n`);
+  process.stderr.write(`connected to ${target}${tty ? ' (Ctrl-] quits)' : ''}\n`);
   transport.onData((text) => process.stdout.write(Buffer.from(text, 'latin1')));
 
   return new Promise<number>((resolve) => {
@@ -65,7 +66,7 @@ async function run(argv: string[]): Promise<number> {
       if (keys.length > 0) transport.write(keys.toString('latin1')).catch(() => {});
       if (quitAt >= 0) void finish(0);
     };
-    transport.onClose((err) => void finish(1, `connection to ${values.target} closed${err ? `: ${err.message}` : ''}`));
+    transport.onClose((err) => void finish(1, `connection to ${target} closed${err ? `: ${err.message}` : ''}`));
     if (tty) stdin.setRawMode(true);
     stdin.on('data', onKeys);
     // Piped input: send it, give the board a moment to answer, then end.
@@ -76,5 +77,6 @@ async function run(argv: string[]): Promise<number> {
 
 export const command: Command = {
   summary: 'a terminal on a board\'s REPL over serial or tcp:// (Ctrl-] quits)',
+  flags: CONSOLE_FLAGS,
   run,
 };

@@ -1,20 +1,34 @@
 // `roomlink demo` (what `npm start` runs): live readings from two simulated rooms.
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
 import { BrokerStartError } from '../broker/embedded.ts';
+import { HELP_FLAG, parseCommandLine, renderHint, usageText, UsageError, type FlagSpec } from '../config/args.ts';
+import { LOG_LEVELS, type LogLevel } from '../config/schema.ts';
 import { startDemo, portInUse } from '../demo/demo.ts';
 import type { LiveTable } from '../demo/live-table.ts';
 import { createLogger } from '../log.ts';
+import { firmwareBuildProgress } from './progress.ts';
+import { listenForStop } from './signals.ts';
 
-const USAGE = `Usage: roomlink demo [--port N] [--interval S] [--plain]
+export const DEMO_FLAGS: readonly FlagSpec[] = [
+  // The key only names what --port stands for in hints about the broker.
+  { flag: '--port', key: ['broker', 'port'], kind: 'number', metavar: 'N', help: 'broker port on 127.0.0.1 (default 1883; 0 picks a free one)' },
+  { flag: '--interval', kind: 'number', metavar: 'S', help: 'seconds between readings, 1-3600 (default 5)' },
+  { flag: '--plain', kind: 'true', help: 'one line per reading instead of the live table (default when piped)' },
+  { flag: '--log-level', kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default warn)' },
+  HELP_FLAG,
+];
 
-Starts the embedded MQTT broker on 127.0.0.1, the hub, and two simulated nodes running the
-real firmware: kitchen-1 (temperature, humidity, motion) over a serial link to the hub and
-living-1 (temperature, pressure) over MQTT, as a WiFi node. Ctrl-C stops everything.
-  --port N       broker port (default 1883; 0 picks a free one)
-  --interval S   seconds between readings (default 5)
-  --plain        one line per reading instead of the live table (default when piped)`;
+export function demoUsage(): string {
+  return usageText({
+    synopsis: 'roomlink demo [options]        (npm start -- [options])',
+    about:
+      'Starts the embedded MQTT broker on 127.0.0.1, the hub, and two simulated nodes running the\n' +
+      'real firmware: kitchen-1 (temperature, humidity, motion) over a serial link to the hub and\n' +
+      'living-1 (temperature, pressure) over MQTT, as a WiFi node. Ctrl-C stops everything.',
+    flags: DEMO_FLAGS,
+  });
+}
 
 async function askForPort(busy: number): Promise<number | undefined> {
   let next = busy + 1;
@@ -24,89 +38,107 @@ async function askForPort(busy: number): Promise<number | undefined> {
     return undefined;
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = (await rl.question(`Port ${busy} on 127.0.0.1 is in use (is Mosquitto or another broker running?). Use port ${next} instead? [Y/n] `)).trim().toLowerCase();
+  // Ctrl-C at the prompt reaches readline, not the process: take it as "no".
+  const cancelled = new Promise<string>((resolve) => rl.once('SIGINT', () => resolve('n')));
+  const question = `Port ${busy} on 127.0.0.1 is in use (is Mosquitto or another broker running?). Use port ${next} instead? [Y/n] `;
+  const answer = (await Promise.race([rl.question(question), cancelled])).trim().toLowerCase();
   rl.close();
-  return answer === '' || answer === 'y' || answer === 'yes' ? next : undefined;
+  if (answer === '' || answer === 'y' || answer === 'yes') return next;
+  console.error(`roomlink demo: not started. Pick a port: npm start -- --port ${next}`);
+  return undefined;
 }
 
-function header(url: string, port: number): string[] {
+/** The lines above the table (or the readings, piped); each fits 100 columns. */
+export function demoBanner(url: string, port: number): string[] {
   return [
-    `roomlink demo: broker ${url}, hub, and simulated nodes kitchen-1 (serial) and living-1 (WiFi/MQTT). Ctrl-C stops.`,
-    `Watch it: mosquitto_sub -h 127.0.0.1 -p ${port} -v -t 'home/#'   or   npx roomlink watch --broker ${url}`,
-    `Home Assistant: add the MQTT integration pointing at this broker (the demo listens on 127.0.0.1 only; see README, "Home Assistant").`,
+    `roomlink demo: broker ${url}, the hub, and two simulated nodes:`,
+    '  kitchen-1 over a serial link to the hub, living-1 over WiFi/MQTT. Ctrl-C stops.',
+    `Watch it: mosquitto_sub -h 127.0.0.1 -p ${port} -v -t 'home/#'`,
+    `      or: npx roomlink watch --broker ${url}`,
+    'Home Assistant: see README, "Home Assistant" (this broker listens on 127.0.0.1 only).',
   ];
 }
 
 export const command: Command = {
   summary: 'live readings from two simulated rooms (what npm start runs)',
+  flags: DEMO_FLAGS,
   async run(argv) {
-    let values;
-    try {
-      values = parseArgs({
-        args: argv,
-        options: {
-          port: { type: 'string', default: '1883' },
-          interval: { type: 'string', default: '5' },
-          plain: { type: 'boolean', default: false },
-          'log-level': { type: 'string', default: 'warn' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }).values;
-    } catch (err) {
-      console.error(`roomlink demo: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
+    const { values } = parseCommandLine(argv, DEMO_FLAGS);
     if (values.help) {
-      console.log(USAGE);
+      console.log(demoUsage());
       return 0;
     }
-    let port = Number(values.port);
-    const interval = Number(values.interval);
-    if (!Number.isInteger(port) || port < 0 || port > 65535 || !(interval >= 1 && interval <= 3600)) {
-      console.error(`roomlink demo: --port must be 0-65535 and --interval 1-3600\n\n${USAGE}`);
-      return 2;
-    }
-    const level = values['log-level'] as 'debug' | 'info' | 'warn' | 'error';
+    let port = Number(values.port ?? '1883');
+    const interval = Number(values.interval ?? '5');
+    const level = (values['log-level'] ?? 'warn') as LogLevel;
+    const problems: string[] = [];
+    if (!/^\d+$/.test(String(values.port ?? '1883')) || port > 65535) problems.push(`--port must be a port number 0-65535 (got ${values.port})`);
+    if (!(interval >= 1 && interval <= 3600)) problems.push(`--interval must be 1-3600 seconds (got ${values.interval})`);
+    if (!LOG_LEVELS.includes(level)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got ${level})`);
+    if (problems.length > 0) throw new UsageError(problems);
     const log = createLogger({ level });
+    const stop = listenForStop();
     if (await portInUse(port)) {
       const other = await askForPort(port);
-      if (other === undefined) return 1;
+      if (other === undefined) {
+        stop.dispose();
+        return 1;
+      }
       port = other;
     }
-    const live = !values.plain && process.stdout.isTTY;
+    const live = values.plain !== true && process.stdout.isTTY === true;
+    // Said at once: on a first run the firmware build takes seconds.
+    const progress = firmwareBuildProgress('roomlink demo: ');
     let redraw: NodeJS.Timeout | undefined;
+    // A reading redraws the table within 50 ms, not at the next second's tick.
+    let drawSoon: () => void = () => {};
+    let pending: NodeJS.Timeout | undefined;
     let demo;
     try {
       demo = await startDemo({
         port,
         interval,
         log,
-        onReading: live ? undefined : (line) => console.log(line),
+        onReading: live ? () => drawSoon() : (line) => console.log(line),
+        onFirmwareBuild: progress.onBuild,
+        onFirmwareReady: () => progress.finish(true),
       });
     } catch (err) {
+      progress.finish(false);
+      stop.dispose();
       if (err instanceof BrokerStartError) {
-        console.error(`roomlink demo: ${err.message}`);
+        // Taken between the check above and the listen: the same advice as the check's.
+        const message = err.reason === 'port-in-use' ? `port ${port} on 127.0.0.1 is in use. Pick another: npm start -- --port 0 (any free port)` : renderHint(err.template, DEMO_FLAGS);
+        console.error(`roomlink demo: ${message}`);
         return 1;
       }
       throw err;
     }
-    const top = header(demo.url, demo.port);
+    const top = demoBanner(demo.url, demo.port);
     if (live) {
       const draw = (table: LiveTable) => {
         process.stdout.write('\x1b[H\x1b[2J' + [...top, '', ...table.render(Date.now())].join('\n') + '\n');
       };
       draw(demo.table);
       redraw = setInterval(() => draw(demo.table), 1000);
+      drawSoon = () => {
+        pending ??= setTimeout(() => {
+          pending = undefined;
+          draw(demo.table);
+        }, 50);
+      };
     } else {
       for (const line of top) console.log(line);
     }
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    const signal = await stop.received;
     clearInterval(redraw);
+    clearTimeout(pending);
+    drawSoon = () => {};
+    log.info('stopping', { signal });
     await demo.stop();
-    if (live) process.stdout.write('\nroomlink demo stopped.\n');
+    stop.dispose();
+    // Piped too: whoever reads the output sees that it ended on purpose.
+    console.log(live ? '\nroomlink demo stopped.' : 'roomlink demo stopped.');
     return 0;
   },
 };

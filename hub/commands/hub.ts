@@ -3,7 +3,7 @@
 // Whatever the broker did not take is sent after the next start.
 import { BrokerStartError } from '../broker/embedded.ts';
 import type { Command } from '../cli.ts';
-import { hubUsage, parseHubArgs } from '../config/args.ts';
+import { HUB_FLAGS, hubUsage, parseHubArgs, renderHint } from '../config/args.ts';
 import { describeSettings } from '../config/describe.ts';
 import { commandSettings } from '../config/load.ts';
 import { createHub } from '../hub.ts';
@@ -13,12 +13,20 @@ import { createLogger } from '../log.ts';
 const EXIT_WATCHDOG_MS = 3000;
 
 async function run(argv: string[]): Promise<number> {
-  const settings = await commandSettings('hub', argv, parseHubArgs, hubUsage);
-  if (typeof settings === 'number') return settings;
+  const loaded = await commandSettings(argv, parseHubArgs, hubUsage);
+  if (!loaded) return 0;
+  const { settings } = loaded;
 
   const log = createLogger({ level: settings.log_level });
   for (const line of describeSettings(settings).split('\n')) log.info(line);
-  const hub = createHub(settings, { log });
+  // Hints name this command's flags, or the settings keys it has no flag for.
+  const credentials = settings.mqtt.url
+    ? '{mqtt.username} and {mqtt.password_file} (or ROOMLINK_MQTT_PASSWORD)'
+    : "{broker.username} and {broker.password_file} (the embedded broker's account)";
+  const hub = createHub(settings, {
+    log,
+    hints: { credentials: renderHint(credentials, HUB_FLAGS), clientId: renderHint('{mqtt.client_id}', HUB_FLAGS) },
+  });
 
   // Signals are caught before start: a SIGTERM while connecting still stops cleanly.
   let signalled: (signal: NodeJS.Signals) => void = () => {};
@@ -33,12 +41,13 @@ async function run(argv: string[]): Promise<number> {
   let stopping = false;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 
   try {
     await hub.start();
   } catch (err) {
     if (err instanceof BrokerStartError) {
-      log.error(err.message);
+      log.error(renderHint(err.template, HUB_FLAGS));
       return 1;
     }
     throw err;
@@ -51,6 +60,7 @@ async function run(argv: string[]): Promise<number> {
   await hub.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
   setTimeout(() => {
     log.warn('something is still open after stop; exiting anyway');
     process.exit(0);
@@ -60,5 +70,6 @@ async function run(argv: string[]): Promise<number> {
 
 export const command: Command = {
   summary: 'bridge USB-serial sensor nodes to an MQTT broker',
+  flags: HUB_FLAGS,
   run,
 };

@@ -6,27 +6,42 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
-import { checkNodeConfig, type NodeConfig } from '../../shared/node-config.ts';
+import type { NodeConfig } from '../../shared/node-config.ts';
+import { HELP_FLAG, parseCommandLine, usageText, UsageError, type FlagSpec } from '../config/args.ts';
+import { loadNodeConfigFile } from '../flash/node-config-file.ts';
+import { firmwareBuildProgress } from './progress.ts';
+import { listenForStop } from './signals.ts';
 import { EspruinoRuntime } from '../espruino/runtime.ts';
 import { devicesForSensors } from '../espruino/devices/index.ts';
 import { ensureFirmwareBuilt } from '../toolchain/build.ts';
 
-const USAGE = `Usage: roomlink sim --config node.json [--broker URL] [--storage DIR] [--board esp32|linux]
+const SIM_FLAGS: readonly FlagSpec[] = [
+  { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'the node config (what `roomlink flash` would write to roomlink.json); comments allowed' },
+  { flag: '--broker', kind: 'string', metavar: 'URL', help: 'MQTT broker, e.g. mqtt://127.0.0.1:1883 (overrides mqtt.host/port; user:password@ too)' },
+  { flag: '--storage', kind: 'path', metavar: 'DIR', help: 'keep the board\'s Storage here (queued readings survive restarts; files readable by you only); default: a temporary folder removed on exit' },
+  { flag: '--board', kind: 'string', metavar: 'B', help: 'linux (default: no WiFi module, network taken as up) or esp32 (simulated WiFi access point from the config\'s wifi section)' },
+  HELP_FLAG,
+];
 
-Runs dist/firmware.js (built if missing or stale) in the host Espruino runtime as a
-simulated node, with simulated sensors for its config, and prints the board's console.
-  --config FILE    the node config (what \`roomlink flash\` would write to roomlink.json)
-  --broker URL     MQTT broker, e.g. mqtt://127.0.0.1:1883 (overrides mqtt.host/port)
-  --storage DIR    keep the board's Storage here (queued readings survive restarts);
-                   default: a temporary folder removed on exit
-  --board B        linux (default: no WiFi module, network taken as up) or esp32
-                   (simulated WiFi access point from the config's wifi section)`;
+export function simUsage(): string {
+  return usageText({
+    synopsis: 'roomlink sim --config node.json [--broker URL] [--storage DIR] [--board esp32|linux]',
+    about:
+      'Runs dist/firmware.js (built if missing or stale) in the host Espruino runtime as a\n' +
+      'simulated node, with simulated sensors for its config, and prints the board\'s console.',
+    flags: SIM_FLAGS,
+  });
+}
 
 /** Applies --broker to a config: host, port and any user:password@ from the URL. */
 export function withBroker(config: NodeConfig, url: string): NodeConfig {
-  const u = new URL(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`--broker: "${url}" is not a URL (e.g. mqtt://127.0.0.1:1883)`);
+  }
   if (u.protocol !== 'mqtt:' && u.protocol !== 'tcp:') throw new Error(`--broker: only mqtt:// URLs are supported by the firmware, got ${u.protocol}//`);
   const mqtt = { ...(config.mqtt ?? { keepalive: 60, port: 1883, host: '' }) };
   mqtt.host = u.hostname;
@@ -38,60 +53,43 @@ export function withBroker(config: NodeConfig, url: string): NodeConfig {
 
 export const command: Command = {
   summary: 'run dist/firmware.js in the host runtime as a simulated node',
+  flags: SIM_FLAGS,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        options: {
-          config: { type: 'string', short: 'c' },
-          broker: { type: 'string' },
-          storage: { type: 'string' },
-          board: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      console.error(`roomlink sim: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    const { values } = parsed;
+    const { values } = parseCommandLine(argv, SIM_FLAGS);
     if (values.help) {
-      console.log(USAGE);
+      console.log(simUsage());
       return 0;
     }
-    if (!values.config) {
-      console.error(`roomlink sim: --config is required\n\n${USAGE}`);
-      return 2;
-    }
-    const board = values.board ?? 'linux';
-    if (board !== 'linux' && board !== 'esp32') {
-      console.error(`roomlink sim: --board must be esp32 or linux, got '${board}'`);
-      return 2;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(values.config, 'utf8'));
-    } catch (err) {
-      console.error(`roomlink sim: cannot read ${values.config}: ${(err as Error).message}`);
-      return 2;
-    }
-    const checked = checkNodeConfig(raw);
-    if (!checked.ok) {
-      console.error(`roomlink sim: ${values.config} is not a valid node config:\n  ${checked.errors.join('\n  ')}`);
-      return 2;
-    }
-    let config = checked.config;
+    if (!values.config) throw new UsageError('missing --config (a node config; write one with `roomlink config init`)');
+    const stop = listenForStop();
+    const board = (values.board ?? 'linux') as string;
+    if (board !== 'linux' && board !== 'esp32') throw new UsageError(`--board must be esp32 or linux (got "${board}")`);
+    // The same reader as `config check` and `flash`: comments allowed, every problem named.
+    let { config } = await loadNodeConfigFile(values.config as string);
     if (values.broker) {
       try {
-        config = withBroker(config, values.broker);
+        config = withBroker(config, values.broker as string);
       } catch (err) {
-        console.error(`roomlink sim: ${(err as Error).message}`);
-        return 2;
+        throw new UsageError((err as Error).message);
       }
     }
-    const firmware = await ensureFirmwareBuilt();
-    const storageDir = values.storage ? resolve(values.storage) : mkdtempSync(join(tmpdir(), 'roomlink-sim-'));
+    const progress = firmwareBuildProgress('[sim] ');
+    let firmware;
+    try {
+      firmware = await ensureFirmwareBuilt({ onBuild: progress.onBuild });
+      progress.finish(true);
+    } catch (err) {
+      progress.finish(false);
+      throw err;
+    }
+    // The board's Storage holds roomlink.json with the passwords in it. A temporary one goes on
+    // every way out: signal, error, or the process ending otherwise ('exit' runs on all of them).
+    const keep = values.storage !== undefined;
+    const storageDir = keep ? resolve(values.storage as string) : mkdtempSync(join(tmpdir(), 'roomlink-sim-'));
+    const removeStorage = () => {
+      if (!keep) rmSync(storageDir, { recursive: true, force: true });
+    };
+    process.on('exit', removeStorage);
     const runtime = new EspruinoRuntime({
       storageDir,
       board,
@@ -105,12 +103,15 @@ export const command: Command = {
     runtime.storage.write('.bootcde', readFileSync(firmware.path, 'utf8'));
     process.stderr.write(`[sim] ${firmware.path} (${firmware.bytes} bytes) on a simulated ${board} board, Storage in ${storageDir}; Ctrl-C stops\n`);
     runtime.boot();
-    await new Promise<void>((done) => {
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
-    runtime.stop();
-    if (!values.storage) rmSync(storageDir, { recursive: true, force: true });
+    const signal = await stop.received;
+    try {
+      runtime.stop();
+    } finally {
+      removeStorage();
+      process.off('exit', removeStorage);
+      stop.dispose();
+    }
+    process.stderr.write(`[sim] stopped (${signal})${keep ? `; Storage kept in ${storageDir}` : ''}\n`);
     return 0;
   },
 };

@@ -1,77 +1,86 @@
 // `roomlink watch [filter]`: readings as they arrive, with units and the node behind them.
+// The broker and its credentials come from the hub's settings (file, environment) under the
+// flags, so `roomlink watch` watches the broker the hub publishes to.
+import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
 import { DEFAULT_PREFIXES, topicFilterProblem, type TopicPrefixes } from '../../shared/topics.ts';
+import { parseWatchArgs, renderHint, UsageError, watchUsage, WATCH_FLAGS } from '../config/args.ts';
+import { mqttConnectOptions } from '../config/client-options.ts';
+import { commandSettings } from '../config/load.ts';
+import { redactUrl } from '../config/redact.ts';
+import { authFailure } from '../mqtt/connection.ts';
 import { decodeReading, formatReading, NodeDirectory } from '../watch/readings.ts';
-import { redactUrl } from '../config/index.ts';
+import { listenForStop } from './signals.ts';
 
-const USAGE = `Usage: roomlink watch [FILTER] [--broker URL] [--json]
-
-Subscribes to FILTER (default home/#) and prints each reading with its unit and node.
-  --broker URL     broker to watch (default mqtt://127.0.0.1:1883, or ROOMLINK_BROKER)
-  --json           one JSON object per reading, for scripts
-  --readings P     reading topic prefix (default home)
-  --discovery P    Home Assistant discovery prefix (default homeassistant)`;
+/** The embedded broker's address as a client reaches it (0.0.0.0 listens on loopback too). */
+function embeddedBrokerUrl(host: string, port: number): string {
+  const target = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `mqtt://${target}:${port}`;
+}
 
 export const command: Command = {
   summary: 'print readings as they arrive, with units and nodes',
+  flags: WATCH_FLAGS,
+  positionals: { max: 1 },
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          broker: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          readings: { type: 'string' },
-          discovery: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (err) {
-      console.error(`roomlink watch: ${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    const { values, positionals } = parsed;
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    const prefixes: TopicPrefixes = { ...DEFAULT_PREFIXES, readings: values.readings ?? 'home', discovery: values.discovery ?? 'homeassistant' };
-    const filter = positionals[0] ?? `${prefixes.readings}/#`;
+    const loaded = await commandSettings(argv, parseWatchArgs, watchUsage);
+    if (!loaded) return 0;
+    const { settings, args } = loaded;
+    const prefixes: TopicPrefixes = { ...DEFAULT_PREFIXES, ...settings.topics };
+    const filter = args.positionals[0] ?? `${prefixes.readings}/#`;
     const problem = topicFilterProblem(filter);
-    if (problem) {
-      console.error(`roomlink watch: ${problem}`);
-      return 2;
-    }
-    const url = values.broker ?? process.env.ROOMLINK_BROKER ?? 'mqtt://127.0.0.1:1883';
-    const client = mqtt.connect(url, { reconnectPeriod: 1000, connectTimeout: 5000 });
+    if (problem) throw new UsageError(`topic filter ${JSON.stringify(filter)}: ${problem}`);
+    const json = args.values.json === true;
+
+    const stop = listenForStop();
+    const target = await mqttConnectOptions(settings, embeddedBrokerUrl(settings.broker.host, settings.broker.port));
+    const shown = redactUrl(target.url);
+    // Never the hub's client id: the broker would disconnect the hub to let this one in.
+    const clientId = `roomlink-watch-${randomBytes(4).toString('hex')}`;
+    const client = mqtt.connect(target.url, { ...target.options, clientId, reconnectPeriod: 1000, connectTimeout: 5000 });
     const nodes = new NodeDirectory();
     let warned = false;
+    // MQTT.js gives up after a refused login and leaves nothing running: without a handle of
+    // our own, Node would end with exit code 13 (an unsettled top-level await) and no word.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    let finish: (code: number) => void = () => {};
+    const finished = new Promise<number>((resolve) => (finish = resolve));
     client.on('error', (err) => {
-      if (!warned) console.error(`roomlink watch: ${redactUrl(url)}: ${err.message} (retrying)`);
+      const auth = authFailure(err);
+      if (auth) {
+        const credentials = settings.mqtt.url ? '{mqtt.username} and {mqtt.password_file}' : '{broker.username} and {broker.password_file}';
+        const who = target.options.username ? `for user "${target.options.username}"` : 'without a user name';
+        console.error(
+          `roomlink watch: ${shown}: authentication failed ${who} (${auth}): check ${renderHint(credentials, WATCH_FLAGS)} ` +
+            '(or ROOMLINK_MQTT_USERNAME and ROOMLINK_MQTT_PASSWORD)',
+        );
+        finish(1);
+        return;
+      }
+      if (!warned) console.error(`roomlink watch: ${shown}: ${err.message} (retrying every second)`);
       warned = true;
     });
     client.on('connect', () => {
       warned = false;
-      if (!values.json) console.error(`watching ${filter} on ${redactUrl(url)} (Ctrl-C to stop)`);
+      if (!json) console.error(`watching ${filter} on ${shown} (Ctrl-C to stop)`);
       // Discovery first, so retained readings arrive after the node that owns them is known.
-      client.subscribe([`${prefixes.discovery}/device/+/config`, filter], { qos: 1 });
+      client.subscribe([`${prefixes.discovery}/device/+/config`, filter], { qos: 1 }, (err, granted) => {
+        const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
+        if (err || refused.length > 0) console.error(`roomlink watch: the broker refused the subscription to ${refused.join(', ') || filter}${err ? `: ${err.message}` : ''} (not allowed for this user?)`);
+      });
     });
     client.on('message', (topic, payload, packet) => {
       if (nodes.learn(topic, payload.toString(), prefixes)) return;
       const reading = decodeReading(topic, payload.toString(), packet.retain, prefixes, nodes);
       if (!reading) return;
-      console.log(values.json ? JSON.stringify(reading) : formatReading(reading, new Date()));
+      console.log(json ? JSON.stringify(reading) : formatReading(reading, new Date()));
     });
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    await client.endAsync();
-    return 0;
+    void stop.received.then(() => finish(0));
+    const code = await finished;
+    stop.dispose();
+    clearInterval(keepAlive);
+    await client.endAsync(true);
+    return code;
   },
 };

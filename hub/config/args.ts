@@ -1,6 +1,11 @@
-// Command-line flags of `roomlink hub` and `roomlink broker`, as settings overrides. Each
-// flag maps onto one settings key, so flags, environment and file share one validation.
-import { SettingsError, suggest, type SettingsProblem } from './errors.ts';
+// Command-line flags of every roomlink command, parsed one way: node:util parseArgs over a
+// table of FlagSpec, checked token by token so that every mistake reads the same in every
+// command (unknown option with "did you mean", missing value, value on a switch, stray
+// argument) and `--help` is printed from the same table. Flags of `roomlink hub`, `broker`
+// and `watch` also map onto settings keys, so flags, environment and file share one
+// validation.
+import { parseArgs } from 'node:util';
+import { suggest } from './errors.ts';
 import { setAt, type PlainObject } from './layers.ts';
 import { splitUrlCredentials } from './url.ts';
 
@@ -10,11 +15,14 @@ type FlagKind =
   | 'path' // a file or directory, resolved later against the working directory
   | 'serial' // repeatable, each one a serial port
   | 'url' // a broker URL; user:password@ is moved into username/password
+  | 'list' // repeatable string
   | 'true'; // a switch without value
 
 export interface FlagSpec {
   flag: string;
-  /** Settings key the value lands in; undefined for --config and --help. */
+  /** One-letter alias, e.g. 'h' for -h. */
+  short?: string;
+  /** Settings key the value lands in (hub, broker, watch); undefined for plain flags. */
   key?: string[];
   kind: FlagKind;
   metavar?: string;
@@ -23,22 +31,181 @@ export interface FlagSpec {
   secret?: boolean;
 }
 
-export const HUB_FLAGS: readonly FlagSpec[] = [
-  { flag: '--broker', key: ['mqtt', 'url'], kind: 'url', metavar: 'URL', help: 'MQTT broker, e.g. mqtt://192.168.1.10:1883 (default: start the embedded broker)' },
+/** The command line is wrong: the command prints the problems and exits 2. */
+export class UsageError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string | string[]) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.join('\n'));
+    this.name = 'UsageError';
+    this.problems = list;
+    // A typing mistake, not a bug: no stack trace.
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+export const HELP_FLAG: FlagSpec = { flag: '--help', short: 'h', kind: 'true', help: 'show this help' };
+
+export interface CommandLine {
+  /** Values by flag name without dashes: strings, string lists (repeatable) or true. */
+  values: Record<string, string | string[] | true | undefined>;
+  positionals: string[];
+}
+
+export interface PositionalRule {
+  /** Most positional arguments accepted (default 0). */
+  max?: number;
+  /** Known words for the first positional (subcommands), for "did you mean". */
+  words?: readonly string[];
+}
+
+const isRepeatable = (spec: FlagSpec) => spec.kind === 'serial' || spec.kind === 'list';
+
+/**
+ * Parses `argv` against a table with node:util parseArgs and reports every problem at once
+ * as a UsageError: unknown options (with the nearest known one), options missing their
+ * value, values given to switches and arguments the command does not take.
+ */
+export function parseCommandLine(argv: readonly string[], table: readonly FlagSpec[], rule: PositionalRule = {}): CommandLine {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  const byName = new Map<string, FlagSpec>();
+  for (const spec of table) {
+    const name = spec.flag.replace(/^--/, '');
+    byName.set(name, spec);
+    options[name] = { type: spec.kind === 'true' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}), ...(isRepeatable(spec) ? { multiple: true } : {}) };
+  }
+  const shortOf = new Map(table.filter((s) => s.short).map((s) => [s.short!, s]));
+  const known = table.flatMap((s) => (s.short ? [s.flag, `-${s.short}`] : [s.flag]));
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const problems: string[] = [];
+  const values: CommandLine['values'] = {};
+  const positionals: string[] = [];
+  const reportedGroups = new Set<number>();
+  let skipPositionalAt = -1;
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      if (token.index === skipPositionalAt) continue;
+      positionals.push(token.value);
+      continue;
+    }
+    const raw = argv[token.index]!;
+    // "-config" with one dash would be read as -c onfig: a long option typed with one dash.
+    if (/^-[^-]{2,}$/.test(raw.split('=')[0]!) && !reportedGroups.has(token.index)) {
+      const long = suggest(`--${raw.slice(1).split('=')[0]}`, table.map((s) => s.flag));
+      if (long) {
+        reportedGroups.add(token.index);
+        problems.push(`unknown option ${raw.split('=')[0]} (did you mean ${long}?)`);
+        if (!raw.includes('=') && !(argv[token.index + 1] ?? '-').startsWith('-')) skipPositionalAt = token.index + 1;
+        continue;
+      }
+    }
+    if (reportedGroups.has(token.index)) continue;
+    // parseArgs names a known short option by its long name, an unknown one by its letter.
+    const spec = token.rawName.startsWith('--') ? byName.get(token.name) : shortOf.get(token.rawName.slice(1));
+    if (!spec) {
+      // "-broker" is parsed as -b -r -o ...: report the word once, as typed.
+      const typed = raw.startsWith('--') ? token.rawName : raw.includes('=') ? raw.slice(0, raw.indexOf('=')) : raw;
+      if (reportedGroups.has(token.index)) continue;
+      reportedGroups.add(token.index);
+      const hint = suggest(typed.replace(/^-+/, '--'), known) ?? suggest(typed, known);
+      problems.push(`unknown option ${typed}${hint ? ` (did you mean ${hint}?)` : ''}`);
+      // A mistyped option most likely had a value after it: one problem, not two.
+      if (raw.startsWith('--') && token.inlineValue === undefined && !(argv[token.index + 1] ?? '-').startsWith('-')) skipPositionalAt = token.index + 1;
+      continue;
+    }
+    const name = spec.flag.replace(/^--/, '');
+    if (spec.kind === 'true') {
+      if (token.inlineValue) problems.push(`${spec.flag} takes no value (got ${spec.flag}=${token.value})`);
+      else values[name] = true;
+      continue;
+    }
+    // parseArgs takes the next word as the value even when it is the next option.
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && token.value.length > 1)) {
+      problems.push(`${spec.flag} needs a value (${spec.flag} ${spec.metavar ?? 'VALUE'})`);
+      continue;
+    }
+    if (isRepeatable(spec)) values[name] = [...((values[name] as string[] | undefined) ?? []), token.value];
+    else values[name] = token.value;
+  }
+  const max = rule.max ?? 0;
+  for (const extra of positionals.slice(max)) {
+    const hint = rule.words && positionals.indexOf(extra) === 0 ? suggest(extra, rule.words) : undefined;
+    problems.push(`unexpected argument "${extra}"${hint ? ` (did you mean ${hint}?)` : ''}`);
+  }
+  if (problems.length > 0) throw new UsageError(problems);
+  return { values, positionals };
+}
+
+export interface UsageText {
+  /** e.g. 'roomlink build [options]'. */
+  synopsis: string | string[];
+  /** What the command does, a few lines. */
+  about?: string;
+  flags: readonly FlagSpec[];
+  /** Anything after the options: environment, examples. */
+  footer?: string;
+}
+
+export function flagLines(table: readonly FlagSpec[]): string[] {
+  const left = table.map((f) => `${f.short ? `-${f.short}, ` : '    '}${f.metavar ? `${f.flag} ${f.metavar}` : f.flag}`);
+  const width = Math.max(...left.map((l) => l.length));
+  return table.map((f, i) => `  ${left[i]!.padEnd(width)}  ${f.help}`);
+}
+
+/** `--help` text: synopsis, what it does, and one line per flag of the table. */
+export function usageText(u: UsageText): string {
+  const synopsis = Array.isArray(u.synopsis) ? u.synopsis : [u.synopsis];
+  const lines = [`Usage: ${synopsis[0]}`, ...synopsis.slice(1).map((s) => `       ${s}`)];
+  if (u.about) lines.push('', u.about);
+  lines.push('', 'Options:', ...flagLines(u.flags));
+  if (u.footer) lines.push('', u.footer);
+  return lines.join('\n');
+}
+
+/**
+ * A hint written with settings keys in braces — `{broker.port}`, or `{mqtt.url=mqtt://h:1883}`
+ * with a value — as the user of one command can act on it: the command's flag for that key
+ * (`--port`, `--broker mqtt://h:1883`) where it has one, otherwise the key in the settings
+ * file (`broker.port in the settings file`).
+ */
+export function renderHint(template: string, table: readonly FlagSpec[]): string {
+  return template.replace(/\{([a-z_]+(?:\.[a-z_]+)*)(?:=([^}]*))?\}/g, (_m, key: string, value: string | undefined) => {
+    const spec = table.find((f) => f.key?.join('.') === key);
+    if (spec) return spec.kind === 'true' ? spec.flag : `${spec.flag} ${value ?? spec.metavar ?? 'VALUE'}`;
+    return value === undefined ? `${key} in the settings file` : `${key}: ${value} in the settings file`;
+  });
+}
+
+/** The same hint with plain keys, for messages read outside a command (tests, library use). */
+export function plainHint(template: string): string {
+  return template.replace(/\{([a-z_]+(?:\.[a-z_]+)*)(?:=([^}]*))?\}/g, (_m, key: string, value: string | undefined) => (value === undefined ? key : `${key}: ${value}`));
+}
+
+// ---------------------------------------------------------------------------------------
+// Commands whose flags are settings: hub, broker, watch.
+
+const MQTT_CLIENT_FLAGS: readonly FlagSpec[] = [
   { flag: '--username', key: ['mqtt', 'username'], kind: 'string', metavar: 'USER', help: 'broker user name' },
   { flag: '--password-file', key: ['mqtt', 'password_file'], kind: 'path', metavar: 'FILE', help: 'file holding the broker password (or set ROOMLINK_MQTT_PASSWORD)' },
   { flag: '--password', key: ['mqtt', 'password'], kind: 'string', metavar: 'PASSWORD', help: 'broker password (visible in `ps`; prefer --password-file)', secret: true },
-  { flag: '--client-id', key: ['mqtt', 'client_id'], kind: 'string', metavar: 'ID', help: 'MQTT client id (default roomlink-hub-<hostname>)' },
   { flag: '--ca', key: ['mqtt', 'ca'], kind: 'path', metavar: 'FILE', help: 'CA certificate (PEM) for mqtts:// and wss://' },
   { flag: '--cert', key: ['mqtt', 'cert'], kind: 'path', metavar: 'FILE', help: 'client certificate (PEM)' },
   { flag: '--key', key: ['mqtt', 'key'], kind: 'path', metavar: 'FILE', help: 'client private key (PEM)' },
+];
+
+export const HUB_FLAGS: readonly FlagSpec[] = [
+  { flag: '--broker', key: ['mqtt', 'url'], kind: 'url', metavar: 'URL', help: 'MQTT broker, e.g. mqtt://192.168.1.10:1883 (default: start the embedded broker)' },
+  ...MQTT_CLIENT_FLAGS,
+  { flag: '--client-id', key: ['mqtt', 'client_id'], kind: 'string', metavar: 'ID', help: 'MQTT client id, unique per hub (default roomlink-hub-<hostname>-<data dir hash>)' },
   { flag: '--serial', key: ['serial', 'ports'], kind: 'serial', metavar: 'PATH', help: 'serial port to open; repeat for more (default: detect ESP32 boards)' },
   { flag: '--baud', key: ['serial', 'baud'], kind: 'number', metavar: 'N', help: 'serial baud rate (default 115200)' },
   { flag: '--qos', key: ['qos'], kind: 'number', metavar: '0|1', help: 'QoS of readings (default 1)' },
   { flag: '--data-dir', key: ['data_dir'], kind: 'path', metavar: 'DIR', help: 'queue and broker data (default ~/.roomlink)' },
   { flag: '--log-level', key: ['log_level'], kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default info)' },
-  { flag: '--config', kind: 'path', metavar: 'FILE', help: 'settings file (default $ROOMLINK_CONFIG or <data-dir>/config.yaml)' },
-  { flag: '--help', kind: 'true', help: 'show this help' },
+  { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'settings file (default $ROOMLINK_CONFIG or <data-dir>/config.yaml)' },
+  HELP_FLAG,
 ];
 
 export const BROKER_FLAGS: readonly FlagSpec[] = [
@@ -50,11 +217,19 @@ export const BROKER_FLAGS: readonly FlagSpec[] = [
   { flag: '--allow-anonymous', key: ['broker', 'allow_anonymous'], kind: 'true', help: 'accept clients without credentials on a network address' },
   { flag: '--data-dir', key: ['data_dir'], kind: 'path', metavar: 'DIR', help: 'persistence in <data-dir>/broker (default ~/.roomlink)' },
   { flag: '--log-level', key: ['log_level'], kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default info)' },
-  { flag: '--config', kind: 'path', metavar: 'FILE', help: 'settings file; its `broker` section is used' },
-  { flag: '--help', kind: 'true', help: 'show this help' },
+  { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'settings file; its `broker` section is used' },
+  HELP_FLAG,
 ];
 
-const SHORT: Record<string, string> = { '-h': '--help', '-c': '--config' };
+export const WATCH_FLAGS: readonly FlagSpec[] = [
+  { flag: '--broker', key: ['mqtt', 'url'], kind: 'url', metavar: 'URL', help: "broker to watch (default: the hub's, mqtt://127.0.0.1:1883 unless its settings say otherwise)" },
+  ...MQTT_CLIENT_FLAGS,
+  { flag: '--json', kind: 'true', help: 'one JSON object per reading, for scripts' },
+  { flag: '--readings', key: ['topics', 'readings'], kind: 'string', metavar: 'PREFIX', help: 'reading topic prefix (default home)' },
+  { flag: '--discovery', key: ['topics', 'discovery'], kind: 'string', metavar: 'PREFIX', help: 'Home Assistant discovery prefix (default homeassistant)' },
+  { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: "the hub's settings file: watch the broker it uses, with its credentials" },
+  HELP_FLAG,
+];
 
 export interface ParsedArgs {
   help: boolean;
@@ -66,6 +241,9 @@ export interface ParsedArgs {
   labels: Record<string, string>;
   /** Things to tell the user, e.g. a password given on the command line. */
   warnings: string[];
+  /** Flags without a settings key (e.g. watch's --json), by name without dashes. */
+  values: CommandLine['values'];
+  positionals: string[];
 }
 
 /** "115200" → 115200; anything else stays a string for the schema to reject by name. */
@@ -93,46 +271,25 @@ function applyUrlCredentials(result: ParsedArgs, creds: UrlCredentials): void {
   }
 }
 
-/** Parses flags against a table; throws SettingsError listing every unusable flag. */
-export function parseFlags(argv: readonly string[], table: readonly FlagSpec[]): ParsedArgs {
-  const result: ParsedArgs = { help: false, overrides: {}, labels: {}, warnings: [] };
-  const problems: SettingsProblem[] = [];
-  const serialPorts: Array<{ path: string }> = [];
+/** Parses flags against a table into settings overrides; throws UsageError listing every unusable flag. */
+export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], rule: PositionalRule = {}): ParsedArgs {
+  const line = parseCommandLine(argv, table, rule);
+  const result: ParsedArgs = { help: line.values.help === true, overrides: {}, labels: {}, warnings: [], values: {}, positionals: line.positionals };
   let urlCredentials: UrlCredentials | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = SHORT[arg] ?? (eq > 0 ? arg.slice(0, eq) : arg);
-    const spec = table.find((f) => f.flag === name);
-    if (!spec) {
-      const hint = arg.startsWith('-') ? suggest(name, table.map((f) => f.flag)) : undefined;
-      const what = arg.startsWith('-') ? `unknown option ${name}` : `unexpected argument "${arg}"`;
-      problems.push({ source: 'command line', path: [], message: hint ? `${what} (did you mean ${hint}?)` : what });
-      // A mistyped option most likely had a value after it: one problem, not two.
-      if (arg.startsWith('--') && eq < 0 && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) i++;
-      continue;
-    }
-    let value: string | undefined;
-    if (spec.kind === 'true') {
-      if (eq > 0) problems.push({ source: `flag ${spec.flag}`, path: [], message: 'takes no value' });
-    } else if (eq > 0) {
-      value = arg.slice(eq + 1);
-    } else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) {
-      value = argv[++i];
-    } else {
-      problems.push({ source: `flag ${spec.flag}`, path: [], message: `needs a value (${spec.flag} ${spec.metavar ?? 'VALUE'})` });
-      continue;
-    }
-    const label = `flag ${spec.flag}`;
-    if (spec.flag === '--help') {
-      result.help = true;
-      continue;
-    }
+  for (const spec of table) {
+    const name = spec.flag.replace(/^--/, '');
+    const value = line.values[name];
+    if (value === undefined || spec.flag === '--help') continue;
     if (spec.flag === '--config') {
-      result.configFile = value;
+      result.configFile = value as string;
       continue;
     }
-    const key = spec.key!;
+    if (!spec.key) {
+      result.values[name] = value;
+      continue;
+    }
+    const key = spec.key;
+    const label = `flag ${spec.flag}`;
     if (spec.secret) {
       const envName = key[0] === 'broker' ? 'ROOMLINK_BROKER_PASSWORD' : 'ROOMLINK_MQTT_PASSWORD';
       result.warnings.push(`${spec.flag} puts the password where every user of this machine can read it (ps, shell history); prefer --password-file or ${envName}`);
@@ -142,13 +299,13 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[]):
         setAt(result.overrides, key, true);
         break;
       case 'number':
-        setAt(result.overrides, key, numberOrText(value!));
+        setAt(result.overrides, key, numberOrText(value as string));
         break;
       case 'serial':
-        serialPorts.push({ path: value! });
+        setAt(result.overrides, key, (value as string[]).map((path) => ({ path })));
         break;
       case 'url': {
-        const split = splitUrlCredentials(value!);
+        const split = splitUrlCredentials(value as string);
         setAt(result.overrides, key, split.url);
         urlCredentials = { section: key[0]!, username: split.username, password: split.password, label };
         if (split.password !== undefined) {
@@ -161,9 +318,7 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[]):
     }
     result.labels[key.join('.')] = label;
   }
-  if (serialPorts.length > 0) setAt(result.overrides, ['serial', 'ports'], serialPorts);
   if (urlCredentials) applyUrlCredentials(result, urlCredentials);
-  if (problems.length > 0) throw new SettingsError(problems);
   return result;
 }
 
@@ -177,41 +332,49 @@ export function parseBrokerArgs(argv: readonly string[]): ParsedArgs {
   return parseFlags(argv, BROKER_FLAGS);
 }
 
-function flagLines(table: readonly FlagSpec[]): string[] {
-  const left = table.map((f) => (f.metavar ? `${f.flag} ${f.metavar}` : f.flag));
-  const width = Math.max(...left.map((l) => l.length));
-  return table.map((f, i) => `  ${left[i]!.padEnd(width)}  ${f.help}`);
+/** Flags of `roomlink watch`: one optional topic filter. */
+export function parseWatchArgs(argv: readonly string[]): ParsedArgs {
+  return parseFlags(argv, WATCH_FLAGS, { max: 1 });
 }
 
 export function hubUsage(): string {
-  return [
-    'Usage: roomlink hub [options]',
-    '',
-    'Bridges USB-serial sensor nodes to an MQTT broker. Without --broker (or mqtt.url in the',
-    'settings file) the hub starts its embedded broker on 127.0.0.1:1883.',
-    '',
-    'Options:',
-    ...flagLines(HUB_FLAGS),
-    '',
-    'Environment (below flags, above the settings file):',
-    '  ROOMLINK_BROKER, ROOMLINK_MQTT_USERNAME, ROOMLINK_MQTT_PASSWORD, ROOMLINK_MQTT_PASSWORD_FILE,',
-    '  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL, ROOMLINK_SERIAL (comma list), ROOMLINK_QOS',
-    '',
-    'Settings file: YAML, every key optional; see hub/config/example.yaml.',
-  ].join('\n');
+  return usageText({
+    synopsis: 'roomlink hub [options]',
+    about:
+      'Bridges USB-serial sensor nodes to an MQTT broker. Without --broker (or mqtt.url in the\n' +
+      'settings file) the hub starts its embedded broker on 127.0.0.1:1883 (broker.port).',
+    flags: HUB_FLAGS,
+    footer: [
+      'Environment (below flags, above the settings file):',
+      '  ROOMLINK_BROKER, ROOMLINK_MQTT_USERNAME, ROOMLINK_MQTT_PASSWORD, ROOMLINK_MQTT_PASSWORD_FILE,',
+      '  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL, ROOMLINK_SERIAL (comma list), ROOMLINK_QOS',
+      '',
+      'Settings file: YAML, every key optional; see hub/config/example.yaml.',
+    ].join('\n'),
+  });
 }
 
 export function brokerUsage(): string {
-  return [
-    'Usage: roomlink broker [options]',
-    '',
-    'Runs the embedded MQTT broker on its own until Ctrl-C. Retained messages and persistent',
-    'sessions are kept in <data-dir>/broker and survive restarts.',
-    '',
-    'Options:',
-    ...flagLines(BROKER_FLAGS),
-    '',
-    'Environment: ROOMLINK_BROKER_USERNAME, ROOMLINK_BROKER_PASSWORD, ROOMLINK_BROKER_PASSWORD_FILE,',
-    '  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL',
-  ].join('\n');
+  return usageText({
+    synopsis: 'roomlink broker [options]',
+    about:
+      'Runs the embedded MQTT broker on its own until Ctrl-C. Retained messages and persistent\n' +
+      'sessions are kept in <data-dir>/broker and survive restarts.',
+    flags: BROKER_FLAGS,
+    footer: 'Environment: ROOMLINK_BROKER_USERNAME, ROOMLINK_BROKER_PASSWORD, ROOMLINK_BROKER_PASSWORD_FILE,\n  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL',
+  });
+}
+
+export function watchUsage(): string {
+  return usageText({
+    synopsis: 'roomlink watch [FILTER] [options]',
+    about:
+      'Subscribes to FILTER (default home/#) and prints each reading with its unit and node.\n' +
+      "Without --broker it watches the broker the hub uses: mqtt.url from the hub's settings\n" +
+      '(--config, ROOMLINK_CONFIG, ~/.roomlink/config.yaml) or ROOMLINK_BROKER, else the embedded\n' +
+      'broker on 127.0.0.1:1883. An authenticated broker (Home Assistant\'s Mosquitto add-on):\n' +
+      '  roomlink watch --broker mqtt://192.168.1.10:1883 --username me --password-file ~/.mqtt-pass',
+    flags: WATCH_FLAGS,
+    footer: 'Environment: ROOMLINK_BROKER, ROOMLINK_MQTT_USERNAME, ROOMLINK_MQTT_PASSWORD, ROOMLINK_MQTT_PASSWORD_FILE,\n  ROOMLINK_CONFIG',
+  });
 }

@@ -30,6 +30,49 @@ export class SettingsError extends Error {
   }
 }
 
+/**
+ * A file a command was given cannot be used: missing, unreadable, a directory, or not
+ * valid JSON/YAML. Every command prints it as `roomlink <command>: <path>: <problem>` and
+ * exits 2, like a settings problem.
+ */
+export class FileError extends Error {
+  /** One line each, without the path. */
+  readonly problems: string[];
+
+  constructor(
+    readonly path: string,
+    problems: string | string[],
+    /** What to do about it, one line. */
+    readonly hint?: string,
+  ) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.map((p) => `${path}: ${p}`).join('\n'));
+    this.name = 'FileError';
+    this.problems = list;
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+/** Why a file could not be read, in the same words in every command. */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    default:
+      return `cannot read it (${code ?? (err as Error).message ?? String(err)})`;
+  }
+}
+
 /** `serial.ports[1].baud`, `nodes["living/room"]`. */
 export function formatKeyPath(path: KeyPath): string {
   let out = '';
@@ -70,19 +113,17 @@ const TYPE_NAMES: Record<string, string> = {
   array: 'a list',
 };
 
-/** Edit distance, for "did you mean" on unknown keys. */
+/** Edit distance counting a swap of two neighbours as one edit ("chekc" is one from "check"), for "did you mean". */
 function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
-  return row[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 export function suggest(word: string, candidates: readonly string[]): string | undefined {

@@ -9,9 +9,9 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseHubArgs, type ParsedArgs } from './args.ts';
 import { CONFIG_ENV, envLayer } from './env.ts';
-import { SettingsError, problemsFromIssues, type KeyPath, type SettingsProblem } from './errors.ts';
+import { fileProblem, SettingsError, problemsFromIssues, type KeyPath, type SettingsProblem } from './errors.ts';
 import { LayeredSettings, isPlainObject, type PlainObject, type SettingsLayer } from './layers.ts';
-import { hubSettingsSchema, type HubSettings } from './schema.ts';
+import { defaultClientId, hubSettingsSchema, type HubSettings } from './schema.ts';
 import { splitUrlCredentials } from './url.ts';
 
 export interface LoadHubSettingsOptions {
@@ -68,6 +68,8 @@ export async function loadHubSettings(options: LoadHubSettingsOptions = {}): Pro
   if (problems.length > 0) throw new SettingsError(problems);
 
   const settings = parsed.data!;
+  // Unique per machine and data dir unless set: see defaultClientId.
+  if ((layers.values.mqtt as PlainObject | undefined)?.client_id === undefined) settings.mqtt.client_id = defaultClientId(settings.data_dir);
   problems.push(...(await readSecrets(settings, layers)), ...(await checkPemFiles(settings, layers)));
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
@@ -125,8 +127,7 @@ export async function readSettingsFile(path: string, required = true): Promise<S
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (!required && code === 'ENOENT') return { source: path, values: {} };
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? String(err)})`;
-    throw new SettingsError([{ source: path, path: [], message: why }]);
+    throw new SettingsError([{ source: path, path: [], message: fileProblem(err) }]);
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -182,7 +183,7 @@ async function readSecrets(settings: HubSettings, layers: LayeredSettings): Prom
       if (password === '') problems.push({ source: layers.sourceOf(key), path: key, message: `${section.password_file} is empty` });
       else section.password = password;
     } catch (err) {
-      problems.push({ source: layers.sourceOf(key), path: key, message: `cannot read ${section.password_file}: ${describeFsError(err)}` });
+      problems.push({ source: layers.sourceOf(key), path: key, message: `${section.password_file}: ${fileProblem(err)}` });
     }
   }
   return problems;
@@ -194,21 +195,14 @@ async function checkPemFiles(settings: HubSettings, layers: LayeredSettings): Pr
     const path = settings.mqtt[name];
     if (!path) continue;
     try {
-      await access(path, fsConstants.R_OK);
+      // Opened and read as the hub will, so a directory or an unreadable file shows now.
+      await readFile(path);
     } catch (err) {
       const key: KeyPath = ['mqtt', name];
-      problems.push({ source: layers.sourceOf(key), path: key, message: `cannot read ${path}: ${describeFsError(err)}` });
+      problems.push({ source: layers.sourceOf(key), path: key, message: `${path}: ${fileProblem(err)}` });
     }
   }
   return problems;
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return code ?? String(err);
 }
 
 /** Keys allowed at an object path of the schema, for "did you mean" on unknown keys. */
@@ -239,28 +233,20 @@ function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefine
 }
 
 /**
- * Settings for a command run from the terminal (`roomlink hub`, `roomlink broker`): its
- * flags over the file and environment. For --help it prints `usage()`, for a settings
- * problem the message and a pointer to --help, and resolves to the exit code instead.
+ * Settings for a command run from the terminal (`roomlink hub`, `broker`, `watch`): its
+ * flags over the file and environment. Prints `usage()` for --help and resolves to
+ * undefined then. Problems are thrown (UsageError, SettingsError) for the CLI to report.
  */
 export async function commandSettings(
-  name: string,
   argv: readonly string[],
   parse: (argv: readonly string[]) => ParsedArgs,
   usage: () => string,
-): Promise<HubSettings | number> {
-  try {
-    const args = parse(argv);
-    if (args.help) {
-      process.stdout.write(usage() + '\n');
-      return 0;
-    }
-    return await loadHubSettings({ args });
-  } catch (err) {
-    if (err instanceof SettingsError) {
-      process.stderr.write(`roomlink ${name}: ${err.message}\n\nRun \`roomlink ${name} --help\` for the options.\n`);
-      return 2;
-    }
-    throw err;
+  options: Omit<LoadHubSettingsOptions, 'args' | 'argv'> = {},
+): Promise<{ settings: HubSettings; args: ParsedArgs } | undefined> {
+  const args = parse(argv);
+  if (args.help) {
+    process.stdout.write(usage() + '\n');
+    return undefined;
   }
+  return { settings: await loadHubSettings({ ...options, args }), args };
 }

@@ -27,7 +27,10 @@ interface JsonSchema {
 /** Defaults computed from this machine are shown as what they stand for. */
 function machineFree(text: string): string {
   const host = hostname().toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
-  return text.split(`roomlink-hub-${host}`).join('roomlink-hub-<hostname>').split(homedir()).join('~');
+  return text
+    .replace(new RegExp(`roomlink-hub-${host}-[0-9a-f]{6}`, 'g'), 'roomlink-hub-<hostname>-<hash of data_dir>')
+    .split(homedir())
+    .join('~');
 }
 
 function typeOf(s: JsonSchema): string {

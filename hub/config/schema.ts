@@ -2,8 +2,9 @@
 // so that a configuration reference can be generated from it
 // (`z.toJSONSchema(hubSettingsSchema, { io: 'input' })`). The YAML file, environment
 // variables and command-line flags are layered on top of these defaults by load.ts.
+import { createHash } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { slugProblem } from '../../shared/slug.ts';
 import { prefixProblem, RESERVED_NODE_IDS, topicNameProblem } from '../../shared/topics.ts';
@@ -64,9 +65,14 @@ const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
   z.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 const positiveNumber = () => z.number().positive('must be greater than 0');
 
-function defaultClientId(): string {
+/**
+ * roomlink-hub-<hostname>-<6 hex digits of the data dir's path>: unique per machine and data
+ * dir, so two hubs (one per data dir) never share a client id and knock each other off the
+ * broker. load.ts fills it in from the data dir actually used.
+ */
+export function defaultClientId(dataDir = join(homedir(), '.roomlink')): string {
   const host = hostname().toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'host';
-  return `roomlink-hub-${host}`;
+  return `roomlink-hub-${host}-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 6)}`;
 }
 
 export const mqttSchema = z
@@ -98,8 +104,11 @@ export const mqttSchema = z
       .string()
       .min(1, 'must not be empty')
       .max(128, 'must be at most 128 characters')
-      .default(defaultClientId)
-      .describe('MQTT client id; must be unique per hub when several hubs share a broker. Default roomlink-hub-<hostname>.'),
+      .default(() => defaultClientId())
+      .describe(
+        'MQTT client id; must be unique per hub when several hubs share a broker (a second client with the same id takes the ' +
+          'connection over, and the two knock each other off). Default roomlink-hub-<hostname>-<hash of data_dir>, unique per machine and data dir.',
+      ),
     ca: z.string().min(1).optional().describe('PEM file with the CA certificate(s) that signed the broker certificate (mqtts/wss).'),
     cert: z.string().min(1).optional().describe('PEM file with the client certificate, for brokers that require TLS client authentication.'),
     key: z.string().min(1).optional().describe('PEM file with the private key for `cert`.'),

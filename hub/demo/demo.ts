@@ -28,6 +28,10 @@ export interface DemoOptions {
   log: Logger;
   /** Called for every reading that arrives, with the table it updated. */
   onReading?: (line: string, table: LiveTable) => void;
+  /** Called before the firmware is built (seconds), with why; see ensureFirmwareBuilt. */
+  onFirmwareBuild?: (why: string) => void;
+  /** Called once the firmware is there (built or not). */
+  onFirmwareReady?: () => void;
 }
 
 export interface Demo {
@@ -86,7 +90,15 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const { log } = options;
   const interval = options.interval ?? 5;
   const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-demo-'));
-  const stops: (() => Promise<void> | void)[] = [() => rmSync(dataDir, { recursive: true, force: true })];
+  // Whatever ends the process (an error, a second Ctrl-C), the temporary data goes with it.
+  const removeData = () => rmSync(dataDir, { recursive: true, force: true });
+  process.on('exit', removeData);
+  const stops: (() => Promise<void> | void)[] = [
+    () => {
+      removeData();
+      process.off('exit', removeData);
+    },
+  ];
   const stop = async () => {
     for (const step of stops.splice(0).reverse()) {
       try {
@@ -97,7 +109,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     }
   };
   try {
-    const firmware = await ensureFirmwareBuilt();
+    const firmware = await ensureFirmwareBuilt({ onBuild: options.onFirmwareBuild });
+    options.onFirmwareReady?.();
     const code = readFileSync(firmware.path, 'utf8');
 
     const broker: EmbeddedBroker = await startEmbeddedBroker({

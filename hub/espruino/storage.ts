@@ -61,7 +61,8 @@ export class SimStorage {
     readonly dir: string,
     readonly capacity = ESP32_STORAGE_BYTES,
   ) {
-    mkdirSync(dir, { recursive: true });
+    // A board's flash holds roomlink.json with the WiFi and MQTT passwords: owner only.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   private loadIndex(): Index {
@@ -73,7 +74,7 @@ export class SimStorage {
   private saveIndex(index: Index): void {
     // Write-then-rename: a crash never leaves a half-written index.
     const path = join(this.dir, INDEX_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(index));
+    writeFileSync(`${path}.tmp`, JSON.stringify(index), { mode: 0o600 });
     renameSync(`${path}.tmp`, path);
   }
 
@@ -123,7 +124,7 @@ export class SimStorage {
       index.trashCount++;
     }
     index.files.push({ name: key, ...(options.storageFile ? { storageFile: true } : {}) });
-    writeFileSync(join(this.dir, diskName(key)), bytes);
+    writeFileSync(join(this.dir, diskName(key)), bytes, { mode: 0o600 });
     this.saveIndex(index);
   }
 
@@ -133,7 +134,7 @@ export class SimStorage {
     const current = this.read(key);
     if (!current) throw new StorageError('Unable to find or create file');
     current.set(bytes, offset);
-    writeFileSync(join(this.dir, diskName(key)), current);
+    writeFileSync(join(this.dir, diskName(key)), current, { mode: 0o600 });
   }
 
   erase(name: string): void {

@@ -58,13 +58,15 @@ class TcpWorker {
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
     this.worker.on('message', (event: SocketEvent) => {
       const listener = this.listeners.get(event.id);
       if (!listener) return;
       if (event.event === 'close') this.forget(event.id);
       listener(event);
     });
+    // After the listener: adding a 'message' listener refs the worker's port again, which
+    // kept `roomlink sim` alive after Ctrl-C once a connect had been refused.
+    this.worker.unref();
   }
 
   /** Blocks the calling thread until connected, refused, or `timeoutMs` passed. */

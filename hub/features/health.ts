@@ -1,5 +1,6 @@
 // <bridge>/health every health.interval seconds (and on each connect): what the hub has
-// done since start, so a silent problem shows up on the broker. Not retained.
+// done since start, so a silent problem shows up on the broker. Retained, so a subscriber
+// that arrives between two reports gets the last one at once (see mqtt/messages.ts).
 import type { Publisher } from '../mqtt/publisher.ts';
 
 export class Health {

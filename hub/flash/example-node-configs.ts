@@ -1,5 +1,7 @@
 // The commented example node configs `roomlink config init` writes: JSON with // comments,
-// which `config check` and `flash` read (comments are stripped; the board gets plain JSON).
+// which every command that takes a node config reads (comments are stripped; the board gets
+// plain JSON). Rooms and node ids follow what the demo and the README use (living_room).
+// The placeholders "my-network" and "change-me" are warned about by `config check`.
 
 export const EXAMPLE_NAMES = ['kitchen', 'living-room', 'battery'] as const;
 export type ExampleName = (typeof EXAMPLE_NAMES)[number];
@@ -18,15 +20,20 @@ const NETWORK = `  // How the node reaches the broker: "wifi" (it connects itsel
     // "username": "roomlink", "password": "..."   if the broker wants a login
   },`;
 
-const EXAMPLES: Record<ExampleName, string> = {
-  kitchen: `// roomlink node config: a kitchen node with a BME280 (temperature, humidity, pressure)
-// on I2C and a PIR motion sensor. Flash it with:
-//   roomlink flash --target /dev/ttyUSB0 --config kitchen.json
+const IDS = `  // Node id: lowercase letters, digits, "-" and "_"; unique per broker. Topics: roomlink/<node>/...`;
+const ROOM = `  // Room: readings go to home/<room>/<measurement>. A slug like the node id: "Living Room" is
+  // written living_room (\`roomlink config check\` suggests it).`;
+
+const EXAMPLES: Record<ExampleName, (file: string) => string> = {
+  kitchen: (file) => `// roomlink node config: a kitchen node with a BME280 (temperature, humidity, pressure)
+// on I2C and a PIR motion sensor. Check it, then flash it with:
+//   roomlink config check ${file}
+//   roomlink flash --target /dev/ttyUSB0 --config ${file}
 // Other examples: roomlink config init --example living-room | battery
 {
-  // Node id: lowercase letters, digits and "-"; unique per broker. Topics: roomlink/<node>/...
+${IDS}
   "node": "kitchen-1",
-  // Room: readings go to home/<room>/<measurement>, e.g. home/kitchen/temperature.
+${ROOM}
   "room": "kitchen",
 ${NETWORK}
   // Seconds between readings.
@@ -34,19 +41,24 @@ ${NETWORK}
   "sensors": [
     // BME280 on I2C: SDA on GPIO 21, SCL on GPIO 22 (the ESP32 DevKit defaults), address 0x76 (118).
     { "type": "bme280", "sda": 21, "scl": 22, "address": 118,
-      // Publish when temperature moved 0.2 or more, and at least every 10 minutes anyway.
+      // Filters apply to each of the sensor's values alike, in that value's unit: temperature,
+      // humidity and pressure are each published when they moved 0.2 (°C, %, hPa) or more,
+      // and each at least every 10 minutes anyway.
       "filters": { "delta": 0.2, "heartbeat": 600 } },
     // PIR motion sensor output on GPIO 27; debounce in milliseconds.
     { "type": "binary", "pin": 27, "measurement": "motion", "debounce": 200 }
   ]
 }
 `,
-  'living-room': `// roomlink node config: a living-room node with one DS18B20 temperature probe on 1-Wire.
-// Flash it with:
-//   roomlink flash --target /dev/ttyUSB0 --config living-room.json
+  'living-room': (file) => `// roomlink node config: a living-room node with one DS18B20 temperature probe on 1-Wire.
+// Check it, then flash it with:
+//   roomlink config check ${file}
+//   roomlink flash --target /dev/ttyUSB0 --config ${file}
 {
-  "node": "living-room-1",
-  "room": "living-room",
+${IDS}
+  "node": "living-1",
+${ROOM}
+  "room": "living_room",
 ${NETWORK}
   "interval": 30,
   "sensors": [
@@ -56,12 +68,14 @@ ${NETWORK}
   ]
 }
 `,
-  battery: `// roomlink node config: a battery node that sleeps between readings. It wakes every
+  battery: (file) => `// roomlink node config: a battery node that sleeps between readings. It wakes every
 // "sleep" seconds, measures, connects, delivers (readings taken while the broker was away
 // too), then goes back into deep sleep. While asleep it has no console: press reset
-// before \`roomlink flash\` reaches it.
+// before \`roomlink flash --target /dev/ttyUSB0 --config ${file}\` reaches it.
 {
+${IDS}
   "node": "balcony-1",
+${ROOM}
   "room": "balcony",
 ${NETWORK}
   // Deep sleep between readings, in seconds (15 minutes). 0 = stay awake.
@@ -77,6 +91,7 @@ ${NETWORK}
 `,
 };
 
-export function exampleNodeConfig(name: ExampleName): string {
-  return EXAMPLES[name];
+/** The example's text; `file` is the name its header tells you to pass to check and flash. */
+export function exampleNodeConfig(name: ExampleName, file = 'node.json'): string {
+  return EXAMPLES[name](file);
 }

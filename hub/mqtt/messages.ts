@@ -26,7 +26,7 @@ export interface OutgoingMessages {
   hubDiscovery: { qos: 0 | 1 };
   /** <bridge>/status: online/offline, retained (offline is also the Last Will). */
   bridgeStatus: { online: boolean };
-  /** <bridge>/health: counters, not retained. */
+  /** <bridge>/health: counters, retained so a new subscriber gets them at once. */
   bridgeHealth: object;
 }
 
@@ -76,7 +76,8 @@ export class MessageRenderer {
         return state(topic, payload);
       },
       bridgeStatus: (d) => state(bridgeStatusTopic(p), d.online ? 'online' : 'offline'),
-      bridgeHealth: (d) => ({ topic: bridgeHealthTopic(p), payload: asciiJson(d), qos: 0, retain: false }),
+      // Retained: whoever subscribes gets the last report at once instead of waiting for the next.
+      bridgeHealth: (d) => ({ topic: bridgeHealthTopic(p), payload: asciiJson(d), qos: 0, retain: true }),
     };
   }
 

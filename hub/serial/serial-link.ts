@@ -209,9 +209,9 @@ export class SerialLink {
       this.log.warn('serial port lost; retrying', { port: this.path, error: error.message });
       this.handlers.onDown?.(this, error);
     } else {
-      // Once per outage at info; every further attempt only when debugging.
-      const log = this.failures === 1 ? this.log.info : this.log.debug;
-      log('cannot open serial port; retrying', { port: this.path, error: error.message, retry_ms: delay });
+      // Once per outage at warn, with what to do; every further attempt only when debugging.
+      const log = this.failures === 1 ? this.log.warn : this.log.debug;
+      log('cannot open serial port; retrying', { port: this.path, error: error.message, retry_ms: delay, hint: openFailureHint(error.message) });
     }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -243,4 +243,18 @@ export class SerialLink {
       /* identity stays unknown: the configured path is retried as given */
     }
   }
+}
+
+/** What to try when a port does not open, from the error's words (serialport passes no code). */
+export function openFailureHint(message: string): string {
+  if (/ENOENT|No such file|cannot find|not found/i.test(message)) {
+    return 'no such device: check the path (a typo?) or plug the board in; `roomlink ports` lists the serial ports';
+  }
+  if (/EACCES|Permission denied/i.test(message)) {
+    return 'permission denied: join the dialout group (sudo usermod -aG dialout $USER, then log in again)';
+  }
+  if (/EBUSY|busy|lock/i.test(message)) {
+    return 'another program holds the port (a serial monitor, screen, ModemManager): close it';
+  }
+  return '`roomlink ports` lists the serial ports this machine sees';
 }

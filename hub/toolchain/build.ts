@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { COMMAND_ENTRY } from '../../shared/line-protocol.ts';
 import { VERSION } from '../../shared/version.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
-import { bundleForEspruino, minifyForEspruino } from './espruino-bundle.ts';
 
 export { PROJECT_ROOT };
 
@@ -14,6 +13,11 @@ export interface FirmwareBuildOptions {
   entry?: string;
   /** Output folder, default dist/. */
   outDir?: string;
+  /**
+   * ensureFirmwareBuilt: called just before a build starts (which takes seconds), with why
+   * ("dist/firmware.js is missing", "sources changed"), so a command can say what it is doing.
+   */
+  onBuild?: (why: string) => void;
 }
 
 export interface FirmwareBuild {
@@ -28,6 +32,9 @@ const BANNER = `// roomlink firmware ${VERSION} for Espruino (ESP32). Reads its 
 export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise<FirmwareBuild> {
   const entry = resolve(PROJECT_ROOT, options.entry ?? 'firmware/main.ts');
   const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
+  // Loaded only to build: TypeScript alone takes 1-2 s to load, which every start of the
+  // demo, sim and flash paid even when the firmware was up to date.
+  const { bundleForEspruino, minifyForEspruino } = await import('./espruino-bundle.ts');
   const code = await bundleForEspruino({ entry, banner: BANNER });
   const minified = await minifyForEspruino(code, [COMMAND_ENTRY], BANNER);
   await mkdir(outDir, { recursive: true });
@@ -60,8 +67,10 @@ export async function ensureFirmwareBuilt(options: FirmwareBuildOptions = {}): P
   const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
   const path = join(outDir, 'firmware.js');
   const minifiedPath = join(outDir, 'firmware.min.js');
+  let why = `${options.outDir ?? 'dist'}/firmware.js is missing`;
   try {
     const [built, min] = await Promise.all([stat(path), stat(minifiedPath)]);
+    why = 'its sources changed';
     // The build itself counts as a source: a fixed toolchain must rebuild the firmware.
     const sources = Math.max(
       await newestSourceMtime(join(PROJECT_ROOT, 'firmware')),
@@ -74,5 +83,6 @@ export async function ensureFirmwareBuilt(options: FirmwareBuildOptions = {}): P
   } catch {
     // Missing: build it.
   }
+  options.onBuild?.(why);
   return buildFirmware(options);
 }

@@ -65,35 +65,34 @@ interface Parsed {
   quick: boolean;
 }
 
+/** The flags of `roomlink bench` (hub/commands/bench.ts checks them the way every command does). */
+export const BENCH_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  quick: { type: 'boolean' },
+  only: { type: 'string' },
+  skip: { type: 'string' },
+  paths: { type: 'string' },
+  qos: { type: 'string' },
+  runs: { type: 'string' },
+  lines: { type: 'string' },
+  'mosquitto-pub-segment': { type: 'string' },
+  'latency-seconds': { type: 'string' },
+  'latency-interval-ms': { type: 'string' },
+  'outage-seconds': { type: 'string' },
+  'outage-rate': { type: 'string' },
+  'outage-paths': { type: 'string' },
+  ports: { type: 'string' },
+  'ports-rate': { type: 'string' },
+  'ports-seconds': { type: 'string' },
+  'ports-qos': { type: 'string' },
+  'hub-config': { type: 'string' },
+  'hub-variant': { type: 'string', multiple: true },
+  'hub-cpu-prof': { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
 function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      quick: { type: 'boolean' },
-      only: { type: 'string' },
-      skip: { type: 'string' },
-      paths: { type: 'string' },
-      qos: { type: 'string' },
-      runs: { type: 'string' },
-      lines: { type: 'string' },
-      'mosquitto-pub-segment': { type: 'string' },
-      'latency-seconds': { type: 'string' },
-      'latency-interval-ms': { type: 'string' },
-      'outage-seconds': { type: 'string' },
-      'outage-rate': { type: 'string' },
-      'outage-paths': { type: 'string' },
-      ports: { type: 'string' },
-      'ports-rate': { type: 'string' },
-      'ports-seconds': { type: 'string' },
-      'ports-qos': { type: 'string' },
-      'hub-config': { type: 'string' },
-      'hub-variant': { type: 'string', multiple: true },
-      'hub-cpu-prof': { type: 'string' },
-      out: { type: 'string' },
-    },
-  });
+  const { values } = parseArgs({ args: argv, strict: true, options: BENCH_OPTIONS });
   if (values.help) return 'help';
   const quick = values.quick === true;
   let parts = list(values.only, ALL_PARTS, 'part') ?? (quick ? ALL_PARTS.filter((p) => p !== 'profile') : [...ALL_PARTS]);

@@ -1,6 +1,6 @@
 // A private Mosquitto per test file: its own port (never 1883), config and data dir, stopped
 // afterwards. Can be killed and restarted on the same port and data dir to test outages.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ export interface MosquittoOptions {
   maxQueuedMessages?: number;
   /** Extra lines appended to the generated mosquitto.conf. */
   extraConfig?: string;
+  /** Accounts (user → password); with any, anonymous clients are refused. Needs mosquitto_passwd. */
+  users?: Record<string, string>;
 }
 
 export class Mosquitto {
@@ -38,9 +40,15 @@ export class Mosquitto {
   async start(): Promise<this> {
     if (this.port === 0) this.port = await freePort();
     const persistence = this.options.persistence ?? true;
+    const users = Object.entries(this.options.users ?? {});
+    const passwordFile = join(this.dataDir, 'passwd');
+    if (users.length > 0) {
+      writeFileSync(passwordFile, '', { mode: 0o600 });
+      for (const [user, password] of users) execFileSync(toolPath('mosquitto_passwd'), ['-b', passwordFile, user, password]);
+    }
     const config = [
       `listener ${this.port} 127.0.0.1`,
-      'allow_anonymous true',
+      users.length > 0 ? `allow_anonymous false\npassword_file ${passwordFile}` : 'allow_anonymous true',
       `persistence ${persistence}`,
       `persistence_location ${this.dataDir}/`,
       // Save on every change, so a kill -9 loses as little as Mosquitto allows.

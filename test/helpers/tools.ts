@@ -7,6 +7,7 @@ const INSTALL_HINT: Record<string, string> = {
   mosquitto: 'apt-get install -y mosquitto mosquitto-clients',
   mosquitto_sub: 'apt-get install -y mosquitto-clients',
   mosquitto_pub: 'apt-get install -y mosquitto-clients',
+  mosquitto_passwd: 'apt-get install -y mosquitto',
   socat: 'apt-get install -y socat',
 };
 
