@@ -3,17 +3,20 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { Command } from '../cli.ts';
 import { BrokerStartError } from '../broker/embedded.ts';
+import { DashboardStartError } from '../dashboard/dashboard.ts';
 import { startDemo, portInUse } from '../demo/demo.ts';
 import type { LiveTable } from '../demo/live-table.ts';
 import { createLogger } from '../log.ts';
 
-const USAGE = `Usage: roomlink demo [--port N] [--interval S] [--plain]
+const USAGE = `Usage: roomlink demo [--port N] [--interval S] [--http HOST:PORT | --no-http] [--plain]
 
 Starts the embedded MQTT broker on 127.0.0.1, the hub, and two simulated nodes running the
 real firmware: kitchen-1 (temperature, humidity, motion) over a serial link to the hub and
 living-1 (temperature, pressure) over MQTT, as a WiFi node. Ctrl-C stops everything.
   --port N       broker port (default 1883; 0 picks a free one)
   --interval S   seconds between readings (default 5)
+  --http HOST:PORT  where the web dashboard listens (default 127.0.0.1:8080; port 0 picks a free one)
+  --no-http      no web dashboard
   --plain        one line per reading instead of the live table (default when piped)`;
 
 async function askForPort(busy: number): Promise<number | undefined> {
@@ -29,9 +32,10 @@ async function askForPort(busy: number): Promise<number | undefined> {
   return answer === '' || answer === 'y' || answer === 'yes' ? next : undefined;
 }
 
-function header(url: string, port: number): string[] {
+function header(url: string, port: number, dashboard: string | undefined): string[] {
   return [
     `roomlink demo: broker ${url}, hub, and simulated nodes kitchen-1 (serial) and living-1 (WiFi/MQTT). Ctrl-C stops.`,
+    dashboard ? `Dashboard: ${dashboard}   (open it in a browser: rooms, charts, nodes and their actions)` : 'Dashboard: off (--no-http)',
     `Watch it: mosquitto_sub -h 127.0.0.1 -p ${port} -v -t 'home/#'   or   npx roomlink watch --broker ${url}`,
     `Home Assistant: add the MQTT integration pointing at this broker (the demo listens on 127.0.0.1 only; see README, "Home Assistant").`,
   ];
@@ -47,6 +51,8 @@ export const command: Command = {
         options: {
           port: { type: 'string', default: '1883' },
           interval: { type: 'string', default: '5' },
+          http: { type: 'string', default: '127.0.0.1:8080' },
+          'no-http': { type: 'boolean', default: false },
           plain: { type: 'boolean', default: false },
           'log-level': { type: 'string', default: 'warn' },
           help: { type: 'boolean', short: 'h' },
@@ -81,16 +87,17 @@ export const command: Command = {
         port,
         interval,
         log,
+        http: values['no-http'] ? false : values.http,
         onReading: live ? undefined : (line) => console.log(line),
       });
     } catch (err) {
-      if (err instanceof BrokerStartError) {
+      if (err instanceof BrokerStartError || err instanceof DashboardStartError) {
         console.error(`roomlink demo: ${err.message}`);
         return 1;
       }
       throw err;
     }
-    const top = header(demo.url, demo.port);
+    const top = header(demo.url, demo.port, demo.dashboardUrl);
     if (live) {
       const draw = (table: LiveTable) => {
         process.stdout.write('\x1b[H\x1b[2J' + [...top, '', ...table.render(Date.now())].join('\n') + '\n');

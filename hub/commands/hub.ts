@@ -2,6 +2,7 @@
 // flush the durable queue, give the broker a moment to take what is queued, and exit 0.
 // Whatever the broker did not take is sent after the next start.
 import { BrokerStartError } from '../broker/embedded.ts';
+import { DashboardStartError } from '../dashboard/dashboard.ts';
 import type { Command } from '../cli.ts';
 import { hubUsage, parseHubArgs } from '../config/args.ts';
 import { describeSettings } from '../config/describe.ts';
@@ -37,7 +38,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     await hub.start();
   } catch (err) {
-    if (err instanceof BrokerStartError) {
+    if (err instanceof BrokerStartError || err instanceof DashboardStartError) {
       log.error(err.message);
       return 1;
     }

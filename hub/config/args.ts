@@ -10,7 +10,8 @@ type FlagKind =
   | 'path' // a file or directory, resolved later against the working directory
   | 'serial' // repeatable, each one a serial port
   | 'url' // a broker URL; user:password@ is moved into username/password
-  | 'true'; // a switch without value
+  | 'true' // a switch without value
+  | 'false'; // a switch without value that turns its key off (--no-http)
 
 export interface FlagSpec {
   flag: string;
@@ -36,6 +37,9 @@ export const HUB_FLAGS: readonly FlagSpec[] = [
   { flag: '--baud', key: ['serial', 'baud'], kind: 'number', metavar: 'N', help: 'serial baud rate (default 115200)' },
   { flag: '--qos', key: ['qos'], kind: 'number', metavar: '0|1', help: 'QoS of readings (default 1)' },
   { flag: '--data-dir', key: ['data_dir'], kind: 'path', metavar: 'DIR', help: 'queue and broker data (default ~/.roomlink)' },
+  { flag: '--http', key: ['http', 'listen'], kind: 'string', metavar: 'HOST:PORT', help: 'where the web dashboard listens (default 127.0.0.1:8080; port 0 picks a free one)' },
+  { flag: '--http-password-file', key: ['http', 'password_file'], kind: 'path', metavar: 'FILE', help: 'file holding the dashboard password (needed on anything but 127.0.0.1)' },
+  { flag: '--no-http', key: ['http', 'enabled'], kind: 'false', help: 'no web dashboard' },
   { flag: '--log-level', key: ['log_level'], kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default info)' },
   { flag: '--config', kind: 'path', metavar: 'FILE', help: 'settings file (default $ROOMLINK_CONFIG or <data-dir>/config.yaml)' },
   { flag: '--help', kind: 'true', help: 'show this help' },
@@ -113,7 +117,7 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[]):
       continue;
     }
     let value: string | undefined;
-    if (spec.kind === 'true') {
+    if (spec.kind === 'true' || spec.kind === 'false') {
       if (eq > 0) problems.push({ source: `flag ${spec.flag}`, path: [], message: 'takes no value' });
     } else if (eq > 0) {
       value = arg.slice(eq + 1);
@@ -140,6 +144,9 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[]):
     switch (spec.kind) {
       case 'true':
         setAt(result.overrides, key, true);
+        break;
+      case 'false':
+        setAt(result.overrides, key, false);
         break;
       case 'number':
         setAt(result.overrides, key, numberOrText(value!));
@@ -195,7 +202,8 @@ export function hubUsage(): string {
     '',
     'Environment (below flags, above the settings file):',
     '  ROOMLINK_BROKER, ROOMLINK_MQTT_USERNAME, ROOMLINK_MQTT_PASSWORD, ROOMLINK_MQTT_PASSWORD_FILE,',
-    '  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL, ROOMLINK_SERIAL (comma list), ROOMLINK_QOS',
+    '  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL, ROOMLINK_SERIAL (comma list), ROOMLINK_QOS,',
+    '  ROOMLINK_HTTP_PASSWORD, ROOMLINK_HTTP_PASSWORD_FILE',
     '',
     'Settings file: YAML, every key optional; see hub/config/example.yaml.',
   ].join('\n');
