@@ -9,9 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoveryMessage } from '../shared/discovery.ts';
 import { HUB_FLAGS } from '../hub/config/args.ts';
 import { loadHubSettings } from '../hub/config/load.ts';
 import { hubSettingsSchema } from '../hub/config/schema.ts';
@@ -19,8 +18,7 @@ import { DashboardStartError } from '../hub/dashboard/dashboard.ts';
 import { MAX_BODY_BYTES } from '../hub/dashboard/server.ts';
 import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
-import { DEFAULT_PREFIXES } from '../shared/topics.ts';
-import { http, openEvents, startDashboardHub, type DashboardHub } from './helpers/dashboard.ts';
+import { fakeWifiNode, http, openEvents, startDashboardHub, type DashboardHub, type FakeWifiNode } from './helpers/dashboard.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
 import { requireTools } from './helpers/tools.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -30,34 +28,10 @@ const ok = requireTools('mosquitto', 'socat');
 const BROKER_SECRET = 'broker-secret-4242';
 const WIFI_SECRET = 'wifi-secret-7171';
 
-/** A WiFi node as the firmware is one: retained discovery, status and info; answers commands with info. */
-async function wifiNode(url: string, id: string, room: string): Promise<{ client: MqttClient; commands: string[]; reading: (m: string, v: string) => Promise<void> }> {
-  const client = await mqtt.connectAsync(url, { clientId: id, will: { topic: `roomlink/${id}/status`, payload: Buffer.from('offline'), retain: true, qos: 1 } });
-  const commands: string[] = [];
-  const info = (extra = {}) =>
-    client.publishAsync(
-      `roomlink/${id}/info`,
-      // A careless device also prints its WiFi settings: the dashboard must not pass the password on.
-      JSON.stringify({ version: '0.1.0', room, transport: 'wifi', interval: 30, uptime: 42, free_blocks: 900, rssi: -61, queued: 0, errors: {}, wifi: { ssid: 'home', password: WIFI_SECRET }, ...extra }),
-      { retain: true, qos: 0 },
-    );
-  client.on('message', (topic, payload) => {
-    if (topic !== `roomlink/${id}/set`) return;
-    commands.push(payload.toString());
-    void info({ uptime: 43 });
-  });
-  await client.subscribeAsync(`roomlink/${id}/set`, { qos: 1 });
-  const disc = discoveryMessage(DEFAULT_PREFIXES, { node: id, room, measurements: ['temperature', 'pressure'], availability: [`roomlink/${id}/status`] });
-  await client.publishAsync(disc.topic, disc.payload, { retain: true, qos: 1 });
-  await client.publishAsync(`roomlink/${id}/status`, 'online', { retain: true, qos: 1 });
-  await info();
-  return { client, commands, reading: (m, v) => client.publishAsync(`home/${room}/${m}`, v, { retain: true, qos: 1 }).then(() => {}) };
-}
-
 describe.skipIf(!ok)('dashboard over HTTP', () => {
   const broker = new Mosquitto({ persistence: false });
   let dash: DashboardHub;
-  let wifi: Awaited<ReturnType<typeof wifiNode>>;
+  let wifi: FakeWifiNode;
   const fromNode: string[] = [];
 
   beforeAll(async () => {
@@ -70,7 +44,8 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
       .on('error', () => {});
     dash.pty.write('{"node":"kitchen-1","room":"kitchen","info":{"version":"0.1.0","interval":60,"uptime":5,"free_blocks":1200,"errors":{"bme280":"no answer"}}}\n');
     dash.pty.write('{"node":"kitchen-1","room":"kitchen","temperature":21.5,"humidity":40,"boot":"abc123"}\n');
-    wifi = await wifiNode(broker.url, 'living-1', 'living_room');
+    // A careless device also prints its WiFi settings: the dashboard must not pass the password on.
+    wifi = await fakeWifiNode(broker.url, 'living-1', 'living_room', { wifi: { ssid: 'home', password: WIFI_SECRET } });
     await wifi.reading('temperature', '19.5');
     await waitFor('both nodes on the dashboard', async () => {
       const state = (await http(dash.url, '/api/state')).json();

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { hubSettingsSchema, type HubSettingsInput } from '../../hub/config/schema.ts';
 import { createHub, type Hub } from '../../hub/hub.ts';
 import { createLogger } from '../../hub/log.ts';
+import mqtt, { type MqttClient } from 'mqtt';
+import { discoveryMessage } from '../../shared/discovery.ts';
+import { DEFAULT_PREFIXES } from '../../shared/topics.ts';
 import { openPtyPair, type PtyPair } from './pty.ts';
+import { waitFor } from './wait.ts';
 
 export interface DashboardHub {
   hub: Hub;
@@ -37,7 +41,10 @@ export async function startDashboardHub(brokerUrl: string, clientId: string, set
   });
   try {
     await hub.start();
+    // What is written before the hub opened the port is read by no one.
+    await waitFor('the hub to open the pty', () => hub.stats().ports[pty.devicePath]?.state === 'open');
   } catch (err) {
+    await hub.stop();
     await pty.dispose();
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
@@ -116,4 +123,45 @@ export function openEvents(base: string, headers: Record<string, string> = {}): 
     });
     req.end();
   });
+}
+
+export interface FakeWifiNode {
+  client: MqttClient;
+  /** Command payloads received on its /set topic. */
+  commands: string[];
+  reading(measurement: string, value: string): Promise<void>;
+  /** Drops off the network without a goodbye: the broker publishes its Last Will (offline). */
+  vanish(): void;
+}
+
+/**
+ * A WiFi node as roomlink firmware is one, over MQTT: retained discovery, status and info
+ * (with `infoExtra` merged in), and an info answer to every command.
+ */
+export async function fakeWifiNode(url: string, id: string, room: string, infoExtra: object = {}, measurements = ['temperature', 'pressure']): Promise<FakeWifiNode> {
+  const client = await mqtt.connectAsync(url, { clientId: id, reconnectPeriod: 0, will: { topic: `roomlink/${id}/status`, payload: Buffer.from('offline'), retain: true, qos: 1 } });
+  const commands: string[] = [];
+  let uptime = 42;
+  const info = () =>
+    client.publishAsync(
+      `roomlink/${id}/info`,
+      JSON.stringify({ version: '0.1.0', room, transport: 'wifi', interval: 30, uptime: uptime++, free_blocks: 900, rssi: -61, queued: 0, errors: {}, ...infoExtra }),
+      { retain: true, qos: 0 },
+    );
+  client.on('message', (topic, payload) => {
+    if (topic !== `roomlink/${id}/set`) return;
+    commands.push(payload.toString());
+    void info();
+  });
+  await client.subscribeAsync(`roomlink/${id}/set`, { qos: 1 });
+  const disc = discoveryMessage(DEFAULT_PREFIXES, { node: id, room, measurements, availability: [`roomlink/${id}/status`] });
+  await client.publishAsync(disc.topic, disc.payload, { retain: true, qos: 1 });
+  await client.publishAsync(`roomlink/${id}/status`, 'online', { retain: true, qos: 1 });
+  await info();
+  return {
+    client,
+    commands,
+    reading: (m, v) => client.publishAsync(`home/${room}/${m}`, v, { retain: true, qos: 1 }).then(() => {}),
+    vanish: () => client.stream.destroy(),
+  };
 }

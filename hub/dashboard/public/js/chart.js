@@ -137,8 +137,10 @@ export class Chart {
   setPoints(t, v) {
     this.t = t;
     this.v = v;
-    this.lo = t.map(() => null);
-    this.hi = t.map(() => null);
+    if (this.lo.length !== t.length) {
+      this.lo = new Array(t.length).fill(null);
+      this.hi = new Array(t.length).fill(null);
+    }
     this.from = t[0] ?? Date.now();
     this.to = t[t.length - 1] ?? Date.now();
     this.step = 0;
@@ -148,6 +150,11 @@ export class Chart {
   /** Points for uPlot: gaps longer than the silence window become nulls (drawn as gaps). */
   columns() {
     const gap = this.step > 0 ? Math.max(this.step * 2.5, this.gapMs) : this.gapMs;
+    const binaryBuckets = this.binary && this.step > 0;
+    let gaps = 0;
+    for (let i = 1; i < this.t.length; i++) if (this.t[i] - this.t[i - 1] > gap) gaps++;
+    // The common case, and the 10,000-point one: no copy at all.
+    if (gaps === 0 && !this.binary) return [this.t, this.v, this.lo, this.hi];
     const t = [];
     const v = [];
     const lo = [];
@@ -161,7 +168,7 @@ export class Chart {
       }
       t.push(this.t[i]);
       // Binary buckets: "was it on at all" (the max), not the share of time.
-      v.push(this.binary && this.step > 0 ? this.hi[i] : this.v[i]);
+      v.push(binaryBuckets ? this.hi[i] : this.v[i]);
       lo.push(this.binary ? null : this.lo[i]);
       hi.push(this.binary ? null : this.hi[i]);
     }
