@@ -31,7 +31,7 @@ import type { Downlink } from '../features/downlink.ts';
 import type { Logger } from '../log.ts';
 import type { MqttConnection } from '../mqtt/connection.ts';
 import { Auth } from './auth.ts';
-import { HISTORY_RANGES, HistoryStore, isHistoryRange, type HistoryRange } from './history.ts';
+import { HISTORY_RANGES, HistoryStore, isHistoryRange, type HistoryRange, type SeriesHandle } from './history.ts';
 import { House, type LatestReading } from './house.ts';
 import { DashboardServer, type ApiResult } from './server.ts';
 import { loadStaticFiles } from './static.ts';
@@ -241,7 +241,11 @@ export class Dashboard {
       const at = this.now();
       const r = this.house.brokerReading(topic, payload, retained, at);
       if (r !== undefined) {
-        if (!retained) this.history.record(r.room, r.measurement, r.node, toNumber(r.value), at);
+        if (!retained) {
+          let series = r.series as SeriesHandle | undefined;
+          if (series === undefined || series.gone) series = r.series = this.history.seriesFor(r.room, r.measurement, r.node);
+          if (series !== undefined) this.history.recordTo(series, r.node, toNumber(r.value), at);
+        }
         if (this.clients.size > 0) this.pendingReadings.add(r);
       }
       return this.ownsReadings;
@@ -263,7 +267,9 @@ export class Dashboard {
 
   private serialReading(node: NodeRecord, room: string, measurement: string, value: ReadingValue, at: number): void {
     const r = this.house.serialReading(node.id, room, measurement, value, at);
-    this.history.record(room, measurement, node.id, toNumber(value), at);
+    let series = r.series as SeriesHandle | undefined;
+    if (series === undefined || series.gone) series = r.series = this.history.seriesFor(room, measurement, node.id);
+    if (series !== undefined) this.history.recordTo(series, node.id, toNumber(value), at);
     if (this.clients.size > 0) this.pendingReadings.add(r);
   }
 

@@ -92,7 +92,12 @@ interface SeriesState {
   dirty: boolean;
   /** The pending sample changed since the last flush. */
   secDirty: boolean;
+  /** Pruned away: a holder of this handle must ask for the series again. */
+  gone: boolean;
 }
+
+/** A series to record into without looking it up by name each time (see seriesFor()). */
+export type SeriesHandle = { readonly gone: boolean };
 
 const DAY_MS = 86_400_000;
 /** Rows a prune statement may cover: an hour of one series. */
@@ -200,12 +205,20 @@ export class HistoryStore {
 
   /** One accepted reading (binary values as 1 and 0). Cheap: memory only until flush(). */
   record(room: string, measurement: string, node: string | undefined, value: number, ts: number): void {
-    if (!this.db || !Number.isFinite(value)) return;
-    let s = this.series.get(room + '/' + measurement);
-    if (s === undefined) {
-      s = this.create(room, measurement, node);
-      if (s === undefined) return;
-    }
+    const s = this.seriesFor(room, measurement, node);
+    if (s !== undefined) this.recordTo(s, node, value, ts);
+  }
+
+  /** The series of a topic, created when new; undefined when closed or full. */
+  seriesFor(room: string, measurement: string, node: string | undefined): SeriesHandle | undefined {
+    if (!this.db) return undefined;
+    return this.series.get(room + '/' + measurement) ?? this.create(room, measurement, node);
+  }
+
+  /** record() into a series already looked up: the hot path of the hub's own readings. */
+  recordTo(handle: SeriesHandle, node: string | undefined, value: number, ts: number): void {
+    const s = handle as SeriesState;
+    if (!this.db || s.gone || !Number.isFinite(value)) return;
     this.recorded++;
     s.node = node;
     if (ts >= s.lastTs) {
@@ -295,6 +308,7 @@ export class HistoryStore {
         this.pruneMinutes.run(s.id, Number.MAX_SAFE_INTEGER);
         this.deleteSeries.run(s.id);
         this.series.delete(key);
+        s.gone = true;
       }
     }
     return more;
@@ -397,6 +411,7 @@ export class HistoryStore {
       lastValue: NaN,
       dirty: false,
       secDirty: false,
+      gone: false,
     };
     this.series.set(room + '/' + measurement, s);
     return s;

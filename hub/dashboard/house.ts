@@ -21,6 +21,8 @@ export interface LatestReading {
   ts: number;
   /** `serial`: from a port of this hub; `broker`: seen on <readings>/#. */
   source: 'serial' | 'broker';
+  /** The history series it is recorded in, once looked up (see Dashboard). */
+  series?: unknown;
 }
 
 /** A node this hub only sees on the broker. */
@@ -113,6 +115,8 @@ export interface HouseParts {
 
 export class House {
   readonly latest = new Map<string, LatestReading>();
+  /** The same readings by room, then measurement: the hot path needs no key string. */
+  private readonly byRoom = new Map<string, Map<string, LatestReading>>();
   private readonly remote = new Map<string, RemoteNode>();
   /** "<room>/<measurement>" → node id, from broker nodes' discovery. */
   private readonly topicOwner = new Map<string, string>();
@@ -124,9 +128,11 @@ export class House {
   private readonly parts: HouseParts;
   private readonly nodesPrefix: string;
   private readonly discoveryPrefix: string;
+  private readonly readingsHeadLength: number;
 
   constructor(parts: HouseParts) {
     this.parts = parts;
+    this.readingsHeadLength = parts.prefixes.readings.length + 1;
     this.nodesPrefix = parts.prefixes.nodes + '/';
     this.discoveryPrefix = parts.prefixes.discovery + '/device/';
   }
@@ -152,18 +158,23 @@ export class House {
 
   /** A value accepted from a serial line (the hot path: no allocation for a known topic). */
   serialReading(node: string, room: string, measurement: string, value: ReadingValue, at: number): LatestReading {
-    const key = room + '/' + measurement;
-    let r = this.latest.get(key);
+    let r = this.byRoom.get(room)?.get(measurement);
     if (r === undefined) {
-      r = { room, measurement, node, value, ts: at, source: 'serial' };
-      this.latest.set(key, r);
+      const key = room + '/' + measurement;
+      r = this.latest.get(key);
+      if (r === undefined) {
+        r = { room, measurement, node, value, ts: at, source: 'serial' };
+        this.latest.set(key, r);
+      }
+      let inRoom = this.byRoom.get(room);
+      if (!inRoom) this.byRoom.set(room, (inRoom = new Map()));
+      inRoom.set(measurement, r);
       this.ownDirty = true;
-    } else {
-      r.node = node;
-      r.value = value;
-      r.ts = at;
-      r.source = 'serial';
     }
+    r.node = node;
+    r.value = value;
+    r.ts = at;
+    r.source = 'serial';
     return r;
   }
 
@@ -172,23 +183,36 @@ export class House {
    * undefined (not a reading topic, not a value, or the hub's own node's echo).
    */
   brokerReading(topic: string, payload: Buffer, retained: boolean, at: number): LatestReading | undefined {
+    // The hot path at thousands of readings/s is the hub's own echo: drop it before parsing.
+    if (this.isOwn(topic.slice(this.readingsHeadLength))) return undefined;
     const parsed = parseReadingTopic(this.parts.prefixes, topic);
     if (!parsed || !isSlug(parsed.room) || !isSlug(parsed.measurement)) return undefined;
     const key = parsed.room + '/' + parsed.measurement;
-    if (this.isOwn(key)) return undefined;
     const value = parseBrokerValue(parsed.measurement, payload.toString('utf8'));
     if (value === undefined) return undefined;
     const node = this.topicOwner.get(key);
     // A value the broker kept, seen at subscribe time: older than what the history (or a
     // live reading) already says, and of unknown age otherwise.
     if (retained && this.latest.has(key)) return undefined;
+    const known = this.latest.get(key);
+    if (known !== undefined && !retained) {
+      // Updated in place: the serial fast path may hold this object.
+      known.node = node;
+      known.value = value;
+      known.ts = at;
+      known.source = 'broker';
+      this.touchRemote(node, at);
+      return known;
+    }
     const r: LatestReading = { room: parsed.room, measurement: parsed.measurement, node, value, ts: retained ? 0 : at, source: 'broker' };
     this.latest.set(key, r);
-    if (node !== undefined && !retained) {
-      const remote = this.remote.get(node);
-      if (remote) remote.lastSeen = at;
-    }
+    if (!retained) this.touchRemote(node, at);
     return r;
+  }
+
+  private touchRemote(node: string | undefined, at: number): void {
+    const remote = node === undefined ? undefined : this.remote.get(node);
+    if (remote) remote.lastSeen = at;
   }
 
   /** A reading known from the history at start (before anything arrived). */

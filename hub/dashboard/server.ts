@@ -223,8 +223,9 @@ export class DashboardServer {
       res.end();
       return;
     }
-    const gzip = file.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    const body = gzip ? file.gzip! : file.body;
+    const zipped = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? file.gzip() : undefined;
+    const gzip = zipped !== undefined;
+    const body = zipped ?? file.body;
     res.writeHead(200, { 'content-type': file.type, 'content-length': body.length, ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
     res.end(req.method === 'HEAD' ? undefined : body);
   }

@@ -1,7 +1,7 @@
 // The page's own files, served as they are in the project (plain HTML, CSS and ES modules:
 // nothing to build) plus uPlot from node_modules. Only the files listed here are served, so
-// no path can reach anything else. Each is read once and kept with its gzip form and an
-// ETag; a reload costs a 304 per file. Files change only with a new version of the hub, but
+// no path can reach anything else. Each is read once and kept with an ETag and, after its
+// first request, its gzip form; a reload costs a 304 per file. Files change only with a new version of the hub, but
 // `no-cache` makes the browser ask, so an updated hub is never shown with an old page.
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -12,7 +12,8 @@ import { PROJECT_ROOT } from '../project-root.ts';
 export interface StaticFile {
   type: string;
   body: Buffer;
-  gzip: Buffer | undefined;
+  /** The gzip form, made on first request (not at start: a Pi has better things to do). */
+  gzip(): Buffer | undefined;
   etag: string;
 }
 
@@ -30,11 +31,17 @@ const UPLOT_DIR = join(PROJECT_ROOT, 'node_modules', 'uplot', 'dist');
 function entry(path: string): StaticFile {
   const body = readFileSync(path);
   const type = TYPES[extname(path)] ?? 'application/octet-stream';
-  const zipped = type.startsWith('image/png') ? undefined : gzipSync(body, { level: zlibConstants.Z_BEST_COMPRESSION });
+  let zipped: Buffer | null | undefined;
   return {
     type,
     body,
-    gzip: zipped && zipped.length < body.length ? zipped : undefined,
+    gzip: () => {
+      if (zipped === undefined) {
+        const z = type === 'image/png' ? null : gzipSync(body, { level: zlibConstants.Z_BEST_COMPRESSION });
+        zipped = z && z.length < body.length ? z : null;
+      }
+      return zipped ?? undefined;
+    },
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
   };
 }
