@@ -177,6 +177,17 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
     expect(await identify.evaluate((el) => el === document.activeElement)).toBe(true);
     await expect.poll(() => page.locator('[data-node="kitchen-1"] .row-memory dd').textContent()).toMatch(/^1,180 blocks/);
 
+    // And with the mouse: "Ask for info" arrives on the pty the same way.
+    const before = fromHub.join('').length;
+    await page.locator('[data-node="kitchen-1"] button[data-action="info"]').click();
+    await waitFor('info on the pty', () => fromHub.join('').slice(before).includes('\u0010roomlinkCommand({"info":true})\n'), 2000);
+    line({ node: 'kitchen-1', room: 'kitchen', info: { version: '0.1.0', interval: 60, uptime: 66, free_blocks: 1170, errors: {} } });
+    await expect.poll(() => result.textContent()).toMatch(/^info: sent to .*; kitchen-1 answered/);
+    await page.locator('[data-node="kitchen-1"] button[data-action="identify"]').click();
+    await waitFor('a clicked identify on the pty', () => fromHub.join('').slice(before).includes('roomlinkCommand({"identify":true})'), 2000);
+    line({ node: 'kitchen-1', room: 'kitchen', info: { version: '0.1.0', interval: 60, uptime: 67, free_blocks: 1170, errors: {} } });
+    await expect.poll(() => result.textContent()).toMatch(/^identify: sent to .*; kitchen-1 answered/);
+
     // The interval, typed and sent to the WiFi node over the broker.
     const input = page.getByLabel('Interval (s)').nth(1);
     await input.fill('45');

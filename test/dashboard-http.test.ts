@@ -165,6 +165,9 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
       expect(res.status, what).toBe(status);
       expect(res.json().error, what).toMatch(message);
     }
+    // Behind a reverse proxy that rewrites Host, X-Forwarded-Host names the site: accepted.
+    const proxied = await post('/api/nodes/garage-9/command', { identify: true }, { origin: 'https://hub.example.com', 'x-forwarded-host': 'hub.example.com' });
+    expect(proxied.status).toBe(404);
     const wrong = await http(dash.url, '/api/state', { method: 'PUT', body: {} });
     expect(wrong.headers.allow).toBe('GET');
     // None of them reached the node.

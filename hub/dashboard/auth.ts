@@ -17,6 +17,8 @@ const LOGIN_BURST = 5;
 const LOGIN_WINDOW_MS = 60_000;
 /** Most sessions kept; the least recently used go first. */
 const MAX_SESSIONS = 1000;
+/** Most addresses whose failed logins are counted. */
+const MAX_TRACKED_ADDRESSES = 10_000;
 
 export interface AuthOptions {
   /** The dashboard password; undefined: no login (loopback only). */
@@ -74,7 +76,14 @@ export class Auth {
       return { ok: false, refusal: { status: 429, error: `too many wrong passwords from ${address}; try again in ${wait} s`, headers: { 'retry-after': String(wait) } } };
     }
     if (typeof password !== 'string' || !safeEqual(password, this.options.password!)) {
-      if (!f) this.failures.set(address, (f = { start: now, count: 0 }));
+      if (!f) {
+        // Addresses that stopped guessing are forgotten, so many of them cannot fill memory.
+        if (this.failures.size >= MAX_TRACKED_ADDRESSES) {
+          for (const [a, w] of this.failures) if (now - w.start > LOGIN_WINDOW_MS) this.failures.delete(a);
+          if (this.failures.size >= MAX_TRACKED_ADDRESSES) this.failures.delete(this.failures.keys().next().value!);
+        }
+        this.failures.set(address, (f = { start: now, count: 0 }));
+      }
       f.count++;
       return { ok: false, refusal: { status: 401, error: 'wrong password' } };
     }
@@ -117,7 +126,12 @@ export class Auth {
       } catch {
         return { status: 403, error: `cross-origin request refused (Origin: ${origin})` };
       }
-      if (originHost !== req.headers.host) {
+      // Behind a reverse proxy the Host may be rewritten; X-Forwarded-Host then names the
+      // site (another site's page cannot send that header without a CORS preflight, which
+      // this server never grants).
+      const forwarded = req.headers['x-forwarded-host'];
+      const host = typeof forwarded === 'string' && forwarded !== '' ? forwarded.split(',')[0]!.trim() : req.headers.host;
+      if (originHost !== host && originHost !== req.headers.host) {
         return { status: 403, error: `cross-origin request refused: Origin ${origin} is not this dashboard (${req.headers.host ?? 'no Host'})` };
       }
     }

@@ -125,6 +125,8 @@ export class House {
   private ownDirty = true;
   /** Units announced in discovery for measurements outside the catalogue. */
   private readonly units = new Map<string, string>();
+  /** When each of the hub's nodes last printed info (its uptime, memory, RSSI are as of then). */
+  readonly ownInfoAt = new Map<string, number>();
   private readonly parts: HouseParts;
   private readonly nodesPrefix: string;
   private readonly discoveryPrefix: string;
@@ -363,9 +365,6 @@ export class House {
     for (const node of this.remote.values()) if (this.listed(node)) out.push(this.remoteView(node));
     return out.sort((a, b) => a.id.localeCompare(b.id));
   }
-
-  /** The hub's node was told info (its time is when the line came). */
-  ownInfoAt = new Map<string, number>();
 
   private ownView(node: NodeRecord): NodeView {
     const info = node.info ? (scrub(node.info) as { [key: string]: unknown }) : undefined;

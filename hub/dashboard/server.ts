@@ -12,6 +12,8 @@ import type { StaticFile } from './static.ts';
 export const MAX_BODY_BYTES = 4096;
 /** Most live streams at once (each holds a connection). */
 export const MAX_STREAMS = 32;
+/** Bytes a stream may have waiting for a slow browser before it is dropped. */
+const MAX_STREAM_BACKLOG = 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
@@ -242,6 +244,12 @@ export class DashboardServer {
     req.socket.setNoDelay(true);
     this.streams.add(res);
     const close = this.parts.api.stream((event, text) => {
+      // A browser that stopped reading (a phone on a bad link) must not pile up the hub's
+      // memory: drop it; EventSource reconnects and starts again from the whole picture.
+      if (res.writableLength > MAX_STREAM_BACKLOG) {
+        res.destroy();
+        return;
+      }
       res.write(`event: ${event}\ndata: ${text}\n\n`);
     });
     res.once('close', () => {
