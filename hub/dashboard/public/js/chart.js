@@ -70,7 +70,8 @@ export class Chart {
       ],
       series: [
         {},
-        { label: this.reading.name, stroke: line, width: 1.5, points: { show: false }, spanGaps: false, paths: stepped },
+        // Points only where there are too few to draw a line (a new measurement, one bucket).
+        { label: this.reading.name, stroke: line, width: 1.5, points: { show: (_u, _s, i0, i1) => i1 - i0 < 3, size: 6, fill: line }, spanGaps: false, paths: stepped },
         { label: 'lowest', stroke: 'transparent', points: { show: false } },
         { label: 'highest', stroke: 'transparent', points: { show: false } },
       ],
@@ -183,9 +184,11 @@ export class Chart {
   }
 
   xMin() {
-    // A chart with less history than its range starts at its first point, not in emptiness.
+    // A chart with less history than its range starts at its first point, not in emptiness
+    // (but shows at least a minute, ten for the day, an hour for the week).
     const first = this.t[0];
-    return first !== undefined && first > this.from ? Math.min(first, this.to - 60_000) : this.from;
+    const least = { hour: 60_000, day: 600_000, week: 3_600_000 }[this.range] ?? 60_000;
+    return first !== undefined && first > this.from ? Math.max(this.from, Math.min(first, this.to - least)) : this.from;
   }
 
   trim() {
@@ -206,7 +209,7 @@ export class Chart {
     if (this.t.length === 0) label = `${r.name}, ${span}: no readings`;
     else if (this.binary) {
       const on = this.v.filter((x) => x >= 0.5).length;
-      label = `${r.name}, ${span}: ${this.t.length} points, ${formatValue(r, 1)} in ${on}; latest ${formatValue(r, this.v[this.v.length - 1])}`;
+      label = `${r.name}, ${span}: ${points(this.t.length)}, ${formatValue(r, 1)} in ${on}; latest ${formatValue(r, this.v[this.v.length - 1])}`;
     } else {
       let lo = Infinity;
       let hi = -Infinity;
@@ -214,7 +217,7 @@ export class Chart {
         lo = Math.min(lo, this.lo[i] ?? this.v[i]);
         hi = Math.max(hi, this.hi[i] ?? this.v[i]);
       }
-      label = `${r.name}, ${span}: ${this.t.length} points, lowest ${formatValue(r, lo)}, highest ${formatValue(r, hi)}, latest ${formatValue(r, this.v[this.v.length - 1])}`;
+      label = `${r.name}, ${span}: ${points(this.t.length)}, lowest ${formatValue(r, lo)}, highest ${formatValue(r, hi)}, latest ${formatValue(r, this.v[this.v.length - 1])}`;
     }
     if (this.el.getAttribute('aria-label') !== label) this.el.setAttribute('aria-label', label);
     this.el.dataset.points = String(this.t.length);
@@ -245,6 +248,10 @@ export class Chart {
     this.el.remove();
     this.readout.remove();
   }
+}
+
+function points(n) {
+  return n === 1 ? '1 point' : `${n.toLocaleString('en')} points`;
 }
 
 function spanOf(range) {
