@@ -1,5 +1,6 @@
 // The dashboard page: logs in when the hub asks for a password, then opens one
-// Server-Sent Events stream (/api/events) and keeps the three sections up to date from it.
+// Server-Sent Events stream (api/events) and keeps the three sections up to date from it.
+// Every URL is relative, so the page also works behind a proxy under a path (/roomlink/).
 // Nothing polls the hub: the stream's first event is the whole picture, later ones are
 // changes; the page's only timer redraws ages ("12 s ago") once a second.
 import { ApiError, getJson, postJson } from './api.js';
@@ -37,7 +38,7 @@ function showSections(loggedIn) {
 async function main() {
   let session;
   try {
-    session = await getJson('/api/session');
+    session = await getJson('api/session');
   } catch (err) {
     showConnection('down', `Hub not reachable: ${err.message}`);
     setTimeout(main, 3000);
@@ -65,7 +66,7 @@ $('login-form').addEventListener('submit', async (e) => {
   const error = $('login-error');
   setText(error, '');
   try {
-    await postJson('/api/login', { password: $('password').value });
+    await postJson('api/login', { password: $('password').value });
     $('password').value = '';
     main();
   } catch (err) {
@@ -75,14 +76,14 @@ $('login-form').addEventListener('submit', async (e) => {
 });
 
 $('logout').addEventListener('click', async () => {
-  await postJson('/api/logout', {}).catch(() => {});
+  await postJson('api/logout', {}).catch(() => {});
   location.reload();
 });
 
 function connect() {
   stream?.close();
   showConnection('connecting', 'Connecting…');
-  const es = new EventSource('/api/events');
+  const es = new EventSource('api/events');
   stream = es;
   const on = (event, handler) =>
     es.addEventListener(event, (e) => {
@@ -113,7 +114,7 @@ function connect() {
     }
     // Closed for good: logged out, or the hub refused the stream. Ask it why.
     try {
-      const session = await getJson('/api/session');
+      const session = await getJson('api/session');
       if (session.auth === 'password' && !session.logged_in) return showLogin();
     } catch {
       // The hub is away; try again shortly.

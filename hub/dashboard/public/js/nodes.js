@@ -180,7 +180,7 @@ export class NodesView {
     card.result.className = 'result';
     setText(card.result, `${action}: sending…`);
     try {
-      const result = await postJson(`/api/nodes/${encodeURIComponent(card.node.id)}/command`, command);
+      const result = await postJson(`api/nodes/${encodeURIComponent(card.node.id)}/command`, command);
       card.result.className = `result ${result.answered === false ? 'warn' : 'ok'}`;
       setText(card.result, result.message);
       if (result.info) this.update(result.info);

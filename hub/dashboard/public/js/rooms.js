@@ -156,7 +156,7 @@ export class RoomsView {
     this.loading.set(room, token);
     let body;
     try {
-      body = await getJson(`/api/history?room=${encodeURIComponent(room)}&range=${range}`);
+      body = await getJson(`api/history?room=${encodeURIComponent(room)}&range=${range}`);
     } catch (err) {
       if (err.status !== 404) console.warn('history', room, err.message);
       body = { series: [] };
