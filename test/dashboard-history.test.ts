@@ -2,7 +2,7 @@
 // second, minute buckets for the day and week charts with their min-max band, retention
 // (pruned in steps, forgotten series), survival across a restart, and a week of 1 Hz
 // readings answered fast enough to chart.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -164,6 +164,34 @@ describe('history store', () => {
     ]);
     expect(second.query('kitchen', 'temperature', 'hour', NOW).v).toEqual([21.25]);
     second.close();
+  });
+
+  it('moves a damaged file aside and starts a new history', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomlink-history-'));
+    dirs.push(dir);
+    const file = join(dir, 'history.sqlite');
+    writeFileSync(file, 'this is not a database, it is a sentence long enough to be read as a header');
+    const damaged: string[] = [];
+    const h = new HistoryStore({ file, retentionDays: 7 });
+    h.open((err) => damaged.push(err.message));
+    expect(damaged).toHaveLength(1);
+    expect(readFileSync(file + '.bad', 'utf8')).toMatch(/^this is not a database/);
+    h.record('kitchen', 'temperature', 'kitchen-1', 20, NOW);
+    expect(h.query('kitchen', 'temperature', 'hour', NOW).v).toEqual([20]);
+    h.close();
+  });
+
+  it('drops what it could not write (a full disk) instead of holding it, and says so by throwing', () => {
+    const h = store();
+    h.record('kitchen', 'temperature', 'kitchen-1', 20, NOW - 2000);
+    // The database goes away under it, as a write to a full disk fails.
+    const db = (h as unknown as { db: { close(): void } }).db;
+    db.close();
+    expect(() => h.flush()).toThrow();
+    expect(h.dropped).toBe(1);
+    // Nothing is left pending: the next flush has nothing to do.
+    expect(() => h.flush()).not.toThrow();
+    (h as unknown as { db: undefined }).db = undefined;
   });
 
   it('keeps at most maxSeries series and says so once', () => {

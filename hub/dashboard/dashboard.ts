@@ -24,6 +24,7 @@ import { discoveryConfigFilter, nodeCommandTopic, topicMatches, type TopicPrefix
 import type { HubEvents } from '../bridge/events.ts';
 import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
 import type { PortRefusals } from '../bridge/bridge.ts';
+import { RateLimit } from '../bridge/rate-limit.ts';
 import { isLoopbackHost } from '../broker/access.ts';
 import { redactUrl } from '../config/redact.ts';
 import { dashboardPasswordProblem, parseListen, type HubSettings } from '../config/schema.ts';
@@ -105,6 +106,7 @@ export class Dashboard {
   private unsubscribe: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
   private lastHub = '';
+  private readonly failures = new RateLimit({ burst: 1, windowMs: 60_000 });
   private brokerSince: number | undefined;
   private pruning = false;
 
@@ -148,7 +150,9 @@ export class Dashboard {
     const loopback = isLoopbackHost(parsed.host);
     if (!loopback && http.password === undefined) throw new DashboardStartError(dashboardPasswordProblem(parsed.host));
     try {
-      this.history.open();
+      this.history.open((err) =>
+        this.log.warn('the history cannot be read; starting a new one (the old one is kept as history.sqlite.bad)', { error: err.message }),
+      );
     } catch (err) {
       throw new DashboardStartError(`cannot open the history ${join(this.parts.settings.data_dir, HISTORY_FILE)}: ${(err as Error).message}`);
     }
@@ -205,7 +209,13 @@ export class Dashboard {
       events.on('brokerDisconnected', () => (this.brokerSince = this.now())),
     ];
     this.timers = [
-      setInterval(() => this.history.flush(), HISTORY_FLUSH_MS),
+      setInterval(() => {
+        try {
+          this.history.flush();
+        } catch (err) {
+          this.historyFailed(err as Error);
+        }
+      }, HISTORY_FLUSH_MS),
       setInterval(() => this.prune(), PRUNE_EVERY_MS),
       setInterval(() => this.flushLive(), LIVE_FLUSH_MS),
       setInterval(() => this.pushHub(), HUB_PUSH_MS),
@@ -237,15 +247,21 @@ export class Dashboard {
 
   /** A message from the broker; true when it was the dashboard's alone (nothing else wants it). */
   mqttMessage(topic: string, payload: Buffer, retained: boolean): boolean {
+    try {
+      return this.brokerMessage(topic, payload, retained);
+    } catch (err) {
+      // Whatever arrives, the hub's connection must not fall over it.
+      if (this.failures.allow('message').ok) this.log.error('dashboard: cannot handle a broker message', { topic, error: (err as Error).message });
+      return topic.startsWith(this.readingsHead) && this.ownsReadings;
+    }
+  }
+
+  private brokerMessage(topic: string, payload: Buffer, retained: boolean): boolean {
     if (topic.startsWith(this.readingsHead)) {
       const at = this.now();
       const r = this.house.brokerReading(topic, payload, retained, at);
       if (r !== undefined) {
-        if (!retained) {
-          let series = r.series as SeriesHandle | undefined;
-          if (series === undefined || series.gone) series = r.series = this.history.seriesFor(r.room, r.measurement, r.node);
-          if (series !== undefined) this.history.recordTo(series, r.node, toNumber(r.value), at);
-        }
+        if (!retained) this.record(r, r.node, r.value, at);
         if (this.clients.size > 0) this.pendingReadings.add(r);
       }
       return this.ownsReadings;
@@ -267,10 +283,27 @@ export class Dashboard {
 
   private serialReading(node: NodeRecord, room: string, measurement: string, value: ReadingValue, at: number): void {
     const r = this.house.serialReading(node.id, room, measurement, value, at);
-    let series = r.series as SeriesHandle | undefined;
-    if (series === undefined || series.gone) series = r.series = this.history.seriesFor(room, measurement, node.id);
-    if (series !== undefined) this.history.recordTo(series, node.id, toNumber(value), at);
+    this.record(r, node.id, value, at);
     if (this.clients.size > 0) this.pendingReadings.add(r);
+  }
+
+  /** Into the history. Never throws: this runs inside the bridge's line handling. */
+  private record(r: LatestReading, node: string | undefined, value: ReadingValue, at: number): void {
+    try {
+      let series = r.series as SeriesHandle | undefined;
+      if (series === undefined || series.gone) series = r.series = this.history.seriesFor(r.room, r.measurement, node);
+      if (series !== undefined) this.history.recordTo(series, node, toNumber(value), at);
+    } catch (err) {
+      this.historyFailed(err as Error);
+    }
+  }
+
+  private historyFailed(err: Error): void {
+    if (!this.failures.allow('history').ok) return;
+    this.log.error('cannot write the history (disk full?): readings still go to the broker, the charts miss them', {
+      file: join(this.parts.settings.data_dir, HISTORY_FILE),
+      error: err.message,
+    });
   }
 
   private subscribe(client: MqttClient): void {

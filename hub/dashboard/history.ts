@@ -13,7 +13,7 @@
 // first reading of a second or a minute); flush() writes what changed in one transaction,
 // once a second. Old rows are pruned per series through the primary key, an hour of data
 // per statement, so a prune never holds the event loop for long.
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Database, type SqliteDatabase, type Statement } from '../queue/sqlite.ts';
 
@@ -124,6 +124,8 @@ export class HistoryStore {
   private writeDirty!: () => void;
   /** Readings recorded since open. */
   recorded = 0;
+  /** Flushes that failed (and dropped what was pending). */
+  dropped = 0;
   private counted = 0;
   private countedAt = 0;
 
@@ -135,8 +137,33 @@ export class HistoryStore {
     return this.options.retentionDays * DAY_MS;
   }
 
-  open(): void {
+  /**
+   * Opens (or creates) the database. One that cannot be read is moved aside as
+   * history.sqlite.bad (reported through `onDamaged`) and a new one started: charts are worth
+   * less than a hub that starts.
+   */
+  open(onDamaged?: (error: Error) => void): void {
     mkdirSync(dirname(this.options.file), { recursive: true });
+    try {
+      this.openFile();
+    } catch (err) {
+      this.db?.close();
+      this.db = undefined;
+      this.series.clear();
+      if (!onDamaged) throw err;
+      onDamaged(err as Error);
+      for (const suffix of ['', '-wal', '-shm']) {
+        try {
+          renameSync(this.options.file + suffix, this.options.file + '.bad' + suffix);
+        } catch {
+          // not there
+        }
+      }
+      this.openFile();
+    }
+  }
+
+  private openFile(): void {
     const db = new Database(this.options.file);
     this.db = db;
     db.pragma('journal_mode = WAL');
@@ -200,7 +227,7 @@ export class HistoryStore {
 
   close(): void {
     if (!this.db) return;
-    this.flush();
+    this.flushQuietly();
     this.db.close();
     this.db = undefined;
   }
@@ -256,10 +283,38 @@ export class HistoryStore {
     }
   }
 
-  /** Writes everything recorded since the last flush, in one transaction. */
+  /**
+   * Writes everything recorded since the last flush, in one transaction. When that fails
+   * (a full disk), what was pending is dropped, so memory stays bounded, and the error thrown.
+   */
   flush(): void {
     if (!this.db || this.dirty.length === 0) return;
-    this.writeDirty();
+    try {
+      this.writeDirty();
+    } catch (err) {
+      for (const s of this.dirty) {
+        s.rows.length = 0;
+        s.minutes.length = 0;
+        s.secDirty = false;
+        s.n = 0;
+        s.sum = 0;
+        s.min = Infinity;
+        s.max = -Infinity;
+        s.dirty = false;
+      }
+      this.dirty = [];
+      this.dropped++;
+      throw err;
+    }
+  }
+
+  /** flush() for readers: a failure is the periodic flush's to report. */
+  private flushQuietly(): void {
+    try {
+      this.flush();
+    } catch {
+      // dropped; see flush()
+    }
   }
 
   private writeDirtyNow(): void {
@@ -294,7 +349,7 @@ export class HistoryStore {
    */
   prune(now: number): boolean {
     if (!this.db) return false;
-    this.flush();
+    this.flushQuietly();
     const cutoff = now - this.retentionMs;
     let more = false;
     for (const [key, s] of this.series) {
@@ -323,7 +378,7 @@ export class HistoryStore {
     const out: HistorySeries = { room, measurement, range, from, to: now, step_ms: spec.bucketMs, t: [], v: [] };
     const s = this.series.get(room + '/' + measurement);
     if (!this.db || !s) return out;
-    this.flush();
+    this.flushQuietly();
     if (spec.source === 'samples') {
       for (const row of this.selectSamples.all(s.id, from, now)) {
         out.t.push(row.ts);
