@@ -15,7 +15,7 @@ real firmware: kitchen-1 (temperature, humidity, motion) over a serial link to t
 living-1 (temperature, pressure) over MQTT, as a WiFi node. Ctrl-C stops everything.
   --port N       broker port (default 1883; 0 picks a free one)
   --interval S   seconds between readings (default 5)
-  --http HOST:PORT  where the web dashboard listens (default 127.0.0.1:8080; port 0 picks a free one)
+  --http ADDR    HOST:PORT of the web dashboard (default 127.0.0.1:8080; port 0 picks a free one)
   --no-http      no web dashboard
   --plain        one line per reading instead of the live table (default when piped)`;
 

@@ -68,6 +68,8 @@ $('login-form').addEventListener('submit', async (e) => {
   try {
     await postJson('api/login', { password: $('password').value });
     $('password').value = '';
+    // The form goes away: keyboard focus goes to the content, not to nowhere.
+    $('main').focus();
     main();
   } catch (err) {
     setText(error, err instanceof ApiError ? err.message : `Cannot log in: ${err.message}`);
