@@ -84,11 +84,19 @@ function lowContrastTexts(page: Page): Promise<string[]> {
   });
 }
 
+// One Chromium for the whole file (its start is the slowest part of a browser test).
+let browser: Browser;
+beforeAll(async () => {
+  if (ok) browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe.skipIf(!ok)('dashboard in Chromium', () => {
   const broker = new Mosquitto({ persistence: false });
   let dash: DashboardHub;
   let wifi: FakeWifiNode;
-  let browser: Browser;
   let page: Page & { problems: string[] };
   const fromHub: string[] = [];
   const line = (obj: object) => dash.pty.write(JSON.stringify(obj) + '\n');
@@ -109,12 +117,10 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
     wifi = await fakeWifiNode(broker.url, 'living-1', 'living_room');
     await wifi.reading('temperature', '19.5');
     await wifi.reading('pressure', '1012.5');
-    browser = await launchChromium();
     page = await browser.page();
   });
 
   afterAll(async () => {
-    await browser?.close();
     await wifi?.client.endAsync().catch(() => {});
     await dash?.stop();
     await broker.dispose();
@@ -380,17 +386,14 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
 describe.skipIf(!ok)('dashboard login in Chromium', () => {
   const broker = new Mosquitto({ persistence: false });
   let dash: DashboardHub;
-  let browser: Browser;
 
   beforeAll(async () => {
     await broker.start();
     dash = await startDashboardHub(broker.url, 'dash-browser-login', { http: { password: 'open sesame' } });
     dash.pty.write('{"node":"hall-1","room":"hall","temperature":20.5}\n');
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
     await dash?.stop();
     await broker.dispose();
   });

@@ -91,6 +91,21 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
     expect(state.hub.ports[dash.pty.devicePath]).toMatchObject({ state: 'open', baud: 115200 });
   });
 
+  it('shows refused lines by reason per port, the last one on its node, and topic conflicts', async () => {
+    dash.pty.write('{"node":"kitchen-1","room":"kitchen","humidity":140,"boot":"abc123"}\n');
+    // kitchen-2 on the same port claims kitchen-1's topic while kitchen-1 is online.
+    dash.pty.write('{"node":"kitchen-2","room":"kitchen","temperature":30}\n');
+    const state = await waitFor('both refusals in the hub view', async () => {
+      const s = (await http(dash.url, '/api/state')).json();
+      const refused = s.hub.ports[dash.pty.devicePath].refused;
+      return refused.out_of_range === 1 && refused.topic_conflict === 1 ? s : undefined;
+    });
+    expect(state.hub.topic_conflicts).toEqual([{ topic: 'home/kitchen/temperature', owner: 'kitchen-1', other: 'kitchen-2', refused: 1 }]);
+    const kitchen = state.nodes.find((n: { id: string }) => n.id === 'kitchen-1');
+    // The port's last refusal is shown on the nodes of that port.
+    expect(kitchen.errors.map((e: { source: string }) => e.source)).toContain('line refused (topic_conflict)');
+  });
+
   it('records the hub\'s own readings once (their echo on home/# is dropped) and the WiFi node\'s too', async () => {
     const before = (await http(dash.url, '/api/state')).json().hub.dashboard.history.recorded;
     const echo = await mqtt.connectAsync(broker.url);
