@@ -11,6 +11,7 @@ import { NodeRegistry } from './bridge/nodes.ts';
 import { RateLimit } from './bridge/rate-limit.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
+import { Dashboard } from './dashboard/dashboard.ts';
 import type { HubSettings } from './config/schema.ts';
 import { Availability } from './features/availability.ts';
 import { Discovery } from './features/discovery.ts';
@@ -25,7 +26,7 @@ import { MessageRenderer } from './mqtt/messages.ts';
 import { Publisher } from './mqtt/publisher.ts';
 import { ReadingPump } from './mqtt/reading-pump.ts';
 import { DurableQueue } from './queue/durable-queue.ts';
-import { PortManager } from './serial/port-manager.ts';
+import { PortManager, type PortStatus } from './serial/port-manager.ts';
 import type { SerialBinding } from './serial/port-list.ts';
 
 export interface HubOptions {
@@ -52,6 +53,8 @@ export interface Hub {
   stop(): Promise<void>;
   /** Counters and state, as published on <bridge>/health. */
   stats(): HubStats;
+  /** Address of the web dashboard once started, or undefined when it is off. */
+  dashboardUrl(): string | undefined;
 }
 
 export interface HubStats {
@@ -71,7 +74,8 @@ export interface HubStats {
   commands: { sent: number; refused: Record<string, number>; not_ours: number };
   broker: { connected: boolean; connects: number };
   nodes: Record<string, { online: boolean; port: string; room?: string; firmware: boolean }>;
-  ports: Record<string, unknown>;
+  /** Per port: link state, lines, opens, its baud and its refused lines by reason. */
+  ports: Record<string, PortStatus & { baud: number; refused: Record<string, number> }>;
 }
 
 /** Name of the durable queue's database inside data_dir. */
@@ -169,6 +173,33 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   const health = new Health({ intervalS: settings.health.interval, report: () => stats(), publisher });
   const nodeMemory = new NodeMemory({ dataDir: settings.data_dir, nodes, events, log: log.child('nodes') });
   const features = [nodeMemory, availability, nodeInfo, discovery, health];
+  let brokerUrl: string | undefined;
+  const dashboard = settings.http.enabled
+    ? new Dashboard({
+        settings,
+        prefixes,
+        nodes,
+        events,
+        connection,
+        downlink,
+        timeoutMs: (node) => availability.timeoutMs(node),
+        portRefusals: (id) => bridge.refusalsOf(id),
+        stats: () => stats(),
+        brokerUrl: () => brokerUrl,
+        hubFilters: subscriptions,
+        log: log.child('dashboard'),
+      })
+    : undefined;
+
+  function portStates(): HubStats['ports'] {
+    const out: HubStats['ports'] = {};
+    const byId = new Map(ports.all().map((p) => [p.id, p]));
+    for (const [id, status] of Object.entries(ports.status())) {
+      const refusals = bridge.refusalsOf(id);
+      out[id] = { ...status, baud: byId.get(id)?.settings.baud ?? settings.serial.baud, refused: { ...refusals?.by_reason } };
+    }
+    return out;
+  }
 
   function stats(): HubStats {
     const q = queue.stats();
@@ -194,7 +225,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
       broker: { connected: connection.connected, connects: connection.connects },
       nodes: nodeStates,
-      ports: ports.status(),
+      ports: portStates(),
     };
   }
 
@@ -206,6 +237,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   }
 
   function onMessage(topic: string, payload: Buffer, retained: boolean): void {
+    // The dashboard sees every message; those of its own subscriptions stop there.
+    if (dashboard?.mqttMessage(topic, payload, retained)) return;
     if (topic === settings.homeassistant.birth_topic) discovery.birth(payload.toString());
     else if (!discovery.config(topic, payload)) downlink.handle(topic, payload, retained);
   }
@@ -217,7 +250,6 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     const remembered = nodeMemory.load();
     if (remembered > 0) log.info('nodes remembered from the last run', { nodes: remembered });
     try {
-      let brokerUrl: string | undefined;
       if (settings.mqtt.url === undefined) {
         broker = await startEmbeddedBroker({
           host: settings.broker.host,
@@ -230,13 +262,17 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
         });
         brokerUrl = broker.url;
       }
+      // Before connecting: a port already in use must stop the start, not leave a half hub.
+      await dashboard?.listen();
       const target = await mqttConnectOptions(settings, brokerUrl);
+      brokerUrl = target.url;
       log.info('connecting to broker', { url: redactUrl(target.url), client_id: settings.mqtt.client_id });
       connection.start({ url: target.url, client: target.options });
       for (const feature of features) {
         if (feature === discovery && !settings.homeassistant.discovery) continue;
         feature.start();
       }
+      dashboard?.start();
       await ports.start();
     } catch (err) {
       await stop();
@@ -248,6 +284,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   function stop(): Promise<void> {
     stopping ??= (async () => {
       await ports.stop();
+      dashboard?.stop();
       for (const feature of [...features].reverse()) feature.stop();
       queue.flush();
       const grace = options.shutdownGraceMs ?? 2000;
@@ -268,11 +305,12 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       }, grace);
       const left = queue.size;
       queue.close();
+      await dashboard?.close();
       await broker?.close();
       log.info('hub stopped', { queued: left, published: pump.published });
     })();
     return stopping;
   }
 
-  return { start, stop, stats };
+  return { start, stop, stats, dashboardUrl: () => dashboard?.url };
 }

@@ -18,7 +18,7 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
   let ha: Recorder;
 
   beforeAll(async () => {
-    demo = spawn(process.execPath, ['hub/bin.js', 'demo', '--port', '0', '--plain', '--interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, ['hub/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain', '--interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
     demo.stdout!.on('data', (d) => (out += d));
     demo.stderr!.on('data', (d) => (err += d));
     port = await waitFor('the demo to print its broker URL', () => Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined, 50_000);

@@ -42,7 +42,7 @@ describe.skipIf(!ok)('availability through the real CLI (Mosquitto + pty)', () =
     writeFileSync(config, settings);
     const child = spawn(
       process.execPath,
-      ['hub/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', `availability-${caseNo}`, '--config', config],
+      ['hub/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', `availability-${caseNo}`, '--config', config, '--http', '127.0.0.1:0'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let log = '';

@@ -51,6 +51,7 @@ describe.skipIf(!ok)('hub bridge (Mosquitto + pty)', () => {
       mqtt: { url: broker.url, client_id: `hub-bridge-${caseNo}` },
       data_dir: dataDir,
       queue: { flush_interval_ms: 50 },
+      http: { listen: '127.0.0.1:0' },
       ...input,
       serial: { ports: ptys.map((p) => ({ path: p.devicePath, ...portSettings })), ...input.serial },
     });

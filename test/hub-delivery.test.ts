@@ -87,6 +87,7 @@ describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
       serial: { ports: [{ path: pty.devicePath }] },
       data_dir: dataDir,
       queue: { flush_interval_ms: 50 },
+      http: { enabled: false },
     });
     const hub = createHub(settings, { log: createLogger({ level: 'error' }) });
     await hub.start();
@@ -188,7 +189,7 @@ function queuedRows(file: string): number {
 }
 
 function startHubProcess(configFile: string) {
-  const child: ChildProcess = spawn(process.execPath, ['hub/bin.js', 'hub', '--config', configFile], {
+  const child: ChildProcess = spawn(process.execPath, ['hub/bin.js', 'hub', '--config', configFile, '--no-http'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ROOMLINK_CONFIG: '' },

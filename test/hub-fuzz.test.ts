@@ -181,6 +181,7 @@ describe.skipIf(!ok)('hub fuzz (Mosquitto + pty)', () => {
       serial: { ports: [{ path: pty.devicePath }] },
       data_dir: dataDir,
       queue: { flush_interval_ms: 50 },
+      http: { listen: '127.0.0.1:0' },
     });
     let logBytes = 0;
     const hub = createHub(settings, { log: createLogger({ level: 'info', stream: { write: (l: string) => (logBytes += l.length) } }) });

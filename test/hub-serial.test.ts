@@ -37,6 +37,7 @@ describe.skipIf(!ok)('hub serial ports (pty)', () => {
       serial: { ports: [{ path: unplugged.devicePath }, { path: steady.devicePath }] },
       data_dir: dataDir,
       queue: { flush_interval_ms: 50 },
+      http: { listen: '127.0.0.1:0' },
     });
     const hub = createHub(settings, { log: createLogger({ level: 'error' }) });
     const sub = await subscribe(broker.url, ['home/#', 'roomlink/+/status']);

@@ -37,6 +37,12 @@ export interface BridgeCounters {
   refused: Record<string, number>;
 }
 
+/** Refusals of one port's lines, by reason, and the last one. */
+export interface PortRefusals {
+  by_reason: Record<string, number>;
+  last?: { reason: string; message: string; at: number };
+}
+
 export interface TopicConflict {
   topic: string;
   owner: string;
@@ -70,6 +76,7 @@ export class Bridge {
   /** "<room>/<measurement>" → node that owns that state topic. */
   private readonly owners = new Map<string, NodeRecord>();
   private readonly conflicts = new Map<string, TopicConflict>();
+  private readonly portRefusals = new Map<string, PortRefusals>();
   /** A node id whose topics would land inside the bridge's own tree (e.g. "bridge"). */
   private readonly reservedNode: string | undefined;
   /** Time of the line being handled. */
@@ -85,6 +92,11 @@ export class Bridge {
 
   topicConflicts(): TopicConflict[] {
     return [...this.conflicts.values()];
+  }
+
+  /** What was refused from one port (for the dashboard's hub and node views). */
+  refusalsOf(portId: string): PortRefusals | undefined {
+    return this.portRefusals.get(portId);
   }
 
   /** One line from a port (terminator removed). */
@@ -115,6 +127,7 @@ export class Bridge {
   /** A line longer than serial.max_line_bytes was dropped by the splitter. */
   tooLong(port: HubPort): void {
     this.counters.lines_read++;
+    this.now = Date.now();
     this.refuse('too_long', port, '', `line is longer than ${this.options.settings.serial.max_line_bytes} bytes`);
   }
 
@@ -122,6 +135,12 @@ export class Bridge {
   refuse(reason: string, port: HubPort | undefined, text: string, message: string): void {
     const refused = this.counters.refused;
     refused[reason] = (refused[reason] ?? 0) + 1;
+    if (port) {
+      let own = this.portRefusals.get(port.id);
+      if (!own) this.portRefusals.set(port.id, (own = { by_reason: {} }));
+      own.by_reason[reason] = (own.by_reason[reason] ?? 0) + 1;
+      own.last = { reason, message, at: this.now };
+    }
     const { ok, suppressed } = this.limiter.allow(reason);
     if (!ok) return;
     this.log.warn('refused', {
@@ -173,6 +192,7 @@ export class Bridge {
         changed = true;
       }
       this.options.publisher.reading({ room, measurement, value });
+      this.options.events.emit('reading', node, room, measurement, value, this.now);
       accepted++;
     }
     if (accepted > 0) {

@@ -1,6 +1,7 @@
 // The hub's internal events, typed: the bridge says what happened to nodes and the broker
 // connection; features (availability, discovery, node info, health) listen.
 import { EventEmitter } from 'node:events';
+import type { ReadingValue } from '../../shared/measurements.ts';
 import type { NodeRecord, OfflineReason } from './nodes.ts';
 
 export interface HubEventMap {
@@ -13,6 +14,11 @@ export interface HubEventMap {
   nodeInfo: [node: NodeRecord];
   /** Its set of measurements grew or its room changed: discovery is out of date. */
   nodeChanged: [node: NodeRecord];
+  /**
+   * A value from a serial line was accepted and queued for publishing (hot path: listeners
+   * must be cheap). `at` is when its line was read, in ms.
+   */
+  reading: [node: NodeRecord, room: string, measurement: string, value: ReadingValue, at: number];
   /** Connected to the broker (again): republish state. */
   brokerConnected: [];
   brokerDisconnected: [];

@@ -4,6 +4,7 @@ import type { Command } from '../cli.ts';
 import { BrokerStartError } from '../broker/embedded.ts';
 import { HELP_FLAG, parseCommandLine, renderHint, usageText, UsageError, type FlagSpec } from '../config/args.ts';
 import { LOG_LEVELS, type LogLevel } from '../config/schema.ts';
+import { DashboardStartError } from '../dashboard/dashboard.ts';
 import { startDemo, portInUse } from '../demo/demo.ts';
 import type { LiveTable } from '../demo/live-table.ts';
 import { createLogger } from '../log.ts';
@@ -14,6 +15,8 @@ export const DEMO_FLAGS: readonly FlagSpec[] = [
   // The key only names what --port stands for in hints about the broker.
   { flag: '--port', key: ['broker', 'port'], kind: 'number', metavar: 'N', help: 'broker port on 127.0.0.1 (default 1883; 0 picks a free one)' },
   { flag: '--interval', kind: 'number', metavar: 'S', help: 'seconds between readings, 1-3600 (default 5)' },
+  { flag: '--http', key: ['http', 'listen'], kind: 'string', metavar: 'HOST:PORT', help: 'where the web dashboard listens (default 127.0.0.1:8080; port 0 picks a free one)' },
+  { flag: '--no-http', key: ['http', 'enabled'], kind: 'false', help: 'no web dashboard' },
   { flag: '--plain', kind: 'true', help: 'one line per reading instead of the live table (default when piped)' },
   { flag: '--log-level', kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default warn)' },
   HELP_FLAG,
@@ -49,9 +52,10 @@ async function askForPort(busy: number): Promise<number | undefined> {
 }
 
 /** The lines above the table (or the readings, piped); each fits 100 columns. */
-export function demoBanner(url: string, port: number): string[] {
+export function demoBanner(url: string, port: number, dashboard: string | undefined): string[] {
   return [
     `roomlink demo: broker ${url}, the hub, and two simulated nodes:`,
+    dashboard ? `Dashboard: ${dashboard}   (rooms, charts, nodes and their actions)` : 'Dashboard: off (--no-http)',
     '  kitchen-1 over a serial link to the hub, living-1 over WiFi/MQTT. Ctrl-C stops.',
     `Watch it: mosquitto_sub -h 127.0.0.1 -p ${port} -v -t 'home/#'`,
     `      or: npx roomlink watch --broker ${url}`,
@@ -99,6 +103,7 @@ export const command: Command = {
         port,
         interval,
         log,
+        http: values['no-http'] ? false : ((values.http as string | undefined) ?? '127.0.0.1:8080'),
         onReading: live ? () => drawSoon() : (line) => console.log(line),
         onFirmwareBuild: progress.onBuild,
         onFirmwareReady: () => progress.finish(true),
@@ -112,9 +117,13 @@ export const command: Command = {
         console.error(`roomlink demo: ${message}`);
         return 1;
       }
+      if (err instanceof DashboardStartError) {
+        console.error(`roomlink demo: ${err.message}`);
+        return 1;
+      }
       throw err;
     }
-    const top = demoBanner(demo.url, demo.port);
+    const top = demoBanner(demo.url, demo.port, demo.dashboardUrl);
     if (live) {
       const draw = (table: LiveTable) => {
         process.stdout.write('\x1b[H\x1b[2J' + [...top, '', ...table.render(Date.now())].join('\n') + '\n');

@@ -2,6 +2,7 @@
 // flush the durable queue, give the broker a moment to take what is queued, and exit 0.
 // Whatever the broker did not take is sent after the next start.
 import { BrokerStartError } from '../broker/embedded.ts';
+import { DashboardStartError } from '../dashboard/dashboard.ts';
 import type { Command } from '../cli.ts';
 import { HUB_FLAGS, hubUsage, parseHubArgs, renderHint } from '../config/args.ts';
 import { describeSettings } from '../config/describe.ts';
@@ -48,6 +49,10 @@ async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof BrokerStartError) {
       log.error(renderHint(err.template, HUB_FLAGS));
+      return 1;
+    }
+    if (err instanceof DashboardStartError) {
+      log.error(err.message);
       return 1;
     }
     throw err;

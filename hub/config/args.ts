@@ -16,7 +16,8 @@ type FlagKind =
   | 'serial' // repeatable, each one a serial port
   | 'url' // a broker URL; user:password@ is moved into username/password
   | 'list' // repeatable string
-  | 'true'; // a switch without value
+  | 'true' // a switch without value
+  | 'false'; // a switch without value that turns its key off (--no-http)
 
 export interface FlagSpec {
   flag: string;
@@ -73,7 +74,7 @@ export function parseCommandLine(argv: readonly string[], table: readonly FlagSp
   for (const spec of table) {
     const name = spec.flag.replace(/^--/, '');
     byName.set(name, spec);
-    options[name] = { type: spec.kind === 'true' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}), ...(isRepeatable(spec) ? { multiple: true } : {}) };
+    options[name] = { type: spec.kind === 'true' || spec.kind === 'false' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}), ...(isRepeatable(spec) ? { multiple: true } : {}) };
   }
   const shortOf = new Map(table.filter((s) => s.short).map((s) => [s.short!, s]));
   const known = table.flatMap((s) => (s.short ? [s.flag, `-${s.short}`] : [s.flag]));
@@ -116,7 +117,7 @@ export function parseCommandLine(argv: readonly string[], table: readonly FlagSp
       continue;
     }
     const name = spec.flag.replace(/^--/, '');
-    if (spec.kind === 'true') {
+    if (spec.kind === 'true' || spec.kind === 'false') {
       if (token.inlineValue) problems.push(`${spec.flag} takes no value (got ${spec.flag}=${token.value})`);
       else values[name] = true;
       continue;
@@ -173,7 +174,7 @@ export function usageText(u: UsageText): string {
 export function renderHint(template: string, table: readonly FlagSpec[]): string {
   return template.replace(/\{([a-z_]+(?:\.[a-z_]+)*)(?:=([^}]*))?\}/g, (_m, key: string, value: string | undefined) => {
     const spec = table.find((f) => f.key?.join('.') === key);
-    if (spec) return spec.kind === 'true' ? spec.flag : `${spec.flag} ${value ?? spec.metavar ?? 'VALUE'}`;
+    if (spec) return spec.kind === 'true' || spec.kind === 'false' ? spec.flag : `${spec.flag} ${value ?? spec.metavar ?? 'VALUE'}`;
     return value === undefined ? `${key} in the settings file` : `${key}: ${value} in the settings file`;
   });
 }
@@ -203,6 +204,9 @@ export const HUB_FLAGS: readonly FlagSpec[] = [
   { flag: '--baud', key: ['serial', 'baud'], kind: 'number', metavar: 'N', help: 'serial baud rate (default 115200)' },
   { flag: '--qos', key: ['qos'], kind: 'number', metavar: '0|1', help: 'QoS of readings (default 1)' },
   { flag: '--data-dir', key: ['data_dir'], kind: 'path', metavar: 'DIR', help: 'queue and broker data (default ~/.roomlink)' },
+  { flag: '--http', key: ['http', 'listen'], kind: 'string', metavar: 'HOST:PORT', help: 'where the web dashboard listens (default 127.0.0.1:8080; port 0 picks a free one)' },
+  { flag: '--http-password-file', key: ['http', 'password_file'], kind: 'path', metavar: 'FILE', help: 'file holding the dashboard password (needed on anything but 127.0.0.1)' },
+  { flag: '--no-http', key: ['http', 'enabled'], kind: 'false', help: 'no web dashboard' },
   { flag: '--log-level', key: ['log_level'], kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default info)' },
   { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'settings file (default $ROOMLINK_CONFIG or <data-dir>/config.yaml)' },
   HELP_FLAG,
@@ -298,6 +302,9 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
       case 'true':
         setAt(result.overrides, key, true);
         break;
+      case 'false':
+        setAt(result.overrides, key, false);
+        break;
       case 'number':
         setAt(result.overrides, key, numberOrText(value as string));
         break;
@@ -347,7 +354,8 @@ export function hubUsage(): string {
     footer: [
       'Environment (below flags, above the settings file):',
       '  ROOMLINK_BROKER, ROOMLINK_MQTT_USERNAME, ROOMLINK_MQTT_PASSWORD, ROOMLINK_MQTT_PASSWORD_FILE,',
-      '  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL, ROOMLINK_SERIAL (comma list), ROOMLINK_QOS',
+      '  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL, ROOMLINK_SERIAL (comma list), ROOMLINK_QOS,',
+      '  ROOMLINK_HTTP_PASSWORD, ROOMLINK_HTTP_PASSWORD_FILE',
       '',
       'Settings file: YAML, every key optional; see hub/config/example.yaml.',
     ].join('\n'),

@@ -45,6 +45,9 @@ export function describeSettings(settings: HubSettings): string {
   );
   const nodeIds = Object.keys(settings.nodes);
   if (nodeIds.length) lines.push(`nodes with overrides: ${nodeIds.join(', ')}`);
+  const { http } = settings;
+  const login = http.password_file ? `password from ${http.password_file}` : http.password ? 'password set' : 'no password';
+  lines.push(http.enabled ? `dashboard: http://${http.listen} (${login}); history kept ${settings.history.retention_days} days` : 'dashboard: off');
   lines.push(`data dir: ${settings.data_dir}; log level ${settings.log_level}`);
   return lines.join('\n');
 }

@@ -24,6 +24,8 @@ export const ENV_VARS: readonly EnvSpec[] = [
   { name: 'ROOMLINK_LOG_LEVEL', key: ['log_level'], kind: 'string' },
   { name: 'ROOMLINK_SERIAL', key: ['serial', 'ports'], kind: 'list' },
   { name: 'ROOMLINK_QOS', key: ['qos'], kind: 'number' },
+  { name: 'ROOMLINK_HTTP_PASSWORD', key: ['http', 'password'], kind: 'string' },
+  { name: 'ROOMLINK_HTTP_PASSWORD_FILE', key: ['http', 'password_file'], kind: 'path' },
 ];
 
 /** Name of the variable that points at the settings file (read by load.ts, not a setting). */

@@ -39,6 +39,7 @@ const PATH_KEYS: readonly string[][] = [
   ['mqtt', 'cert'],
   ['mqtt', 'key'],
   ['broker', 'password_file'],
+  ['http', 'password_file'],
   ['data_dir'],
 ];
 
@@ -174,9 +175,10 @@ function moveUrlCredentials(values: PlainObject): void {
 /** Reads password files into the password keys (password_file stays, for describeSettings). */
 async function readSecrets(settings: HubSettings, layers: LayeredSettings): Promise<SettingsProblem[]> {
   const problems: SettingsProblem[] = [];
-  for (const section of [settings.mqtt, settings.broker]) {
+  const sections = [['mqtt', settings.mqtt], ['broker', settings.broker], ['http', settings.http]] as const;
+  for (const [name, section] of sections) {
     if (!section.password_file) continue;
-    const key: KeyPath = [section === settings.mqtt ? 'mqtt' : 'broker', 'password_file'];
+    const key: KeyPath = [name, 'password_file'];
     try {
       // One line; the newline an editor or `echo` adds is not part of the password.
       const password = (await readFile(section.password_file, 'utf8')).replace(/\r?\n$/, '');

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { slugProblem } from '../../shared/slug.ts';
 import { prefixProblem, RESERVED_NODE_IDS, topicNameProblem } from '../../shared/topics.ts';
+import { isLoopbackHost } from '../broker/access.ts';
 import { FIRST_READING_ID, READING_IDS } from '../mqtt/packet-ids.ts';
 
 /** Node ids and room names end up as MQTT topic levels and entity ids (rules in shared/slug.ts). */
@@ -266,6 +267,69 @@ export const homeassistantSchema = z
   .prefault({})
   .describe('Home Assistant integration.');
 
+/** `HOST:PORT`, `[v6]:PORT` or a bare `PORT` (on 127.0.0.1) back into its parts, or a problem. */
+export function parseListen(text: string): { host: string; port: number } | { problem: string } {
+  const trimmed = text.trim();
+  const match = /^(\d+)$/.exec(trimmed) ?? /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(trimmed) ?? /^([^:\s[\]/]+):(\d+)$/.exec(trimmed);
+  if (!match) return { problem: `"${text}" is not HOST:PORT (e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080)` };
+  const host = match.length === 2 ? '127.0.0.1' : match[1]!;
+  const port = Number(match[match.length - 1]);
+  if (!Number.isInteger(port) || port > 65535) return { problem: `port ${match[match.length - 1]} is not 0-65535` };
+  return { host, port };
+}
+
+/** Why the dashboard may not listen on `host` without a password (it is not loopback). */
+export function dashboardPasswordProblem(host: string): string {
+  return (
+    `refusing to serve the dashboard on ${host} without a password: anyone on the network could see who is home and reboot nodes. ` +
+    'Set http.password_file (--http-password-file FILE, or ROOMLINK_HTTP_PASSWORD), ' +
+    'or listen on 127.0.0.1 only (--http 127.0.0.1:8080) and open it from elsewhere through an SSH tunnel'
+  );
+}
+
+export const httpSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Serve the web dashboard (rooms, history charts, nodes, the hub). --no-http turns it off.'),
+    listen: z
+      .string()
+      .superRefine((value, ctx) => {
+        const parsed = parseListen(value);
+        if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+      })
+      .default('127.0.0.1:8080')
+      .describe(
+        'HOST:PORT the dashboard listens on (--http); port 0 picks a free one. ' +
+          'Anything but a loopback address needs password or password_file: the page shows who is home and can reboot nodes.',
+      ),
+    password: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('Password of the dashboard login. Prefer password_file or ROOMLINK_HTTP_PASSWORD so it stays out of the settings file.'),
+    password_file: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('File holding the dashboard password (--http-password-file; one line, a trailing newline is ignored).'),
+  })
+  .superRefine((http, ctx) => {
+    const parsed = parseListen(http.listen);
+    if (!http.enabled || 'problem' in parsed || http.password !== undefined || http.password_file !== undefined) return;
+    if (!isLoopbackHost(parsed.host)) ctx.addIssue({ code: 'custom', path: ['listen'], message: dashboardPasswordProblem(parsed.host) });
+  })
+  .prefault({})
+  .describe('The web dashboard served by the hub.');
+
+export const historySchema = z
+  .strictObject({
+    retention_days: positiveNumber()
+      .max(3650, 'must be at most 3650')
+      .default(7)
+      .describe('Days of readings kept for the dashboard\'s charts in <data_dir>/history.sqlite (at most one point per measurement per second, plus per-minute min/avg/max); older ones are deleted.'),
+  })
+  .prefault({})
+  .describe('The history of readings behind the dashboard\'s charts (kept while the dashboard is on).');
+
 export const hubSettingsSchema = z
   .strictObject({
     mqtt: mqttSchema,
@@ -282,11 +346,13 @@ export const hubSettingsSchema = z
     queue: queueSchema,
     health: healthSchema,
     homeassistant: homeassistantSchema,
+    http: httpSchema,
+    history: historySchema,
     data_dir: z
       .string()
       .min(1, 'must not be empty')
       .default(() => join(homedir(), '.roomlink'))
-      .describe('Directory for the durable queue and the embedded broker data. Default ~/.roomlink (ROOMLINK_DATA_DIR).'),
+      .describe('Directory for the durable queue, the history and the embedded broker data. Default ~/.roomlink (ROOMLINK_DATA_DIR).'),
     log_level: z.enum(LOG_LEVELS).default('info').describe('Least severe log level printed: debug, info, warn or error.'),
   })
   .describe('roomlink hub settings');

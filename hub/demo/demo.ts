@@ -26,6 +26,8 @@ export interface DemoOptions {
   /** Seconds between readings on the simulated nodes (default 5). */
   interval?: number;
   log: Logger;
+  /** Where the dashboard listens (HOST:PORT; default 127.0.0.1:8080), or false for none. */
+  http?: string | false;
   /** Called for every reading that arrives, with the table it updated. */
   onReading?: (line: string, table: LiveTable) => void;
   /** Called before the firmware is built (seconds), with why; see ensureFirmwareBuilt. */
@@ -37,6 +39,8 @@ export interface DemoOptions {
 export interface Demo {
   url: string;
   port: number;
+  /** The dashboard's address, unless it is off. */
+  dashboardUrl: string | undefined;
   table: LiveTable;
   stop(): Promise<void>;
 }
@@ -125,7 +129,17 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const binding = new VirtualSerialBinding();
     const kitchenWire = binding.wire(KITCHEN_PORT);
     const settings = await loadHubSettings({
-      argv: ['--broker', broker.url, '--serial', KITCHEN_PORT, '--data-dir', dataDir, '--client-id', 'roomlink-demo-hub'],
+      argv: [
+        '--broker',
+        broker.url,
+        '--serial',
+        KITCHEN_PORT,
+        '--data-dir',
+        dataDir,
+        '--client-id',
+        'roomlink-demo-hub',
+        ...(options.http === false ? ['--no-http'] : ['--http', options.http ?? '127.0.0.1:8080']),
+      ],
       env: {},
     });
     settings.health.interval = 10;
@@ -162,7 +176,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     });
     await watcher.subscribeAsync([`${settings.topics.discovery}/device/+/config`, `${settings.topics.nodes}/+/status`, `${settings.topics.readings}/#`]);
 
-    return { url: broker.url, port: broker.port, table, stop };
+    return { url: broker.url, port: broker.port, dashboardUrl: hub.dashboardUrl(), table, stop };
   } catch (err) {
     await stop();
     throw err;

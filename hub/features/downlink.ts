@@ -7,7 +7,8 @@
 // a command for a node whose port is down is refused, like one that is not JSON, not an
 // object, or retained (a retained command would run again on every reconnect). A command
 // for a node this hub does not serve (a WiFi node, say) is none of its business: counted
-// as `not_ours`, not refused.
+// as `not_ours`, not refused. The dashboard's actions take the same path (command()), and
+// get back what became of the command.
 import { checkCommand } from '../../shared/commands.ts';
 import { asciiJson } from '../../shared/json.ts';
 import { commandLine } from '../../shared/line-protocol.ts';
@@ -24,6 +25,11 @@ export interface DownlinkCounters {
   /** Commands for nodes this hub does not serve (WiFi nodes take theirs from the broker). */
   not_ours: number;
 }
+
+/** What became of one command: sent to a port (as a REPL call or a JSON line), or why not. */
+export type CommandOutcome =
+  | { ok: true; port: string; as: 'repl' | 'json' }
+  | { ok: false; reason: string; message: string };
 
 export interface DownlinkOptions {
   prefixes: TopicPrefixes;
@@ -48,12 +54,24 @@ export class Downlink {
   handle(topic: string, payload: Buffer, retained: boolean): boolean {
     const nodeId = parseCommandTopic(this.options.prefixes, topic);
     if (nodeId === undefined) return false;
+    const outcome = this.command(nodeId, payload, retained);
+    if (!outcome.ok && outcome.reason === 'not_ours') this.counters.not_ours++;
+    return true;
+  }
+
+  /** Whether `nodeId` takes commands through this hub (it is on one of its ports). */
+  serves(nodeId: string): boolean {
+    return this.options.nodes.get(nodeId) !== undefined || this.options.ports.all().some((p) => p.settings.node === nodeId);
+  }
+
+  /**
+   * One command for `nodeId`, as its JSON payload: the path of <nodes>/<node>/set, also taken
+   * by the dashboard's actions. Refusals are counted and logged (rate-limited) here.
+   */
+  command(nodeId: string, payload: Buffer, retained = false): CommandOutcome {
     const node = this.options.nodes.get(nodeId);
     const port = node ? this.options.ports.get(node.portId) : this.options.ports.all().find((p) => p.settings.node === nodeId);
-    if (!node && !port) {
-      this.counters.not_ours++;
-      return true;
-    }
+    if (!node && !port) return { ok: false, reason: 'not_ours', message: `node ${nodeId} is not on a port of this hub` };
     if (retained) return this.refuse('retained', nodeId, 'retained commands are ignored (they would run again on every reconnect)');
     if (payload.length > MAX_COMMAND_BYTES) return this.refuse('too_long', nodeId, `command longer than ${MAX_COMMAND_BYTES} bytes`);
     const text = payload.toString('utf8');
@@ -79,15 +97,16 @@ export class Downlink {
     }
     if (!port.link.write(line)) return this.refuse('port_closed', nodeId, `port ${port.id} is not open`);
     this.counters.sent++;
-    this.options.log.info('command sent', { node: nodeId, port: port.id, as: firmware ? 'repl' : 'json' });
-    return true;
+    const as = firmware ? 'repl' : 'json';
+    this.options.log.info('command sent', { node: nodeId, port: port.id, as });
+    return { ok: true, port: port.id, as };
   }
 
-  private refuse(reason: string, node: string, message: string, text?: string): true {
+  private refuse(reason: string, node: string, message: string, text?: string): CommandOutcome {
     this.counters.refused[reason] = (this.counters.refused[reason] ?? 0) + 1;
     if (this.limiter.allow(reason).ok) {
       this.options.log.warn('command refused', { node, reason, message, excerpt: text === undefined ? undefined : printable(text, 60) });
     }
-    return true;
+    return { ok: false, reason, message };
   }
 }

@@ -275,6 +275,10 @@ export class Bridge {
       dataDir,
       '--log-level',
       'warn',
+      // The dashboard on, as users run the hub, on a free port (a variant's settings file
+      // may turn it off with http.enabled: false).
+      '--http',
+      '127.0.0.1:0',
       ...(o.hubConfig ? ['--config', o.hubConfig] : []),
     ];
     return spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

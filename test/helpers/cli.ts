@@ -28,7 +28,11 @@ export class CliRun {
     options: CliOptions = {},
   ) {
     const root = options.root ?? PROJECT_ROOT;
-    this.child = spawn(process.execPath, [join(root, 'hub/bin.js'), ...args], {
+    // A hub or demo started by a test never takes the dashboard's default port (8080): tests
+    // run side by side. A test about the dashboard passes --http itself.
+    const serves = (args[0] === 'hub' || args[0] === 'demo') && !args.includes('--help');
+    const http = serves && !args.some((a) => a === '--http' || a.startsWith('--http=') || a === '--no-http') ? ['--http', '127.0.0.1:0'] : [];
+    this.child = spawn(process.execPath, [join(root, 'hub/bin.js'), ...args, ...http], {
       cwd: options.cwd ?? root,
       // A developer's own settings must not leak into what the test sees.
       env: { ...process.env, ROOMLINK_CONFIG: '', ROOMLINK_DATA_DIR: '', ROOMLINK_BROKER: '', ...options.env },

@@ -9,6 +9,7 @@ const INSTALL_HINT: Record<string, string> = {
   mosquitto_pub: 'apt-get install -y mosquitto-clients',
   mosquitto_passwd: 'apt-get install -y mosquitto',
   socat: 'apt-get install -y socat',
+  chromium: 'apt-get install -y chromium',
 };
 
 const SEARCH_PATH = (process.env.PATH ?? '') + ':/usr/sbin:/usr/local/sbin:/sbin';
