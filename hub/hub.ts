@@ -10,6 +10,7 @@ import { HubEvents } from './bridge/events.ts';
 import { NodeRegistry } from './bridge/nodes.ts';
 import { RateLimit } from './bridge/rate-limit.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
+import { embeddedBrokerOptions, hubAccount } from './broker/from-settings.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
 import type { HubSettings } from './config/schema.ts';
 import { Availability } from './features/availability.ts';
@@ -202,19 +203,15 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
     try {
       let brokerUrl: string | undefined;
+      let own: { username: string; password: string } | undefined;
       if (settings.mqtt.url === undefined) {
-        broker = await startEmbeddedBroker({
-          host: settings.broker.host,
-          port: settings.broker.port,
-          dataDir: settings.data_dir,
-          username: settings.broker.username,
-          password: settings.broker.password,
-          allowAnonymous: settings.broker.allow_anonymous,
-          log: log.child('broker'),
-        });
+        // The hub logs in to its own broker with an account only this process knows.
+        const account = hubAccount();
+        broker = await startEmbeddedBroker(embeddedBrokerOptions(settings, log.child('broker'), [account]));
         brokerUrl = broker.url;
+        own = account;
       }
-      const target = await mqttConnectOptions(settings, brokerUrl);
+      const target = await mqttConnectOptions(settings, brokerUrl, own);
       log.info('connecting to broker', { url: redactUrl(target.url), client_id: settings.mqtt.client_id });
       connection.start({ url: target.url, client: target.options });
       for (const feature of features) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { EVERYTHING } from '../hub/broker/acl.ts';
 import { BrokerStartError, startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../hub/broker/embedded.ts';
 import { createLogger } from '../hub/log.ts';
 import { Recorder, subscribe } from './helpers/mqtt.ts';
@@ -53,7 +54,8 @@ afterAll(() => {
 describe('embedded broker', () => {
   it('delivers between MQTT.js clients on an ephemeral port and says where it listens and persists', async () => {
     const dataDir = tempDir();
-    const broker = await start({ dataDir });
+    // Anonymous clients may publish nothing by default (broker-faults.test.ts); here they may.
+    const broker = await start({ dataDir, anonymous: EVERYTHING });
     expect(broker.port).toBeGreaterThan(0);
     expect(broker.url).toBe(`mqtt://127.0.0.1:${broker.port}`);
     expect(logLines.join('')).toContain(`port=${broker.port}`);
@@ -71,7 +73,7 @@ describe('embedded broker', () => {
 
   it('keeps a retained message across close() and a restart on the same data dir', async () => {
     const dataDir = tempDir();
-    const first = await start({ dataDir });
+    const first = await start({ dataDir, anonymous: EVERYTHING });
     const pub = await connectOnce(first.url);
     await pub.publishAsync('home/hall/temperature', '19.0', { qos: 1, retain: true });
     await pub.endAsync();
@@ -86,7 +88,7 @@ describe('embedded broker', () => {
 
   it('delivers a QoS 1 message published while a persistent subscriber was offline, after a restart', async () => {
     const dataDir = tempDir();
-    const first = await start({ dataDir });
+    const first = await start({ dataDir, anonymous: EVERYTHING });
     const clientId = 'persistent-sub';
     const sub = await connectOnce(first.url, { clientId, clean: false });
     await sub.subscribeAsync('home/+/co2', { qos: 1 });

@@ -62,7 +62,7 @@ describe('settings defaults', () => {
     expect(settings.mqtt.url).toBeUndefined();
     expect(settings.mqtt.client_id).toMatch(/^roomlink-hub-[a-z0-9_-]+$/);
     expect(settings.mqtt).toMatchObject({ reject_unauthorized: true, keepalive: 30 });
-    expect(settings.broker).toEqual({ host: '127.0.0.1', port: 1883, allow_anonymous: false });
+    expect(settings.broker).toEqual({ host: '127.0.0.1', port: 1883, users: {}, allow_anonymous: false, anonymous: { publish: [], subscribe: ['#'] }, max_packet_bytes: 262144 });
     expect(settings.topics).toEqual({ readings: 'home', nodes: 'roomlink', bridge: 'roomlink/bridge', discovery: 'homeassistant' });
     expect(settings.qos).toBe(1);
     expect(settings.retain).toBe(true);
