@@ -2,6 +2,7 @@
 // (durable queue → broker connection, after the embedded broker when mqtt.url is unset →
 // features → serial ports), and stops them in reverse. Constructors here and below only
 // assign; all I/O happens in start().
+import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { bridgeStatusTopic, type TopicPrefixes } from '../shared/topics.ts';
@@ -59,6 +60,12 @@ export interface HubStats {
   queued: number;
   dropped: number;
   written_to_disk: number;
+  /** SQLite error code while the queue's disk refuses writes (SQLITE_FULL: disk full), else null. */
+  disk_trouble: string | null;
+  /** Failed writes to the queue since start. */
+  disk_errors: number;
+  /** Readings held in memory while the disk refuses them (at most queue.memory_max_messages). */
+  held_in_memory: number;
   refused: Record<string, number>;
   refused_total: number;
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
@@ -66,6 +73,16 @@ export interface HubStats {
   broker: { connected: boolean; connects: number };
   nodes: Record<string, { online: boolean; port: string; room?: string; firmware: boolean }>;
   ports: Record<string, unknown>;
+}
+
+/** Free bytes for unprivileged users on the file system holding `dir`, if it can be told. */
+function freeBytes(dir: string): number | undefined {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Name of the durable queue's database inside data_dir. */
@@ -79,20 +96,44 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   const nodes = new NodeRegistry(events);
   const renderer = new MessageRenderer(prefixes, { qos: settings.qos, retain: settings.retain });
   const dropLimit = new RateLimit({ burst: 1, windowMs: 10_000 });
+  const diskLimit = new RateLimit({ burst: 1, windowMs: 60_000 });
   let droppedSinceLog = 0;
+  const queueFile = join(settings.data_dir, QUEUE_FILE);
   const queue = new DurableQueue({
-    file: join(settings.data_dir, QUEUE_FILE),
+    file: queueFile,
     maxMessages: settings.queue.max_messages,
     flushIntervalMs: settings.queue.flush_interval_ms,
+    memoryMaxMessages: settings.queue.memory_max_messages,
     onDrop: (count) => {
       droppedSinceLog += count;
       if (!dropLimit.allow('drop').ok) return;
+      const diskFull = queue.stats().disk_trouble !== undefined;
       log.error('QUEUE FULL: dropping the oldest readings', {
         dropped: droppedSinceLog,
-        max_messages: settings.queue.max_messages,
-        hint: 'the broker has been unreachable for long; raise queue.max_messages to keep more',
+        ...(diskFull
+          ? { memory_max_messages: settings.queue.memory_max_messages, hint: 'the disk refuses writes and the readings held in memory reached queue.memory_max_messages' }
+          : { max_messages: settings.queue.max_messages, hint: 'the broker has been unreachable for long; raise queue.max_messages to keep more' }),
       });
       droppedSinceLog = 0;
+    },
+    onDiskTrouble: (trouble) => {
+      if (!diskLimit.allow('disk').ok) return;
+      log.error(trouble.code === 'SQLITE_FULL' ? 'DISK FULL: cannot write the durable queue' : 'DISK ERROR: cannot write the durable queue', {
+        file: queueFile,
+        code: trouble.code,
+        free_bytes: freeBytes(settings.data_dir),
+        held_in_memory: trouble.held,
+        memory_max_messages: settings.queue.memory_max_messages,
+        while: { open: 'opening the queue', insert: 'writing new readings', delete: 'deleting acknowledged readings' }[trouble.during],
+        hint:
+          'readings still go to the broker while it is up and are held in memory meanwhile (the oldest dropped beyond memory_max_messages; ' +
+          'lost if the hub stops); free space on that disk or move data_dir: the hub retries every second and recovers by itself',
+      });
+    },
+    onDiskRecovered: ({ written, troubleMs }) => {
+      log.warn('durable queue writable again', { file: queueFile, written_from_memory: written, after_s: Math.round(troubleMs / 1000) });
+      // A queue opened late may hold readings from before the start: send them now.
+      pump.kick();
     },
   });
   const pump = new ReadingPump(queue, {
@@ -175,6 +216,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       queued: q.queued,
       dropped: q.dropped,
       written_to_disk: q.written,
+      disk_trouble: q.disk_trouble ?? null,
+      disk_errors: q.disk_errors,
+      held_in_memory: q.held_in_memory,
       refused: { ...c.refused },
       refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
       topic_conflicts: bridge.topicConflicts(),

@@ -69,7 +69,7 @@ describe('settings defaults', () => {
     expect(settings.serial).toEqual({ ports: [], autodetect: true, baud: 115200, dtr: false, rts: false, max_line_bytes: 1024, reconnect_max_ms: 10000 });
     expect(settings.nodes).toEqual({});
     expect(settings.availability).toEqual({ default_interval: 60, silence_factor: 3 });
-    expect(settings.queue).toEqual({ max_messages: 1_000_000, flush_interval_ms: 200, max_inflight: 5000 });
+    expect(settings.queue).toEqual({ max_messages: 1_000_000, flush_interval_ms: 200, memory_max_messages: 100_000, max_inflight: 5000 });
     expect(settings.health).toEqual({ interval: 60 });
     expect(settings.homeassistant).toEqual({ discovery: true, birth_topic: 'homeassistant/status' });
     expect(settings.data_dir).toBe(dataDir);

@@ -276,6 +276,9 @@ export const queueSchema = z
   .strictObject({
     max_messages: positiveInt().default(1_000_000).describe('Most messages kept on disk while the broker is unreachable; the oldest are dropped beyond.'),
     flush_interval_ms: positiveInt().default(200).describe('How often queued messages are written to disk, in ms.'),
+    memory_max_messages: positiveInt()
+      .default(100_000)
+      .describe('Most messages held in memory while the disk refuses writes (full, read-only); the oldest are dropped beyond, counted in health. About 200 bytes each.'),
     max_inflight: positiveInt(READING_IDS).default(5000).describe(`Most QoS 1 readings awaiting PUBACK at once (packet ids ${FIRST_READING_ID}-65535 are the readings'), never more than an MQTT 5 broker's Receive Maximum; refilled in batches once a quarter is free.`),
   })
   .prefault({})
