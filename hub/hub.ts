@@ -2,7 +2,7 @@
 // (durable queue → broker connection, after the embedded broker when mqtt.url is unset →
 // features → serial ports), and stops them in reverse. Constructors here and below only
 // assign; all I/O happens in start().
-import { statfsSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { bridgeStatusTopic, type TopicPrefixes } from '../shared/topics.ts';
@@ -25,6 +25,7 @@ import { MqttConnection } from './mqtt/connection.ts';
 import { MessageRenderer } from './mqtt/messages.ts';
 import { Publisher } from './mqtt/publisher.ts';
 import { ReadingPump } from './mqtt/reading-pump.ts';
+import { lockDataDir, type DataDirLock } from './queue/data-dir-lock.ts';
 import { DurableQueue } from './queue/durable-queue.ts';
 import { PortManager } from './serial/port-manager.ts';
 import type { SerialBinding } from './serial/port-list.ts';
@@ -241,7 +242,10 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     else downlink.handle(topic, payload, retained);
   }
 
+  let lock: DataDirLock | undefined;
   async function start(): Promise<void> {
+    mkdirSync(settings.data_dir, { recursive: true });
+    lock = lockDataDir(settings.data_dir, log);
     queue.open();
     const backlog = queue.size;
     log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
@@ -288,6 +292,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       const left = queue.size;
       queue.close();
       await broker?.close();
+      lock?.release();
       log.info('hub stopped', { queued: left, published: pump.published });
     })();
     return stopping;
