@@ -72,6 +72,8 @@ export interface HubStats {
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
   commands: { sent: number; refused: Record<string, number> };
   broker: { connected: boolean; connects: number };
+  /** All nodes counted; `nodes` lists at most HEALTH_MAX_NODES of them. */
+  node_summary: { total: number; online: number; listed: number; max_nodes: number; refused_new: number };
   nodes: Record<string, { online: boolean; port: string; room?: string; firmware: boolean }>;
   ports: Record<string, unknown>;
 }
@@ -86,6 +88,9 @@ function freeBytes(dir: string): number | undefined {
   }
 }
 
+/** Most nodes listed one by one in health; node_summary counts them all. */
+export const HEALTH_MAX_NODES = 100;
+
 /** Name of the durable queue's database inside data_dir. */
 export const QUEUE_FILE = 'queue.sqlite';
 
@@ -94,7 +99,10 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   const prefixes: TopicPrefixes = settings.topics;
   const startedAt = Date.now();
   const events = new HubEvents();
-  const nodes = new NodeRegistry(events);
+  const nodes = new NodeRegistry(events, {
+    maxNodes: settings.max_nodes,
+    configured: [...Object.keys(settings.nodes), ...settings.serial.ports.flatMap((p) => (p.node ? [p.node] : []))],
+  });
   const renderer = new MessageRenderer(prefixes, { qos: settings.qos, retain: settings.retain });
   const dropLimit = new RateLimit({ burst: 1, windowMs: 10_000 });
   const diskLimit = new RateLimit({ burst: 1, windowMs: 60_000 });
@@ -203,8 +211,13 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     const q = queue.stats();
     const c = bridge.counters;
     const nodeStates: HubStats['nodes'] = {};
+    let online = 0;
+    let listed = 0;
     for (const node of nodes.all()) {
+      if (node.online) online++;
+      if (listed >= HEALTH_MAX_NODES) continue;
       nodeStates[node.id] = { online: node.online, port: node.port.id, room: node.room, firmware: node.firmware };
+      listed++;
     }
     return {
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
@@ -225,6 +238,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused } },
       broker: { connected: connection.connected, connects: connection.connects },
+      node_summary: { total: nodes.size, online, listed, max_nodes: settings.max_nodes, refused_new: nodes.refusedNew },
       nodes: nodeStates,
       ports: ports.status(),
     };

@@ -318,6 +318,9 @@ export const hubSettingsSchema = z
       .record(nodeId(), nodeSchema)
       .default({})
       .describe('Per-node overrides keyed by node id.'),
+    max_nodes: positiveInt()
+      .default(300)
+      .describe('Most nodes one hub keeps track of. Lines from new node ids beyond are refused as too_many_nodes (counted in health), so a device with a counter in its node field cannot flood memory or Home Assistant. Nodes named in the settings always count.'),
     availability: availabilitySchema,
     queue: queueSchema,
     health: healthSchema,
