@@ -10,7 +10,7 @@ import { Bridge } from './bridge/bridge.ts';
 import { HubEvents } from './bridge/events.ts';
 import { NodeRegistry } from './bridge/nodes.ts';
 import { RateLimit } from './bridge/rate-limit.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
+import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerStats } from './broker/embedded.ts';
 import { embeddedBrokerOptions, hubAccount } from './broker/from-settings.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
 import type { HubSettings } from './config/schema.ts';
@@ -72,6 +72,8 @@ export interface HubStats {
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
   commands: { sent: number; refused: Record<string, number> };
   broker: { connected: boolean; connects: number };
+  /** The embedded broker's refusals, when the hub runs it. */
+  embedded_broker?: EmbeddedBrokerStats;
   /** All nodes counted; `nodes` lists at most HEALTH_MAX_NODES of them. */
   node_summary: { total: number; online: number; listed: number; max_nodes: number; refused_new: number };
   nodes: Record<string, { online: boolean; port: string; room?: string; firmware: boolean }>;
@@ -238,6 +240,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused } },
       broker: { connected: connection.connected, connects: connection.connects },
+      ...(broker ? { embedded_broker: broker.stats() } : {}),
       node_summary: { total: nodes.size, online, listed, max_nodes: settings.max_nodes, refused_new: nodes.refusedNew },
       nodes: nodeStates,
       ports: ports.status(),

@@ -276,6 +276,12 @@ describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
     expect(hub.log).toMatch(/publish denied.*user=\(anonymous\)/);
     expect(hub.log).toMatch(/subscription refused.*user=living-1 filter=#/);
     expect(hub.log).toMatch(/client refused.*reason=bad-credentials/);
+    // Counted in health: 4 anonymous, 3 node and 1 person publishes denied, 1 subscription, 3 logins.
+    const counted = await waitFor('the refusals in health', () => {
+      const report = JSON.parse(ha.on('roomlink/bridge/health').at(-1)!.payload);
+      return report.embedded_broker?.denied_publishes === 8 ? report.embedded_broker : undefined;
+    });
+    expect(counted).toEqual({ refused_connections: 3, denied_publishes: 8, denied_subscriptions: 1, oversized_packets: 0 });
     // No password in the log, the health report or anything in the data dir.
     const health = ha.on('roomlink/bridge/health').at(-1)!.payload;
     for (const secret of Object.values(passwords)) {
