@@ -308,6 +308,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       }, grace);
       const left = queue.size;
       queue.close();
+      const lost = queue.stats().held_in_memory;
+      if (lost > 0) log.error('readings held in memory could not be written to the full disk and are lost', { lost, file: queueFile });
       await broker?.close();
       lock?.release();
       log.info('hub stopped', { queued: left, published: pump.published });

@@ -1,10 +1,12 @@
 // Issue 12, item 2: two hubs on one data dir. The second refuses to start, naming the first,
 // while the first keeps bridging; once the first is gone (even by SIGKILL) the dir is free.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { commandLine } from '../hub/queue/data-dir-lock.ts';
 import { startHubProcess } from './helpers/hub-process.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
 import { subscribe } from './helpers/mqtt.ts';
@@ -59,4 +61,16 @@ describe.skipIf(!ok)('one hub per data dir', () => {
     await waitFor('the third hub to bridge', () => sub.on('home/lock2/temperature').length > 0);
     expect(await third.stop('SIGTERM')).toBe(0);
   }, 60_000);
+
+  it('names the other process without the passwords on its command line', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)', '--', '--password', 'hunter2', '--mqtt-password=abc', 'mqtt://hub:pw123@broker:1883'], { stdio: 'ignore' });
+    try {
+      await waitFor('the process to start', () => (commandLine(child.pid!) ?? '').includes('mqtt://'));
+      const shown = commandLine(child.pid!)!;
+      expect(shown).toContain('--password *** --mqtt-password=*** mqtt://hub:***@broker:1883');
+      for (const secret of ['hunter2', 'abc', 'pw123']) expect(shown).not.toContain(secret);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });

@@ -55,7 +55,7 @@ export function lockDataDir(dataDir: string, log: Logger): DataDirLock {
   }
   const pidFile = join(dataDir, PID_FILE);
   try {
-    writeFileSync(pidFile, `${process.pid} ${commandLine(process.pid) ?? ''}\n`);
+    writeFileSync(pidFile, `${process.pid}\n`);
   } catch {
     // Only for the message another hub would print.
   }
@@ -80,15 +80,27 @@ function holder(dataDir: string): string {
   } catch {
     return 'its process id is unknown';
   }
-  const pid = Number(text.split(' ')[0]);
-  const command = (Number.isInteger(pid) && commandLine(pid)) || text.slice(text.indexOf(' ') + 1);
+  const pid = Number(text);
+  if (!Number.isInteger(pid)) return 'its process id is unknown';
+  const command = commandLine(pid);
   return `pid ${pid}${command ? `: ${command}` : ''}`;
 }
 
-function commandLine(pid: number): string | undefined {
+/** The process's command line, with anything that looks like a password masked. */
+export function commandLine(pid: number): string | undefined {
+  let args: string[];
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 200) || undefined;
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   } catch {
     return undefined;
   }
+  const secret = /^-{1,2}[\w-]*(password|passwd|secret|token)[\w-]*$/i;
+  const shown = args.map((arg, i) => {
+    if (i > 0 && secret.test(args[i - 1]!) && !arg.startsWith('-')) return '***';
+    const eq = /^(-{1,2}[\w-]*(?:password|passwd|secret|token)[\w-]*)=/i.exec(arg);
+    if (eq) return `${eq[1]}=***`;
+    // Credentials in a URL: scheme://user:password@host
+    return arg.replace(/(:\/\/[^/@\s:]*:)[^/@\s]*@/g, '$1***@');
+  });
+  return shown.join(' ').slice(0, 300) || undefined;
 }
