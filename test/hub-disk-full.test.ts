@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { QUEUE_FILE } from '../hub/hub.ts';
+import { DurableQueue, type DiskTrouble } from '../hub/queue/durable-queue.ts';
 import { Database } from '../hub/queue/sqlite.ts';
 import { startHubProcess } from './helpers/hub-process.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
@@ -79,6 +80,61 @@ describe.skipIf(!ok)('hub with a full disk', () => {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('DurableQueue: a refused flush keeps readings in memory, a rewind hands them out again in order, and space coming back writes them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roomlink-queue-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+    cleanups.push(() => {
+      execFileSync('umount', ['-l', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const troubles: DiskTrouble[] = [];
+    const recovered: number[] = [];
+    const drops: number[] = [];
+    const q = new DurableQueue({
+      file: join(dir, 'q.sqlite'),
+      maxMessages: 1_000_000,
+      flushIntervalMs: 10_000,
+      memoryMaxMessages: 400,
+      retryIntervalMs: 0,
+      onDiskTrouble: (t) => troubles.push(t),
+      onDiskRecovered: ({ written }) => recovered.push(written),
+      onDrop: (n) => drops.push(n),
+    });
+    q.open();
+    for (let i = 0; i < 100; i++) q.push('home/a/t', `disk-${i}`);
+    q.flush();
+    const ballast = join(dir, 'ballast');
+    writeFileSync(ballast, Buffer.alloc(statfsSync(dir).bavail * statfsSync(dir).bsize));
+    for (let i = 0; i < 500; i++) q.push('home/a/t', `mem-${i}`);
+    const inFlight = q.take(250); // 100 from disk, 150 held in memory
+    expect(() => q.flush()).not.toThrow();
+    expect(troubles.at(-1)).toMatchObject({ code: 'SQLITE_FULL', during: 'insert' });
+    // 500 held, over memoryMaxMessages (400): the oldest 100 held go, counted.
+    expect(drops).toEqual([100]);
+    expect(q.stats()).toMatchObject({ disk_trouble: 'SQLITE_FULL', held_in_memory: 400, dropped: 100 });
+    expect(inFlight).toHaveLength(250);
+
+    // A reconnect: everything unacknowledged again, oldest first, nothing dropped sent.
+    q.rewind();
+    const again = q.take(10_000).map((m) => m.payload);
+    const expected = [...Array(100).keys()].map((i) => `disk-${i}`).concat([...Array(400).keys()].map((i) => `mem-${i + 100}`));
+    expect(again).toEqual(expected);
+
+    // Acknowledged while the disk is full: deleting may fail too; nothing is sent twice.
+    for (const m of inFlight.slice(0, 50)) q.ack(m);
+    expect(() => q.flush()).not.toThrow();
+    q.rewind();
+    expect(q.take(10_000).map((m) => m.payload)).toEqual(expected.slice(50));
+
+    rmSync(ballast);
+    q.flush();
+    expect(recovered).toHaveLength(1);
+    expect(q.stats()).toMatchObject({ disk_trouble: undefined, held_in_memory: 0, queued: 450 });
+    q.rewind();
+    expect(q.take(10_000).map((m) => m.payload)).toEqual(expected.slice(50));
+    q.close();
   });
 
   it('keeps running at 2,000 readings/s, holds what it cannot write, delivers all, and recovers when space returns', async () => {
