@@ -138,7 +138,9 @@ describe.skipIf(!ok)('hub with a full disk', () => {
   });
 
   it('keeps running at 2,000 readings/s, holds what it cannot write, delivers all, and recovers when space returns', async () => {
-    const broker = new Mosquitto({ persistence: true, maxQueuedMessages: 0 });
+    // Saved on SIGTERM only: saving on every change makes Mosquitto rewrite its whole database
+    // per message while thousands are queued for the subscriber.
+    const broker = new Mosquitto({ persistence: true, maxQueuedMessages: 0, extraConfig: 'autosave_on_changes false\nautosave_interval 1800' });
     cleanups.push(() => broker.dispose());
     await broker.start();
     const session = await subscribe(broker.url, 'home/disk/#', { clientId: 'disk-sub', clean: false, qos: 1 });
@@ -216,7 +218,9 @@ describe.skipIf(!ok)('hub with a full disk', () => {
   }, 180_000);
 
   it('starts on a disk too full to open its queue, bridges live readings, and delivers the old queue once space returns', async () => {
-    const broker = new Mosquitto({ persistence: true, maxQueuedMessages: 0 });
+    // Saved on SIGTERM only: saving on every change makes Mosquitto rewrite its whole database
+    // per message while thousands are queued for the subscriber.
+    const broker = new Mosquitto({ persistence: true, maxQueuedMessages: 0, extraConfig: 'autosave_on_changes false\nautosave_interval 1800' });
     cleanups.push(() => broker.dispose());
     await broker.start();
     const session = await subscribe(broker.url, 'home/disk/#', { clientId: 'disk-sub-2', clean: false, qos: 1 });
