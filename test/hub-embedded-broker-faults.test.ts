@@ -211,6 +211,8 @@ describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
     await expect(connectOnce({ username: 'homeassistant', password: 'wrong' })).rejects.toThrow(/bad user ?name or password|Not authorized/i);
     await expect(connectOnce({ username: 'made-up', password: 'whatever' })).rejects.toThrow(/bad user ?name or password|Not authorized/i);
     await expect(connectOnce({ username: 'alice' })).rejects.toThrow(/bad user ?name or password|Not authorized/i);
+    // A last will is a publish too, made later: refused at CONNECT when not allowed.
+    await expect(connectOnce({ will: { topic: 'roomlink/bridge/status', payload: Buffer.from('offline'), qos: 1, retain: true } })).rejects.toThrow(/Not authorized/i);
 
     // Home Assistant sees everything the hub publishes.
     const ha = await subscribe(url, '#', { username: 'homeassistant', password: passwords.homeassistant, qos: 1 });
@@ -276,12 +278,12 @@ describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
     expect(hub.log).toMatch(/publish denied.*user=\(anonymous\)/);
     expect(hub.log).toMatch(/subscription refused.*user=living-1 filter=#/);
     expect(hub.log).toMatch(/client refused.*reason=bad-credentials/);
-    // Counted in health: 4 anonymous, 3 node and 1 person publishes denied, 1 subscription, 3 logins.
+    // Counted in health: 4 anonymous, 3 node and 1 person publishes denied, 1 subscription, 4 logins.
     const counted = await waitFor('the refusals in health', () => {
       const report = JSON.parse(ha.on('roomlink/bridge/health').at(-1)!.payload);
       return report.embedded_broker?.denied_publishes === 8 ? report.embedded_broker : undefined;
     });
-    expect(counted).toEqual({ refused_connections: 3, denied_publishes: 8, denied_subscriptions: 1, oversized_packets: 0 });
+    expect(counted).toEqual({ refused_connections: 4, denied_publishes: 8, denied_subscriptions: 1, oversized_packets: 0 });
     // No password in the log, the health report or anything in the data dir.
     const health = ha.on('roomlink/bridge/health').at(-1)!.payload;
     for (const secret of Object.values(passwords)) {

@@ -68,8 +68,10 @@ export class BrokerStartError extends Error {
   }
 }
 
-/** aedes' CONNACK return code 4, "bad user name or password". */
+/** CONNACK return code 4, "bad user name or password". */
 const BAD_USERNAME_OR_PASSWORD = 4;
+/** CONNACK return code 5, "not authorized". */
+const NOT_AUTHORIZED = 5;
 
 function accessRules(options: EmbeddedBrokerOptions): AccessRules {
   const { host, username, password, allowAnonymous } = options;
@@ -172,15 +174,25 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       persistence,
       authenticate(client, username, password, done) {
         const decision = checkClient(rules, username, password);
-        if (decision.ok) {
+        // The last will is stored now and may be published long after, even by a broker
+        // restarted without this client (aedes then authorizes it for no client): refuse
+        // at CONNECT a will its account could not publish, as Mosquitto does.
+        const will = (client as unknown as { _will?: { topic: string } | null })._will;
+        const willRefused = decision.ok && will && !mayPublish(decision.permissions, will.topic);
+        if (decision.ok && !willRefused) {
           permissionsOf.set(client, { username: decision.username, permissions: decision.permissions });
           return done(null, true);
         }
+        const reason = decision.ok ? 'will-not-allowed' : decision.reason;
         counters.refused_connections++;
         if (logLimit.allow('refused').ok) {
-          log.warn('client refused', { client: client?.id, username, reason: decision.reason, from: remoteAddress(client?.conn) });
+          log.warn('client refused', { client: client?.id, username, reason, will: willRefused ? will!.topic : undefined, from: remoteAddress(client?.conn) });
         }
-        const error = Object.assign(new Error('bad user name or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError;
+        const error = (
+          decision.ok
+            ? Object.assign(new Error('not authorized: this user may not publish its last will there'), { returnCode: NOT_AUTHORIZED })
+            : Object.assign(new Error('bad user name or password'), { returnCode: BAD_USERNAME_OR_PASSWORD })
+        ) as AuthenticateError;
         done(error, false);
       },
       authorizePublish(client, packet, done) {
