@@ -17,7 +17,7 @@ import { Mosquitto } from './helpers/mosquitto.ts';
 import { connectRecorder, subscribe, type Recorder } from './helpers/mqtt.ts';
 import { openPtyPair, type PtyPair } from './helpers/pty.ts';
 import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { freePort, waitFor } from './helpers/wait.ts';
 
 /** Mounting a tmpfs needs root: skipped (with the reason) otherwise, failed in CI. */
 function canMount(): boolean {
@@ -283,4 +283,45 @@ describe.skipIf(!ok)('hub with a full disk', () => {
     expect(second.log).not.toMatch(/SqliteError|Uncaught|UNIQUE constraint/);
     expect(await second.stop('SIGTERM')).toBe(0);
   }, 180_000);
+
+  it('with its embedded broker on the full disk too, stays up and delivers live readings to a connected persistent subscriber', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dataDir]);
+    cleanups.push(() => {
+      execFileSync('umount', ['-l', dataDir]);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const configDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-config-'));
+    cleanups.push(() => rmSync(configDir, { recursive: true, force: true }));
+    const pty = await openPtyPair();
+    cleanups.push(() => pty.dispose());
+    const port = await freePort();
+    const configFile = join(configDir, 'hub.yaml');
+    writeFileSync(configFile, stringify({ broker: { port }, serial: { ports: [{ path: pty.devicePath }] }, data_dir: dataDir, health: { interval: 1 }, log_level: 'info' }));
+    const hub = startHubProcess(configFile);
+    cleanups.push(() => hub.stop('SIGKILL'));
+    await hub.waitForLog(/serial port open/);
+    await hub.waitForLog(/\[mqtt\] connected to broker/);
+    const url = `mqtt://127.0.0.1:${port}`;
+    // A persistent QoS 1 session, as Home Assistant's, connected throughout.
+    const sub = await subscribe(url, 'home/disk/#', { clientId: 'disk-live', clean: false, qos: 1 });
+    cleanups.push(() => sub.client.endAsync(true));
+    const health = await subscribe(url, 'roomlink/bridge/health', { qos: 0 });
+    cleanups.push(() => health.client.endAsync(true));
+
+    writeFileSync(join(dataDir, 'ballast'), Buffer.alloc(statfsSync(dataDir).bavail * statfsSync(dataDir).bsize));
+    const total = 6000;
+    await writeAt(pty, 0, total, 2000);
+    await waitFor('every reading at the subscriber', () => seqs(sub).unique.size >= total, 60_000).catch((err) => {
+      throw new Error(`${err.message}; got ${seqs(sub).unique.size}; hub log: ${hub.log.slice(-3000)}`);
+    });
+    expect(hub.log).toMatch(/DISK ERROR: the embedded broker cannot save its state; live delivery goes on/);
+    await waitFor('health to count the broker\'s failed writes', () => {
+      const last = health.messages.at(-1);
+      return last && JSON.parse(last.payload).embedded_broker.persistence_errors > 0;
+    });
+    expect(hub.child.exitCode).toBeNull();
+    expect(hub.log).not.toMatch(/Uncaught|LEVEL_IO_ERROR\]|triggerUncaughtException/);
+    expect(await hub.stop('SIGTERM')).toBe(0);
+  }, 120_000);
 });

@@ -47,6 +47,8 @@ export interface EmbeddedBrokerStats {
   denied_subscriptions: number;
   /** Connections closed because a packet announced more than max_packet_bytes. */
   oversized_packets: number;
+  /** Writes of the broker's state that failed for the disk (full, read-only), since start. */
+  persistence_errors: number;
 }
 
 export interface EmbeddedBroker {
@@ -159,7 +161,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const rules = accessRules(options);
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   const storeDir = join(options.dataDir, 'broker');
-  const counters: EmbeddedBrokerStats = { refused_connections: 0, denied_publishes: 0, denied_subscriptions: 0, oversized_packets: 0 };
+  const counters: EmbeddedBrokerStats = { refused_connections: 0, denied_publishes: 0, denied_subscriptions: 0, oversized_packets: 0, persistence_errors: 0 };
   const logLimit = new RateLimit({ burst: 3, windowMs: 60_000 });
   /** Permissions of each connected client, set when it authenticates. */
   const permissionsOf = new WeakMap<Client, { username: string | undefined; permissions: Permissions }>();
@@ -168,6 +170,20 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   const db = await openDatabase(storeDir);
   const persistence: LevelPersistence = aedesPersistenceLevel(db);
+  const diskLimit = new RateLimit({ burst: 1, windowMs: 60_000 });
+  tolerateDiskErrors(persistence, (operation, err) => {
+    counters.persistence_errors++;
+    if (!diskLimit.allow('disk').ok) return;
+    log.error('DISK ERROR: the embedded broker cannot save its state; live delivery goes on', {
+      dir: storeDir,
+      operation,
+      error: err.message,
+      errors_so_far: counters.persistence_errors,
+      hint:
+        'retained messages, the queues of offline persistent subscribers and last wills are not saved meanwhile; ' +
+        'free space on that disk, then restart the hub (LevelDB keeps refusing writes after such an error until it is reopened)',
+    });
+  });
   let broker: Aedes;
   try {
     broker = await Aedes.createBroker({
@@ -285,6 +301,40 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       log.info('embedded MQTT broker stopped', { port });
     })());
   return { url, port, stats: () => ({ ...counters }), close };
+}
+
+/**
+ * Persistence writes on the message path whose failure for the disk must not cost the
+ * message. Unwrapped, a failed retained-message write made aedes drop a reading it had
+ * already acknowledged and close the publisher's connection; a failed outgoing update
+ * closed the subscriber's; a failed delWill at CONNECT was an unhandled rejection that
+ * ended the hub (aedes 1.2: `delWill(client).finally(...)`). Subscriptions are left alone:
+ * a SUBACK must not promise a session that is not saved.
+ */
+const TOLERATED_WRITES = ['storeRetained', 'outgoingEnqueue', 'outgoingEnqueueCombi', 'outgoingUpdate', 'outgoingClearMessageId', 'putWill', 'delWill'] as const;
+
+function isDiskError(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === 'LEVEL_IO_ERROR' || /ENOSPC|no space|EDQUOT|quota|EROFS|read-only|IO error/i.test(String(e?.message));
+}
+
+function tolerateDiskErrors(persistence: LevelPersistence, onError: (operation: string, err: Error) => void): void {
+  const target = persistence as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of TOLERATED_WRITES) {
+    const original = target[name]!.bind(persistence);
+    target[name] = (...args: unknown[]) => {
+      const result = original(...args);
+      if (!(result instanceof Promise)) return result;
+      return result.catch((err: unknown) => {
+        // The outgoing entry to update is missing when its enqueue failed for the disk:
+        // send the message all the same (aedes would close the subscriber's connection).
+        if (name === 'outgoingUpdate' && /no such packet/.test(String((err as Error)?.message))) return undefined;
+        if (!isDiskError(err)) throw err;
+        onError(name, err as Error);
+        return undefined;
+      });
+    };
+  }
 }
 
 /** The parts of an aedes client that deliverOutOfOrder works on (not in aedes' types). */
