@@ -283,7 +283,7 @@ describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
       const report = JSON.parse(ha.on('roomlink/bridge/health').at(-1)!.payload);
       return report.embedded_broker?.denied_publishes === 8 ? report.embedded_broker : undefined;
     });
-    expect(counted).toEqual({ refused_connections: 4, denied_publishes: 8, denied_subscriptions: 1, oversized_packets: 0 });
+    expect(counted).toEqual({ refused_connections: 4, denied_publishes: 8, denied_subscriptions: 1, oversized_packets: 0, persistence_errors: 0 });
     // No password in the log, the health report or anything in the data dir.
     const health = ha.on('roomlink/bridge/health').at(-1)!.payload;
     for (const secret of Object.values(passwords)) {
