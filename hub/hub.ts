@@ -2,6 +2,7 @@
 // (durable queue → broker connection, after the embedded broker when mqtt.url is unset →
 // features → serial ports), and stops them in reverse. Constructors here and below only
 // assign; all I/O happens in start().
+import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { bridgeStatusTopic, discoveryConfigFilter, type TopicPrefixes } from '../shared/topics.ts';
@@ -9,7 +10,8 @@ import { Bridge } from './bridge/bridge.ts';
 import { HubEvents } from './bridge/events.ts';
 import { NodeRegistry } from './bridge/nodes.ts';
 import { RateLimit } from './bridge/rate-limit.ts';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded.ts';
+import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerStats } from './broker/embedded.ts';
+import { embeddedBrokerOptions, hubAccount } from './broker/from-settings.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
 import type { HubSettings } from './config/schema.ts';
@@ -25,6 +27,7 @@ import { MqttConnection, type MqttConnectionOptions } from './mqtt/connection.ts
 import { MessageRenderer } from './mqtt/messages.ts';
 import { Publisher } from './mqtt/publisher.ts';
 import { ReadingPump } from './mqtt/reading-pump.ts';
+import { lockDataDir, type DataDirLock } from './queue/data-dir-lock.ts';
 import { DurableQueue } from './queue/durable-queue.ts';
 import { PortManager, type PortStatus } from './serial/port-manager.ts';
 import type { SerialBinding } from './serial/port-list.ts';
@@ -68,15 +71,38 @@ export interface HubStats {
   queued: number;
   dropped: number;
   written_to_disk: number;
+  /** SQLite error code while the queue's disk refuses writes (SQLITE_FULL: disk full), else null. */
+  disk_trouble: string | null;
+  /** Failed writes to the queue since start. */
+  disk_errors: number;
+  /** Readings held in memory while the disk refuses them (at most queue.memory_max_messages). */
+  held_in_memory: number;
   refused: Record<string, number>;
   refused_total: number;
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
   commands: { sent: number; refused: Record<string, number>; not_ours: number };
   broker: { connected: boolean; connects: number };
+  /** The embedded broker's refusals, when the hub runs it. */
+  embedded_broker?: EmbeddedBrokerStats;
+  /** All nodes counted; `nodes` lists at most HEALTH_MAX_NODES of them. */
+  node_summary: { total: number; online: number; listed: number; max_nodes: number; refused_new: number };
   nodes: Record<string, { online: boolean; port: string; room?: string; firmware: boolean }>;
   /** Per port: link state, lines, opens, its baud and its refused lines by reason. */
   ports: Record<string, PortStatus & { baud: number; refused: Record<string, number> }>;
 }
+
+/** Free bytes for unprivileged users on the file system holding `dir`, if it can be told. */
+function freeBytes(dir: string): number | undefined {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Most nodes listed one by one in health; node_summary counts them all. */
+export const HEALTH_MAX_NODES = 100;
 
 /** Name of the durable queue's database inside data_dir. */
 export const QUEUE_FILE = 'queue.sqlite';
@@ -86,23 +112,50 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   const prefixes: TopicPrefixes = settings.topics;
   const startedAt = Date.now();
   const events = new HubEvents();
-  const nodes = new NodeRegistry(events);
+  const nodes = new NodeRegistry(events, {
+    maxNodes: settings.max_nodes,
+    configured: [...Object.keys(settings.nodes), ...settings.serial.ports.flatMap((p) => (p.node ? [p.node] : []))],
+  });
   const renderer = new MessageRenderer(prefixes, { qos: settings.qos, retain: settings.retain });
   const dropLimit = new RateLimit({ burst: 1, windowMs: 10_000 });
+  const diskLimit = new RateLimit({ burst: 1, windowMs: 60_000 });
   let droppedSinceLog = 0;
+  const queueFile = join(settings.data_dir, QUEUE_FILE);
   const queue = new DurableQueue({
-    file: join(settings.data_dir, QUEUE_FILE),
+    file: queueFile,
     maxMessages: settings.queue.max_messages,
     flushIntervalMs: settings.queue.flush_interval_ms,
+    memoryMaxMessages: settings.queue.memory_max_messages,
     onDrop: (count) => {
       droppedSinceLog += count;
       if (!dropLimit.allow('drop').ok) return;
+      const diskFull = queue.stats().disk_trouble !== undefined;
       log.error('QUEUE FULL: dropping the oldest readings', {
         dropped: droppedSinceLog,
-        max_messages: settings.queue.max_messages,
-        hint: 'the broker has been unreachable for long; raise queue.max_messages to keep more',
+        ...(diskFull
+          ? { memory_max_messages: settings.queue.memory_max_messages, hint: 'the disk refuses writes and the readings held in memory reached queue.memory_max_messages' }
+          : { max_messages: settings.queue.max_messages, hint: 'the broker has been unreachable for long; raise queue.max_messages to keep more' }),
       });
       droppedSinceLog = 0;
+    },
+    onDiskTrouble: (trouble) => {
+      if (!diskLimit.allow('disk').ok) return;
+      log.error(trouble.code === 'SQLITE_FULL' ? 'DISK FULL: cannot write the durable queue' : 'DISK ERROR: cannot write the durable queue', {
+        file: queueFile,
+        code: trouble.code,
+        free_bytes: freeBytes(settings.data_dir),
+        held_in_memory: trouble.held,
+        memory_max_messages: settings.queue.memory_max_messages,
+        while: { open: 'opening the queue', insert: 'writing new readings', delete: 'deleting acknowledged readings' }[trouble.during],
+        hint:
+          'readings still go to the broker while it is up and are held in memory meanwhile (the oldest dropped beyond memory_max_messages; ' +
+          'lost if the hub stops); free space on that disk or move data_dir: the hub retries every second and recovers by itself',
+      });
+    },
+    onDiskRecovered: ({ written, troubleMs }) => {
+      log.warn('durable queue writable again', { file: queueFile, written_from_memory: written, after_s: Math.round(troubleMs / 1000) });
+      // A queue opened late may hold readings from before the start: send them now.
+      pump.kick();
     },
   });
   const pump = new ReadingPump(queue, {
@@ -205,8 +258,13 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     const q = queue.stats();
     const c = bridge.counters;
     const nodeStates: HubStats['nodes'] = {};
+    let online = 0;
+    let listed = 0;
     for (const node of nodes.all()) {
+      if (node.online) online++;
+      if (listed >= HEALTH_MAX_NODES) continue;
       nodeStates[node.id] = { online: node.online, port: node.portId, room: node.room, firmware: node.firmware };
+      listed++;
     }
     return {
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
@@ -219,11 +277,16 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       queued: q.queued,
       dropped: q.dropped,
       written_to_disk: q.written,
+      disk_trouble: q.disk_trouble ?? null,
+      disk_errors: q.disk_errors,
+      held_in_memory: q.held_in_memory,
       refused: { ...c.refused },
       refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
       broker: { connected: connection.connected, connects: connection.connects },
+      ...(broker ? { embedded_broker: broker.stats() } : {}),
+      node_summary: { total: nodes.size, online, listed, max_nodes: settings.max_nodes, refused_new: nodes.refusedNew },
       nodes: nodeStates,
       ports: portStates(),
     };
@@ -243,28 +306,27 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     else if (!discovery.config(topic, payload)) downlink.handle(topic, payload, retained);
   }
 
+  let lock: DataDirLock | undefined;
   async function start(): Promise<void> {
+    mkdirSync(settings.data_dir, { recursive: true });
+    lock = lockDataDir(settings.data_dir, log);
     queue.open();
     const backlog = queue.size;
     log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
     const remembered = nodeMemory.load();
     if (remembered > 0) log.info('nodes remembered from the last run', { nodes: remembered });
     try {
+      let own: { username: string; password: string } | undefined;
       if (settings.mqtt.url === undefined) {
-        broker = await startEmbeddedBroker({
-          host: settings.broker.host,
-          port: settings.broker.port,
-          dataDir: settings.data_dir,
-          username: settings.broker.username,
-          password: settings.broker.password,
-          allowAnonymous: settings.broker.allow_anonymous,
-          log: log.child('broker'),
-        });
+        // The hub logs in to its own broker with an account only this process knows.
+        const account = hubAccount();
+        broker = await startEmbeddedBroker(embeddedBrokerOptions(settings, log.child('broker'), [account]));
         brokerUrl = broker.url;
+        own = account;
       }
       // Before connecting: a port already in use must stop the start, not leave a half hub.
       await dashboard?.listen();
-      const target = await mqttConnectOptions(settings, brokerUrl);
+      const target = await mqttConnectOptions(settings, brokerUrl, own);
       brokerUrl = target.url;
       log.info('connecting to broker', { url: redactUrl(target.url), client_id: settings.mqtt.client_id });
       connection.start({ url: target.url, client: target.options });
@@ -306,7 +368,10 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       const left = queue.size;
       queue.close();
       await dashboard?.close();
+      const lost = queue.stats().held_in_memory;
+      if (lost > 0) log.error('readings held in memory could not be written to the full disk and are lost', { lost, file: queueFile });
       await broker?.close();
+      lock?.release();
       log.info('hub stopped', { queued: left, published: pump.published });
     })();
     return stopping;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BROKER_FLAGS, renderHint } from '../hub/config/args.ts';
+import { EVERYTHING } from '../hub/broker/acl.ts';
 import { BrokerStartError, startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../hub/broker/embedded.ts';
 import { createLogger } from '../hub/log.ts';
 import { Recorder, subscribe } from './helpers/mqtt.ts';
@@ -54,7 +55,8 @@ afterAll(() => {
 describe('embedded broker', () => {
   it('delivers between MQTT.js clients on an ephemeral port and says where it listens and persists', async () => {
     const dataDir = tempDir();
-    const broker = await start({ dataDir });
+    // Anonymous clients may publish nothing by default (broker-faults.test.ts); here they may.
+    const broker = await start({ dataDir, anonymous: EVERYTHING });
     expect(broker.port).toBeGreaterThan(0);
     expect(broker.url).toBe(`mqtt://127.0.0.1:${broker.port}`);
     expect(logLines.join('')).toContain(`port=${broker.port}`);
@@ -70,9 +72,22 @@ describe('embedded broker', () => {
     await Promise.all([sub.end(), pub.endAsync()]);
   });
 
+  it('sends one copy of a message that matches two of a client\'s subscriptions, at QoS 0 and 1', async () => {
+    const broker = await start({ dataDir: tempDir(), anonymous: EVERYTHING });
+    const sub = await subscribe(broker.url, ['home/#', 'home/+/temperature'], { qos: 1 });
+    const pub = await connectOnce(broker.url);
+    await pub.publishAsync('home/kitchen/temperature', 'one', { qos: 1 });
+    await pub.publishAsync('home/kitchen/temperature', 'zero', { qos: 0 });
+    await pub.publishAsync('home/kitchen/done', 'x', { qos: 1 });
+    await sub.waitForTopic('home/kitchen/done');
+    // One of each (in either order: the QoS 0 one skips the persistence the QoS 1 one passes).
+    expect(sub.on('home/kitchen/temperature').map((m) => m.payload).sort()).toEqual(['one', 'zero']);
+    await Promise.all([sub.end(), pub.endAsync()]);
+  });
+
   it('keeps a retained message across close() and a restart on the same data dir', async () => {
     const dataDir = tempDir();
-    const first = await start({ dataDir });
+    const first = await start({ dataDir, anonymous: EVERYTHING });
     const pub = await connectOnce(first.url);
     await pub.publishAsync('home/hall/temperature', '19.0', { qos: 1, retain: true });
     await pub.endAsync();
@@ -87,7 +102,7 @@ describe('embedded broker', () => {
 
   it('delivers a QoS 1 message published while a persistent subscriber was offline, after a restart', async () => {
     const dataDir = tempDir();
-    const first = await start({ dataDir });
+    const first = await start({ dataDir, anonymous: EVERYTHING });
     const clientId = 'persistent-sub';
     const sub = await connectOnce(first.url, { clientId, clean: false });
     await sub.subscribeAsync('home/+/co2', { qos: 1 });

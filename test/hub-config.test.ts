@@ -62,14 +62,14 @@ describe('settings defaults', () => {
     expect(settings.mqtt.url).toBeUndefined();
     expect(settings.mqtt.client_id).toMatch(/^roomlink-hub-[a-z0-9_-]+$/);
     expect(settings.mqtt).toMatchObject({ reject_unauthorized: true, keepalive: 30 });
-    expect(settings.broker).toEqual({ host: '127.0.0.1', port: 1883, allow_anonymous: false });
+    expect(settings.broker).toEqual({ host: '127.0.0.1', port: 1883, users: {}, allow_anonymous: false, anonymous: { publish: [], subscribe: ['#'] }, max_packet_bytes: 262144 });
     expect(settings.topics).toEqual({ readings: 'home', nodes: 'roomlink', bridge: 'roomlink/bridge', discovery: 'homeassistant' });
     expect(settings.qos).toBe(1);
     expect(settings.retain).toBe(true);
     expect(settings.serial).toEqual({ ports: [], autodetect: true, baud: 115200, dtr: false, rts: false, max_line_bytes: 1024, reconnect_max_ms: 10000 });
     expect(settings.nodes).toEqual({});
     expect(settings.availability).toEqual({ default_interval: 60, silence_factor: 3 });
-    expect(settings.queue).toEqual({ max_messages: 1_000_000, flush_interval_ms: 200, max_inflight: 5000 });
+    expect(settings.queue).toEqual({ max_messages: 1_000_000, flush_interval_ms: 200, memory_max_messages: 100_000, max_inflight: 5000 });
     expect(settings.health).toEqual({ interval: 60 });
     expect(settings.homeassistant).toEqual({ discovery: true, birth_topic: 'homeassistant/status' });
     expect(settings.data_dir).toBe(dataDir);

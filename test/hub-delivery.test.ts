@@ -3,17 +3,16 @@
 // restart (the hub as a child process, `node hub/bin.js hub`). A persistent QoS 1
 // subscriber must see every reading; each carries its sequence number in its value
 // (temperature 20 + seq/1000, three decimals), so gaps are found exactly.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { hubSettingsSchema } from '../hub/config/schema.ts';
 import { createHub, QUEUE_FILE } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { Database } from '../hub/queue/sqlite.ts';
+import { startHubProcess } from './helpers/hub-process.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
 import { connectRecorder, type Recorder, subscribe } from './helpers/mqtt.ts';
 import { openPtyPair } from './helpers/pty.ts';
@@ -21,7 +20,6 @@ import { requireTools } from './helpers/tools.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Mosquitto started as root drops to the `mosquitto` user and then cannot write its
  * persistence file into the root-owned temporary data dir (helpers/mosquitto.ts makes it
@@ -144,7 +142,7 @@ describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
       }),
     );
 
-    const first = startHubProcess(configFile);
+    const first = startHubProcess(configFile, ['--no-http']);
     cleanups.push(() => first.stop('SIGKILL'));
     await first.waitForLog(/serial port open/);
     const total = 10_000;
@@ -157,7 +155,7 @@ describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
     expect(first.log).toMatch(/hub stopped.*queued=10000/);
     expect(queuedRows(queueFile)).toBe(total);
 
-    const second = startHubProcess(configFile);
+    const second = startHubProcess(configFile, ['--no-http']);
     cleanups.push(() => second.stop('SIGKILL'));
     await second.waitForLog(/durable queue open.*queued=10000/);
     await broker.start();
@@ -188,29 +186,3 @@ function queuedRows(file: string): number {
   }
 }
 
-function startHubProcess(configFile: string) {
-  const child: ChildProcess = spawn(process.execPath, ['hub/bin.js', 'hub', '--config', configFile, '--no-http'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ROOMLINK_CONFIG: '' },
-  });
-  let log = '';
-  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    get log() {
-      return log;
-    },
-    waitForLog(pattern: RegExp) {
-      return waitFor(`hub log ${pattern}`, () => {
-        if (child.exitCode !== null) throw new Error(`hub exited ${child.exitCode}: ${log.slice(-2000)}`);
-        return pattern.test(log);
-      }, 20_000);
-    },
-    async stop(signal: NodeJS.Signals): Promise<number | null> {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}

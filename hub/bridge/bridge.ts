@@ -158,6 +158,7 @@ export class Bridge {
       this.refuse('invalid_node', port, text, `node id '${reading.node}' is reserved for the bridge`);
       return;
     }
+    if (!this.admitted(reading.node, port, text)) return;
     const node = this.options.nodes.seen(reading.node, port.id, this.now);
     const room = this.roomOf(node, port, reading.room);
     for (const problem of problems) this.refuse(problem.reason, port, text, problem.message);
@@ -208,6 +209,7 @@ export class Bridge {
       return;
     }
     this.counters.info_lines++;
+    if (!this.admitted(line.node, port, text)) return;
     const node = this.options.nodes.seen(line.node, port.id, this.now);
     node.firmware = true;
     node.info = line.info;
@@ -218,6 +220,14 @@ export class Bridge {
     if (moved) node.room = room;
     this.options.events.emit('nodeInfo', node);
     if (moved && node.measurements.size > 0) this.options.events.emit('nodeChanged', node);
+  }
+
+  /** False (and the line refused as too_many_nodes) for a new node id past max_nodes. */
+  private admitted(id: string, port: HubPort, text: string): boolean {
+    const nodes = this.options.nodes;
+    if (nodes.admits(id)) return true;
+    this.refuse('too_many_nodes', port, text, `node id '${id}' is new and this hub already has ${nodes.size} nodes (max_nodes ${nodes.limit}); raise max_nodes if there really are more`);
+    return false;
   }
 
   private roomOf(node: NodeRecord, port: HubPort, fromLine: string | undefined): string | undefined {

@@ -40,12 +40,42 @@ export interface RememberedNode {
 
 export type OfflineReason = 'silent' | 'unplugged' | 'stopping';
 
+export interface NodeRegistryOptions {
+  /** Most nodes one hub keeps; new ids beyond are refused (see admits()). Default unlimited. */
+  maxNodes?: number;
+  /** Node ids named in the settings: always admitted, even past maxNodes. */
+  configured?: Iterable<string>;
+}
+
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly events: HubEvents;
+  private readonly maxNodes: number;
+  private readonly configured: Set<string>;
+  /** Lines from new node ids refused because the registry was full, since start. */
+  refusedNew = 0;
 
-  constructor(events: HubEvents) {
+  constructor(events: HubEvents, options: NodeRegistryOptions = {}) {
     this.events = events;
+    this.maxNodes = options.maxNodes ?? Number.POSITIVE_INFINITY;
+    this.configured = new Set(options.configured ?? []);
+  }
+
+  /**
+   * Whether a line from `id` may be taken: a known id or one named in the settings always,
+   * a new one while fewer than maxNodes are known. A device with a counter in its node
+   * field would otherwise grow memory, the health report and Home Assistant's device list
+   * (a retained discovery config per id) without end. Counts the refusals.
+   */
+  admits(id: string): boolean {
+    if (this.nodes.has(id) || this.nodes.size < this.maxNodes || this.configured.has(id)) return true;
+    this.refusedNew++;
+    return false;
+  }
+
+  /** The cap admits() applies. */
+  get limit(): number {
+    return this.maxNodes;
   }
 
   get(id: string): NodeRecord | undefined {

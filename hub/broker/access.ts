@@ -1,7 +1,10 @@
-// Who may connect to the embedded broker. Mosquitto 2's rule: on a network address,
-// clients must authenticate unless anonymous access is switched on explicitly.
+// Who may connect to the embedded broker, and as whom. Mosquitto 2's rule: on a network
+// address, clients must authenticate unless anonymous access is switched on explicitly.
+// A client that presents a user name must present that account's password: a wrong or
+// unknown one is refused, never let in as anonymous.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { Permissions } from './acl.ts';
 
 /** True for addresses only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -21,26 +24,36 @@ export function safeEqual(given: string | Buffer | undefined, expected: string):
   return timingSafeEqual(a, b) && given !== undefined;
 }
 
-export interface AccessRules {
-  username?: string;
-  password?: string;
-  /** Accept clients that present no user name. */
-  anonymous: boolean;
+export interface Account {
+  username: string;
+  password: string;
+  permissions: Permissions;
+  /** The hub's own in-process account: not one a person logs in with. */
+  internal?: boolean;
 }
 
-export type AccessDecision = 'ok' | 'bad-credentials' | 'anonymous-refused';
+export interface AccessRules {
+  accounts: readonly Account[];
+  /** What clients without a user name may do; undefined: they are refused. */
+  anonymous: Permissions | undefined;
+}
+
+export type AccessDecision =
+  | { ok: true; username: string | undefined; permissions: Permissions }
+  | { ok: false; reason: 'bad-credentials' | 'anonymous-refused' };
+
+/** A password no account has: compared against when the user name is unknown. */
+const NO_PASSWORD = '\u0000unknown user\u0000';
 
 export function checkClient(rules: AccessRules, username: string | undefined, password: Buffer | undefined): AccessDecision {
   if (username === undefined || username === '') {
-    if (password !== undefined && password.length > 0) return 'bad-credentials';
-    return rules.anonymous ? 'ok' : 'anonymous-refused';
+    if (password !== undefined && password.length > 0) return { ok: false, reason: 'bad-credentials' };
+    return rules.anonymous ? { ok: true, username: undefined, permissions: rules.anonymous } : { ok: false, reason: 'anonymous-refused' };
   }
-  if (rules.username === undefined || rules.password === undefined) {
-    // No accounts configured: a user name proves nothing, so it counts as anonymous.
-    return rules.anonymous ? 'ok' : 'bad-credentials';
-  }
-  // Both compared every time, so a wrong user name costs as long as a wrong password.
-  const userOk = safeEqual(username, rules.username);
-  const passwordOk = safeEqual(password, rules.password);
-  return userOk && passwordOk ? 'ok' : 'bad-credentials';
+  // Every account's name is compared, and one password, whether or not the name is known:
+  // a wrong user name costs as long as a wrong password.
+  let found: Account | undefined;
+  for (const account of rules.accounts) if (safeEqual(username, account.username) && !found) found = account;
+  const passwordOk = safeEqual(password, found?.password ?? NO_PASSWORD);
+  return found && passwordOk ? { ok: true, username: found.username, permissions: found.permissions } : { ok: false, reason: 'bad-credentials' };
 }

@@ -1,6 +1,7 @@
 // `roomlink broker`: the embedded MQTT broker on its own, until SIGINT/SIGTERM. Settings
 // come from the same file/environment as the hub (its `broker` section) under the flags.
 import { startEmbeddedBroker, BrokerStartError } from '../broker/embedded.ts';
+import { embeddedBrokerOptions } from '../broker/from-settings.ts';
 import type { Command } from '../cli.ts';
 import { BROKER_FLAGS, brokerUsage, parseBrokerArgs, renderHint } from '../config/args.ts';
 import { commandSettings } from '../config/load.ts';
@@ -14,18 +15,9 @@ async function run(argv: string[]): Promise<number> {
 
   const log = createLogger({ level: settings.log_level }).child('broker');
   const stop = listenForStop();
-  const { broker } = settings;
   let running;
   try {
-    running = await startEmbeddedBroker({
-      host: broker.host,
-      port: broker.port,
-      dataDir: settings.data_dir,
-      username: broker.username,
-      password: broker.password,
-      allowAnonymous: broker.allow_anonymous,
-      log,
-    });
+    running = await startEmbeddedBroker(embeddedBrokerOptions(settings, log));
   } catch (err) {
     stop.dispose();
     if (err instanceof BrokerStartError) {

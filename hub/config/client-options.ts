@@ -15,11 +15,16 @@ export interface MqttConnectTarget {
  * `brokerUrl` is the embedded broker's URL when mqtt.url is unset; credentials then come
  * from broker.username/password (the hub is a client of its own broker).
  */
-export async function mqttConnectOptions(settings: HubSettings, brokerUrl?: string): Promise<MqttConnectTarget> {
+export async function mqttConnectOptions(
+  settings: HubSettings,
+  brokerUrl?: string,
+  /** The hub's own account on its embedded broker (used instead of broker.username). */
+  embeddedCredentials?: { username: string; password: string },
+): Promise<MqttConnectTarget> {
   const { mqtt } = settings;
   const url = mqtt.url ?? brokerUrl;
   if (!url) throw new Error('no broker URL: mqtt.url is unset and no embedded broker URL was given');
-  const credentials = mqtt.url ? mqtt : settings.broker;
+  const credentials = mqtt.url ? mqtt : (embeddedCredentials ?? settings.broker);
   const options: IClientOptions = {
     clientId: mqtt.client_id,
     keepalive: mqtt.keepalive,

@@ -23,9 +23,15 @@ export function describeSettings(settings: HubSettings): string {
       `mqtt: ${redactUrl(mqtt.url)} (${secretNote(mqtt)}, client id ${mqtt.client_id}, keepalive ${mqtt.keepalive} s${tls ? `, ${tls}` : ''})`,
     );
   } else {
-    const anonymous = broker.allow_anonymous ? ', anonymous clients allowed' : '';
+    const users = Object.entries(broker.users).map(([name, user]) => `${name} (${user.role})`);
+    if (broker.username) users.push(`${broker.username} (admin)`);
+    const anonymousIn = broker.allow_anonymous || users.length === 0;
+    const anonymous = anonymousIn
+      ? `anonymous clients may publish ${broker.anonymous.publish.join(' ') || 'nothing'} and read ${broker.anonymous.subscribe.join(' ') || 'nothing'}`
+      : 'anonymous clients refused';
     lines.push(
-      `mqtt: embedded broker on ${broker.host}:${broker.port} (${secretNote(broker)}${anonymous}, client id ${mqtt.client_id}, keepalive ${mqtt.keepalive} s)`,
+      `mqtt: embedded broker on ${broker.host}:${broker.port} (accounts: ${users.join(', ') || 'none'}; ${anonymous}; ` +
+        `the hub logs in with its own; client id ${mqtt.client_id}, keepalive ${mqtt.keepalive} s)`,
     );
   }
   lines.push(

@@ -86,7 +86,9 @@ function expandHome(path: string): string {
 
 /** Expands `~` and makes relative paths absolute against `base` (a file's dir or the cwd). */
 function resolvePaths(values: PlainObject, base: string): void {
-  for (const key of PATH_KEYS) {
+  const users = isPlainObject(values.broker) ? values.broker.users : undefined;
+  const keys = isPlainObject(users) ? [...PATH_KEYS, ...Object.keys(users).map((name) => ['broker', 'users', name, 'password_file'])] : PATH_KEYS;
+  for (const key of keys) {
     let node: unknown = values;
     for (const part of key.slice(0, -1)) node = isPlainObject(node) ? node[part] : undefined;
     const last = key[key.length - 1]!;
@@ -186,6 +188,17 @@ async function readSecrets(settings: HubSettings, layers: LayeredSettings): Prom
       else section.password = password;
     } catch (err) {
       problems.push({ source: layers.sourceOf(key), path: key, message: `${section.password_file}: ${fileProblem(err)}` });
+    }
+  }
+  for (const [name, user] of Object.entries(settings.broker.users)) {
+    if (!user.password_file) continue;
+    const key: KeyPath = ['broker', 'users', name, 'password_file'];
+    try {
+      const password = (await readFile(user.password_file, 'utf8')).replace(/\r?\n$/, '');
+      if (password === '') problems.push({ source: layers.sourceOf(key), path: key, message: `${user.password_file} is empty` });
+      else user.password = password;
+    } catch (err) {
+      problems.push({ source: layers.sourceOf(key), path: key, message: `${user.password_file}: ${fileProblem(err)}` });
     }
   }
   return problems;

@@ -65,9 +65,12 @@ function rows(schema: JsonSchema, path: string, out: string[]): void {
       : `\`${machineFree(JSON.stringify(child.default))}\``;
     out.push(`| \`${here}\` | ${cell(typeOf(child))} | ${shown} | ${cell(child.description ?? '')} |`);
     const item = child.items ?? (typeof child.additionalProperties === 'object' ? child.additionalProperties : undefined);
-    if (item?.properties) rows(item, child.items ? `${here}[]` : `${here}.<node>`, out);
+    if (item?.properties) rows(item, child.items ? `${here}[]` : `${here}.<${RECORD_KEYS[here] ?? 'key'}>`, out);
   }
 }
+
+/** What the keys of each keyed section stand for, in the reference's key column. */
+const RECORD_KEYS: Record<string, string> = { nodes: 'node', 'broker.users': 'user' };
 
 export function configReferenceMarkdown(): string {
   const schema = z.toJSONSchema(hubSettingsSchema, { io: 'input' }) as JsonSchema;

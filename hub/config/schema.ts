@@ -7,8 +7,10 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { slugProblem } from '../../shared/slug.ts';
-import { prefixProblem, RESERVED_NODE_IDS, topicNameProblem } from '../../shared/topics.ts';
+import { prefixProblem, RESERVED_NODE_IDS, topicFilterProblem, topicNameProblem } from '../../shared/topics.ts';
 import { isLoopbackHost } from '../broker/access.ts';
+import { HUB_USER, ROLE_DESCRIPTIONS, ROLES } from '../broker/acl.ts';
+import { DEFAULT_MAX_PACKET_BYTES, MQTT_MAX_REMAINING } from '../broker/packet-guard.ts';
 import { FIRST_READING_ID, READING_IDS } from '../mqtt/packet-ids.ts';
 
 /** Node ids and room names end up as MQTT topic levels and entity ids (rules in shared/slug.ts). */
@@ -132,6 +134,41 @@ export const mqttSchema = z
   .prefault({})
   .describe('The MQTT broker the hub publishes to.');
 
+const topicFilters = () =>
+  z.array(
+    z.string().superRefine((value, ctx) => {
+      const problem = topicFilterProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
+
+const brokerUserName = () =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(64, 'must be at most 64 characters')
+    .regex(/^[^\s:]+$/, 'must not contain spaces or ":"')
+    .refine((name) => name !== HUB_USER, `"${HUB_USER}" is the hub's own account on its embedded broker; choose another name`);
+
+export const brokerUserSchema = z
+  .strictObject({
+    password: z.string().min(1, 'must not be empty').optional().describe('Password of this account. Prefer password_file.'),
+    password_file: z.string().min(1, 'must not be empty').optional().describe('File holding the password of this account (one line).'),
+    role: z
+      .enum(ROLES)
+      .describe(`What the account may do: ${ROLES.map((r) => `${r} (${ROLE_DESCRIPTIONS[r]})`).join('; ')}.`),
+    nodes: z
+      .array(nodeId())
+      .optional()
+      .describe('role node: the node ids this account publishes for (status, info, discovery, commands). Default: the user name.'),
+    publish: topicFilters().default([]).describe('Topic filters this account may also publish to, on top of its role.'),
+    subscribe: topicFilters().default([]).describe('Topic filters this account may also subscribe to, on top of its role.'),
+  })
+  .superRefine((user, ctx) => {
+    if (user.password === undefined && user.password_file === undefined) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'is required (or password)' });
+  })
+  .describe('One account on the embedded broker.');
+
 export const brokerSchema = z
   .strictObject({
     host: z
@@ -142,21 +179,37 @@ export const brokerSchema = z
         'Address the embedded broker listens on. Anything but a loopback address needs username+password or allow_anonymous.',
       ),
     port: port().default(1883).describe('TCP port of the embedded broker; 0 picks a free port.'),
-    username: z.string().min(1, 'must not be empty').optional().describe('User name clients must present to the embedded broker.'),
-    password: z.string().min(1, 'must not be empty').optional().describe('Password clients must present to the embedded broker.'),
-    password_file: z.string().min(1, 'must not be empty').optional().describe('File holding the embedded broker password.'),
+    username: z.string().min(1, 'must not be empty').optional().describe('One account with full access (role admin) on the embedded broker; prefer `users` with a role per account.'),
+    password: z.string().min(1, 'must not be empty').optional().describe('Password of broker.username.'),
+    password_file: z.string().min(1, 'must not be empty').optional().describe('File holding the password of broker.username.'),
+    users: z
+      .record(brokerUserName(), brokerUserSchema)
+      .default({})
+      .describe('Accounts on the embedded broker, keyed by user name, each with a role that decides where it may publish and subscribe. A wrong password is always refused.'),
     allow_anonymous: z
       .boolean()
       .default(false)
       .describe(
         'Accept clients without credentials even when listening on a network address. ' +
-          'On a loopback address without configured credentials anonymous clients are always accepted.',
+          'On a loopback address without any account configured anonymous clients are always accepted.',
       ),
+    anonymous: z
+      .strictObject({
+        publish: topicFilters().default([]).describe('Topic filters anonymous clients may publish to. Default none.'),
+        subscribe: topicFilters().default(['#']).describe('Topic filters anonymous clients may subscribe to. Default everything but $SYS.'),
+      })
+      .prefault({})
+      .describe('What clients without a user name may do, when they are let in.'),
+    max_packet_bytes: positiveInt(MQTT_MAX_REMAINING + 5)
+      .default(DEFAULT_MAX_PACKET_BYTES)
+      .describe('Largest MQTT packet the embedded broker accepts (header included); a client announcing a larger one is disconnected before its body is read and before it is authenticated.'),
   })
   .superRefine((broker, ctx) => {
     const hasPassword = broker.password !== undefined || broker.password_file !== undefined;
     if (broker.username && !hasPassword) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required when broker.username is set (or set broker.password_file)' });
     if (!broker.username && hasPassword) ctx.addIssue({ code: 'custom', path: ['username'], message: 'is required when a broker password is set' });
+    if (broker.username !== undefined && broker.username in broker.users) ctx.addIssue({ code: 'custom', path: ['username'], message: `"${broker.username}" is also in broker.users; keep one of the two` });
+    if (broker.username === HUB_USER) ctx.addIssue({ code: 'custom', path: ['username'], message: `"${HUB_USER}" is the hub's own account on its embedded broker; choose another name` });
   })
   .prefault({})
   .describe('The embedded MQTT broker, started when mqtt.url is unset or by `roomlink broker`.');
@@ -240,6 +293,9 @@ export const queueSchema = z
   .strictObject({
     max_messages: positiveInt().default(1_000_000).describe('Most messages kept on disk while the broker is unreachable; the oldest are dropped beyond.'),
     flush_interval_ms: positiveInt().default(200).describe('How often queued messages are written to disk, in ms.'),
+    memory_max_messages: positiveInt()
+      .default(100_000)
+      .describe('Most messages held in memory while the disk refuses writes (full, read-only); the oldest are dropped beyond, counted in health. About 200 bytes each.'),
     max_inflight: positiveInt(READING_IDS).default(5000).describe(`Most QoS 1 readings awaiting PUBACK at once (packet ids ${FIRST_READING_ID}-65535 are the readings'), never more than an MQTT 5 broker's Receive Maximum; refilled in batches once a quarter is free.`),
   })
   .prefault({})
@@ -342,6 +398,9 @@ export const hubSettingsSchema = z
       .record(nodeId(), nodeSchema)
       .default({})
       .describe('Per-node overrides keyed by node id.'),
+    max_nodes: positiveInt()
+      .default(300)
+      .describe('Most nodes one hub keeps track of. Lines from new node ids beyond are refused as too_many_nodes (counted in health), so a device with a counter in its node field cannot flood memory or Home Assistant. Nodes named in the settings always count.'),
     availability: availabilitySchema,
     queue: queueSchema,
     health: healthSchema,

@@ -108,6 +108,7 @@ export class Dashboard {
   private lastHub = '';
   private readonly failures = new RateLimit({ burst: 1, windowMs: 60_000 });
   private brokerSince: number | undefined;
+  private historyUnavailable = false;
   private pruning = false;
 
   constructor(parts: DashboardParts) {
@@ -149,14 +150,7 @@ export class Dashboard {
     if ('problem' in parsed) throw new DashboardStartError(`http.listen: ${parsed.problem}`);
     const loopback = isLoopbackHost(parsed.host);
     if (!loopback && http.password === undefined) throw new DashboardStartError(dashboardPasswordProblem(parsed.host));
-    try {
-      this.history.open((err) =>
-        this.log.warn('the history cannot be read; starting a new one (the old one is kept as history.sqlite.bad)', { error: err.message }),
-      );
-    } catch (err) {
-      throw new DashboardStartError(`cannot open the history ${join(this.parts.settings.data_dir, HISTORY_FILE)}: ${(err as Error).message}`);
-    }
-    this.prune();
+    this.openHistory();
     for (const r of this.history.latest()) this.house.remembered(r.room, r.measurement, r.node, r.value, r.ts);
     const server = new DashboardServer({
       auth: new Auth({ password: http.password, loopback }),
@@ -351,7 +345,35 @@ export class Dashboard {
     this.broadcast('hub', hub);
   }
 
+  /**
+   * Opens the history; one that cannot be opened (a full disk) leaves the dashboard running
+   * without charts, and prune() tries again every minute.
+   */
+  private openHistory(): void {
+    try {
+      this.history.open((err) =>
+        this.log.warn('the history cannot be read; starting a new one (the old one is kept as history.sqlite.bad)', { error: err.message }),
+      );
+    } catch (err) {
+      if (!this.historyUnavailable) {
+        this.log.error('cannot open the history; the dashboard runs without charts and tries again every minute', {
+          file: join(this.parts.settings.data_dir, HISTORY_FILE),
+          error: (err as Error).message,
+        });
+      }
+      this.historyUnavailable = true;
+      return;
+    }
+    if (this.historyUnavailable) this.log.info('history open again', { file: join(this.parts.settings.data_dir, HISTORY_FILE) });
+    this.historyUnavailable = false;
+    this.prune();
+  }
+
   private prune(): void {
+    if (!this.history.isOpen) {
+      this.openHistory();
+      return;
+    }
     if (this.pruning) return;
     let more: boolean;
     try {

@@ -137,10 +137,15 @@ export class HistoryStore {
     return this.options.retentionDays * DAY_MS;
   }
 
+  get isOpen(): boolean {
+    return this.db !== undefined;
+  }
+
   /**
-   * Opens (or creates) the database. One that cannot be read is moved aside as
-   * history.sqlite.bad (reported through `onDamaged`) and a new one started: charts are worth
-   * less than a hub that starts.
+   * Opens (or creates) the database. One that is damaged (not a database, or corrupt) is
+   * moved aside as history.sqlite.bad (reported through `onDamaged`) and a new one started:
+   * charts are worth less than a hub that starts. Any other failure (a full disk, say)
+   * throws and leaves the file alone.
    */
   open(onDamaged?: (error: Error) => void): void {
     mkdirSync(dirname(this.options.file), { recursive: true });
@@ -150,7 +155,8 @@ export class HistoryStore {
       this.db?.close();
       this.db = undefined;
       this.series.clear();
-      if (!onDamaged) throw err;
+      const code = (err as { code?: string }).code ?? '';
+      if (!onDamaged || !(code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) throw err;
       onDamaged(err as Error);
       for (const suffix of ['', '-wal', '-shm']) {
         try {

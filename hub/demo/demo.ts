@@ -2,15 +2,18 @@
 // nodes running the real dist/firmware.js in the host runtime — kitchen-1 over a serial
 // link into the hub, living-1 over MQTT straight to the broker, as a WiFi node would.
 // Built in order, stopped in reverse; nothing here needs hardware, socat or Mosquitto.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { checkNodeConfig, type NodeConfig } from '../../shared/node-config.ts';
-import { DEFAULT_PREFIXES } from '../../shared/topics.ts';
+import { DEFAULT_PREFIXES, haBirthTopic } from '../../shared/topics.ts';
 import { ReplConsole } from '../board/repl-console.ts';
+import { accountPermissions } from '../broker/acl.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded.ts';
+import { hubAccount } from '../broker/from-settings.ts';
 import { loadHubSettings } from '../config/load.ts';
 import { devicesForSensors } from '../espruino/devices/index.ts';
 import { EspruinoRuntime } from '../espruino/runtime.ts';
@@ -48,7 +51,13 @@ export interface Demo {
 /** The serial path the hub opens for kitchen-1 (an in-process wire, not a device). */
 export const KITCHEN_PORT = 'demo:kitchen-1';
 
-export function demoNodes(port: number, interval: number): NodeConfig[] {
+/** living-1's account on the demo broker: a WiFi node may publish only its own topics. */
+export interface DemoNodeLogin {
+  username: string;
+  password: string;
+}
+
+export function demoNodes(port: number, interval: number, login?: DemoNodeLogin): NodeConfig[] {
   const raw = [
     {
       node: 'kitchen-1',
@@ -65,7 +74,7 @@ export function demoNodes(port: number, interval: number): NodeConfig[] {
       node: 'living-1',
       room: 'living_room',
       transport: 'wifi',
-      mqtt: { host: '127.0.0.1', port },
+      mqtt: login ? { host: '127.0.0.1', port, username: login.username, password: login.password } : { host: '127.0.0.1', port },
       interval,
       sensors: [
         { type: 'sim', measurement: 'temperature', seed: 3 },
@@ -117,11 +126,28 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     options.onFirmwareReady?.();
     const code = readFileSync(firmware.path, 'utf8');
 
+    // Accounts as a real set-up has them, with passwords that live only in this process:
+    // the hub's, and living-1's as a WiFi node. Anonymous clients (the table below,
+    // mosquitto_sub, roomlink watch, a Home Assistant on this machine) may do what the
+    // homeassistant role may: read everything, send commands and Home Assistant's birth
+    // message; readings, node and hub status and discovery stay the hub's and living-1's.
+    const roles = { prefixes: DEFAULT_PREFIXES, birthTopic: haBirthTopic(DEFAULT_PREFIXES) };
+    const hubLogin = hubAccount();
+    const livingLogin: DemoNodeLogin = { username: 'living-1', password: randomBytes(18).toString('base64url') };
     const broker: EmbeddedBroker = await startEmbeddedBroker({
       host: '127.0.0.1',
       port: options.port,
       dataDir,
-      allowAnonymous: false,
+      accounts: [
+        hubLogin,
+        {
+          ...livingLogin,
+          permissions: accountPermissions(livingLogin.username, { role: 'node' }, roles),
+          internal: true,
+        },
+      ],
+      allowAnonymous: true,
+      anonymous: accountPermissions('', { role: 'homeassistant' }, roles),
       log: log.child('broker'),
     });
     stops.push(() => broker.close());
@@ -143,11 +169,13 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       env: {},
     });
     settings.health.interval = 10;
+    settings.mqtt.username = hubLogin.username;
+    settings.mqtt.password = hubLogin.password;
     const hub: Hub = createHub(settings, { log: log.child('hub'), binding });
     await hub.start();
     stops.push(() => hub.stop());
 
-    const [kitchen, living] = demoNodes(broker.port, interval);
+    const [kitchen, living] = demoNodes(broker.port, interval, livingLogin);
     const boards: EspruinoRuntime[] = [];
     for (const config of [kitchen, living]) {
       const runtime = new EspruinoRuntime({
