@@ -1,9 +1,17 @@
 // A compact MQTT 3.1.1 client over Espruino's `net`: one connection, clean session off,
-// Last Will, keepalive with a liveness check, QoS 0/1 publish, one subscription, incoming
-// QoS 1 acknowledged, reconnect with backoff. Packets are binary strings (one char = one
-// byte); everything the firmware sends is ASCII, so string length = byte length.
+// Last Will, keepalive with a liveness check, QoS 0/1 publish, subscriptions at QoS 1,
+// incoming QoS 1 acknowledged, reconnect with backoff. Packets are binary strings (one char =
+// one byte); everything the firmware sends is ASCII, so string length = byte length.
 // Unacknowledged QoS 1 messages are owned by the caller (queue.ts), which resends them
 // through mqttPublish(..., dup) after a reconnect.
+//
+// What comes from the broker is checked as MQTT 3.1.1 §4.8 asks: a packet of a type or with
+// flags the server may not send to this client, a length field of more than 4 bytes or one
+// that does not fit the packet, a second CONNACK, QoS 2 (never granted: we subscribe at
+// QoS 1) close the connection; reconnecting then resends what is unacknowledged with DUP.
+// Only complete valid packets count as signs of life. Backoff (1, 2, 4 ... 30 s) resets only
+// once a connection has stayed up 30 s or a PUBACK arrived, and a PUBACK that does not come
+// within min(keepalive, 30) s drops the connection too.
 
 export interface MqttSettings {
   host: string;
@@ -13,13 +21,19 @@ export interface MqttSettings {
   pass?: string;
   keepalive: number;
   will: string;
-  sub: string;
+  /** Topic filters subscribed (QoS 1, one SUBSCRIBE) after every CONNACK. */
+  subs: string[];
   /** Connected and CONNACKed. */
   up: () => void;
   down: () => void;
-  msg: (topic: string, payload: string) => void;
-  ack: (id: number) => void;
+  /** A PUBLISH from the broker; `retain` set means a retained message sent on subscribing. */
+  msg: (topic: string, payload: string, retain: boolean) => void;
+  /** A PUBACK; returns whether it matched a message waiting for it. */
+  ack: (id: number) => boolean;
 }
+
+/** Longest packet taken whole; a longer PUBLISH is acknowledged and skipped as it arrives. */
+const MAX_PACKET = 512;
 
 let o: MqttSettings;
 let sock: any;
@@ -31,6 +45,15 @@ let lastTx = 0;
 let backoff = 1;
 let retry: any;
 let nextId = 0;
+/** When the current connection was accepted (CONNACK). */
+let upAt = 0;
+/** QoS 1 publishes on this connection not yet acknowledged, and when the last PUBACK (or the first of them) came. */
+let unacked = 0;
+let ackAt = 0;
+/** Packet id of this connection's SUBSCRIBE. */
+let subId = 0;
+/** Bytes of an oversized PUBLISH still to be discarded. */
+let skip = 0;
 /** While a streamed publish is being written, other packets wait here. */
 let held = '';
 let streamGet: ((i: number) => string | undefined) | undefined;
@@ -81,11 +104,19 @@ export function drop(): void {
   }
 }
 
+/** A broker that breaks the protocol: say what, close (§4.8), reconnect. */
+function bad(what: string): void {
+  print('roomlink: ' + what + ' from the broker, reconnecting');
+  drop();
+}
+
 function closed(s: any): void {
   if (s !== sock || !s) return;
   sock = undefined;
   inbuf = '';
   held = '';
+  skip = 0;
+  unacked = 0;
   streamGet = undefined;
   const was = mqttUp;
   mqttUp = false;
@@ -116,14 +147,19 @@ function connect(): void {
   }
   const body = str16('MQTT') + chr(4) + chr(flags) + chr(o.keepalive >> 8) + chr(o.keepalive & 255) + str16(o.id) + tail;
   let s: any;
+  // On ESP32 connect blocks until the broker answers or lwIP gives up: the watchdog gets its
+  // full time, and a host that made us wait is retried only at the longest backoff.
+  E.kickWatchdog();
+  const t0 = getTime();
   try {
-    // Throws at once when nothing listens; blocks while connecting on ESP32.
+    // Throws at once when nothing listens.
     s = require('net').connect({ host: o.host, port: o.port }, function () {
       if (s !== sock) return;
       lastRx = getTime();
       write(head(0x10, body.length) + body);
     });
   } catch (e) {
+    if (getTime() - t0 > 2) backoff = 30;
     schedule();
     return;
   }
@@ -131,7 +167,6 @@ function connect(): void {
   lastRx = lastTx = getTime();
   s.on('data', function (d: string) {
     if (s !== sock) return;
-    lastRx = getTime();
     inbuf += d;
     parse();
   });
@@ -144,55 +179,115 @@ function connect(): void {
   s.on('error', gone);
 }
 
+/**
+ * Why a packet with this first byte and remaining length cannot come from a broker to this
+ * client now, or "" when it can. Checked as soon as the header is in, so junk is refused at
+ * once instead of being waited for.
+ */
+function refuse(type: number, len: number): string {
+  const t = type >> 4;
+  if (t === 3) {
+    // PUBLISH: QoS 3 is malformed, QoS 2 never granted.
+    if ((type & 6) === 6) return 'QoS 3 PUBLISH';
+    if (type & 4) return 'QoS 2 PUBLISH';
+    if ((type & 8) && !(type & 2)) return 'DUP on a QoS 0 PUBLISH';
+    return mqttUp ? '' : 'PUBLISH before CONNACK';
+  }
+  if (type === 0x20) return mqttUp ? 'second CONNACK' : len === 2 ? '' : 'CONNACK of length ' + len;
+  if (!mqttUp) return 'packet type ' + t + ' before CONNACK';
+  if (type === 0x40) return len === 2 ? '' : 'PUBACK of length ' + len;
+  if (type === 0x90) return len === 2 + o.subs.length ? '' : 'SUBACK of length ' + len;
+  if (type === 0xd0) return len ? 'PINGRESP of length ' + len : '';
+  return 'packet type ' + t + ' flags ' + (type & 15);
+}
+
 function parse(): void {
-  while (inbuf.length > 1) {
+  while (sock) {
+    if (skip) {
+      const n = Math.min(skip, inbuf.length);
+      skip -= n;
+      inbuf = inbuf.substr(n);
+      if (skip) return;
+    }
+    if (inbuf.length < 2) return;
     let len = 0;
     let mul = 1;
     let i = 1;
     let c: number;
     do {
+      if (i > 4) return bad('length field longer than 4 bytes');
       if (i >= inbuf.length) return;
       c = inbuf.charCodeAt(i++);
       len += (c & 127) * mul;
       mul *= 128;
     } while (c & 128);
-    if (inbuf.length < i + len) return;
     const type = inbuf.charCodeAt(0);
+    const why = refuse(type, len);
+    if (why) return bad(why);
+    if (len > MAX_PACKET) {
+      // Too long to hold (commands and births are short): acknowledge it, then skip it.
+      const qos = type & 2;
+      if (inbuf.length < i + 4) return;
+      const at = i + 2 + ((inbuf.charCodeAt(i) << 8) | inbuf.charCodeAt(i + 1));
+      if (at + 2 > MAX_PACKET) return bad('topic too long');
+      if (qos && inbuf.length < at + 2) return;
+      if (qos) write(head(0x40, 2) + inbuf.substr(at, 2));
+      lastRx = getTime();
+      skip = i + len;
+      continue;
+    }
+    if (inbuf.length < i + len) return;
     const body = inbuf.substr(i, len);
-    inbuf = inbuf.slice(i + len);
+    inbuf = inbuf.substr(i + len);
     packet(type, body);
-    if (!sock) return;
   }
 }
 
 function packet(type: number, b: string): void {
   const t = type >> 4;
+  const now = getTime();
+  lastRx = now;
   if (t === 2) {
-    // CONNACK
+    // CONNACK: acknowledge flags (only "session present" may be set), return code.
     const rc = b.charCodeAt(1);
+    if (b.charCodeAt(0) > 1) return bad('CONNACK flags ' + b.charCodeAt(0));
     if (rc) {
       print('roomlink: broker refused the connection (' + (rc === 4 || rc === 5 ? 'not authorised: check mqtt.username/password' : 'code ' + rc) + ')');
       drop();
       return;
     }
-    backoff = 1;
     mqttUp = true;
-    const id = newId();
-    const sb = chr(id >> 8) + chr(id & 255) + str16(o.sub) + chr(1);
+    upAt = ackAt = now;
+    subId = newId();
+    let sb = chr(subId >> 8) + chr(subId & 255);
+    for (let j = 0; j < o.subs.length; j++) sb += str16(o.subs[j]) + chr(1);
     write(head(0x82, sb.length) + sb);
     o.up();
   } else if (t === 3) {
-    // PUBLISH from the broker
+    // PUBLISH from the broker (QoS 0 or 1; flags checked in refuse()).
     const qos = (type >> 1) & 3;
     const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
     let p = 2 + tl;
+    if (p + (qos ? 2 : 0) > b.length) return bad('PUBLISH shorter than its topic');
     if (qos) {
       write(head(0x40, 2) + b.substr(p, 2));
       p += 2;
     }
-    o.msg(b.substr(2, tl), b.slice(p));
+    o.msg(b.substr(2, tl), b.substr(p), !!(type & 1));
   } else if (t === 4) {
-    o.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1));
+    if (o.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1)) && unacked) {
+      unacked--;
+      ackAt = now;
+      backoff = 1;
+    }
+  } else if (t === 9) {
+    // SUBACK: one return code per topic filter; 0x80 = refused.
+    if (((b.charCodeAt(0) << 8) | b.charCodeAt(1)) !== subId) return bad('SUBACK for another packet id');
+    for (let j = 0; j < o.subs.length; j++) {
+      const rc = b.charCodeAt(2 + j);
+      if (rc === 0x80) print('roomlink: broker refused the subscription to ' + o.subs[j]);
+      else if (rc > 2) return bad('SUBACK code ' + rc);
+    }
   }
 }
 
@@ -207,7 +302,9 @@ export function mqttTick(): void {
   if (!sock) return;
   const now = getTime();
   const k = o.keepalive;
+  if (mqttUp && now - upAt >= 30) backoff = 1;
   if (now - lastRx > k * 1.5 + 5) drop();
+  else if (unacked && now - ackAt > Math.min(k, 30)) bad('no PUBACK for ' + Math.round(now - ackAt) + ' s');
   else if (mqttUp && now - lastTx >= k / 2) write(head(0xc0, 0));
 }
 
@@ -219,7 +316,10 @@ export function newId(): number {
 /** PUBLISH; with qos 1 give the packet id (from newId(), kept for a resend with dup). */
 export function mqttPublish(topic: string, payload: string, qos: number, retain: boolean, id?: number, dup?: boolean): void {
   let v = str16(topic);
-  if (qos) v += chr(id! >> 8) + chr(id! & 255);
+  if (qos) {
+    v += chr(id! >> 8) + chr(id! & 255);
+    if (!unacked++) ackAt = getTime();
+  }
   write(head(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), v.length + payload.length) + v + payload);
 }
 
@@ -261,8 +361,11 @@ function streamNext(): void {
   setTimeout(streamNext, 20);
 }
 
-/** Sends DISCONNECT (no Last Will) and stops reconnecting. */
-export function mqttStop(): void {
+/**
+ * Sends DISCONNECT (no Last Will), stops reconnecting, and calls `done` once the socket has
+ * closed, so the DISCONNECT has left (Espruino sends from its idle loop), or after 2 s.
+ */
+export function mqttStop(done: () => void): void {
   if (retry) clearTimeout(retry);
   retry = undefined;
   const s = sock;
@@ -270,9 +373,19 @@ export function mqttStop(): void {
   o = undefined as any;
   sock = undefined;
   mqttUp = false;
-  if (s) {
-    try {
-      s.end();
-    } catch (e) {}
+  if (!s) return done();
+  let fin = false;
+  const end = function () {
+    if (fin) return;
+    fin = true;
+    clearTimeout(t);
+    done();
+  };
+  const t = setTimeout(end, 2000);
+  s.on('close', end);
+  try {
+    s.end();
+  } catch (e) {
+    end();
   }
 }
