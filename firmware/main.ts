@@ -8,11 +8,11 @@ import { asciiJson } from '../shared/json.ts';
 import { COMMAND_ENTRY, encodeReading, type MeasuredValue } from '../shared/line-protocol.ts';
 import { checkValue, formatValue } from '../shared/measurements.ts';
 import { checkNodeConfig, nodeMeasurements, sensorMeasurements, type NodeConfig, type SensorConfig } from '../shared/node-config.ts';
-import { discoveryTopic, nodeCommandTopic, nodeInfoTopic, nodeStatusTopic, readingTopic, type TopicPrefixes } from '../shared/topics.ts';
+import { discoveryTopic, haBirthTopic, nodeCommandTopic, nodeInfoTopic, nodeStatusTopic, readingTopic, type TopicPrefixes } from '../shared/topics.ts';
 import { VERSION } from '../shared/version.ts';
 import { filterValue, type FilterState } from './filters.ts';
 import { drop, mqttPublish, mqttStart, mqttStop, mqttStream, mqttTick, mqttUp } from './mqtt.ts';
-import { dropped, qAck, qAdd, qCount, qEmpty, qInit, qPause, qResend, qSave } from './queue.ts';
+import { dropped, qAck, qAdd, qCount, qEmpty, qIdle, qInit, qPause, qPaused, qPump, qResend, qSave } from './queue.ts';
 import { driverFor } from './sensors/index.ts';
 import type { Driver, Values } from './sensors/types.ts';
 import { wifiRssi, wifiStart } from './wifi.ts';
@@ -40,6 +40,8 @@ let loop: any;
 let seq = 0;
 let serial = false;
 let busy = false;
+/** Discovery to be sent again after Home Assistant's birth message. */
+let rediscover: any;
 const started = getTime();
 
 function say(text: string): void {
@@ -176,10 +178,9 @@ function command(r: CommandCheck): void {
   report();
 }
 
-function online(): void {
+/** Streams the retained discovery message; the queue waits, then resends (after a connect) or goes on. */
+function discover(resend: boolean): void {
   const node = cfg.node;
-  mqttPublish(nodeStatusTopic(P, node), 'online', 0, true);
-  report();
   const spec: DiscoveryNode = {
     node: node,
     room: cfg.room,
@@ -196,9 +197,33 @@ function online(): void {
     },
     function () {
       qPause(false);
-      qResend();
+      if (resend) qResend();
+      else qPump();
     },
   );
+}
+
+function online(): void {
+  mqttPublish(nodeStatusTopic(P, cfg.node), 'online', 0, true);
+  report();
+  discover(true);
+}
+
+/**
+ * A PUBLISH from the broker: a command only on the node's own command topic; Home
+ * Assistant's birth ("online", live, not the retained copy sent on subscribing) makes the
+ * node send discovery again after 1-5 s, so that a fleet restarting together is spread out;
+ * anything else is ignored.
+ */
+function incoming(topic: string, payload: string, retain: boolean): void {
+  if (topic === nodeCommandTopic(P, cfg.node)) command(parseCommand(payload));
+  else if (topic === haBirthTopic(P) && payload === 'online' && !retain && !rediscover) {
+    rediscover = setTimeout(function () {
+      rediscover = undefined;
+      // A discovery already streaming (after a reconnect) does the same.
+      if (mqttUp && !qPaused) discover(false);
+    }, 1000 + Math.random() * 4000);
+  }
 }
 
 function netUp(): void {
@@ -211,12 +236,10 @@ function netUp(): void {
     pass: m.password,
     keepalive: m.keepalive,
     will: nodeStatusTopic(P, cfg.node),
-    sub: nodeCommandTopic(P, cfg.node),
+    subs: [nodeCommandTopic(P, cfg.node), haBirthTopic(P)],
     up: online,
     down: qSave,
-    msg: function (topic, payload) {
-      command(parseCommand(payload));
-    },
+    msg: incoming,
     ack: qAck,
   });
 }
@@ -228,17 +251,19 @@ function sleepWhenDelivered(): void {
     if (getTime() < until && !(mqttUp && qEmpty())) return;
     clearInterval(t);
     qSave();
-    mqttStop();
-    say('deep sleep for ' + cfg.sleep + ' s');
-    try {
-      require('ESP32').deepSleep(cfg.sleep * 1e6);
-    } catch (e) {
-      // No deep sleep on this board: wait awake and run the cycle again.
-      setTimeout(function () {
-        netUp();
-        round(sleepWhenDelivered);
-      }, cfg.sleep * 1000);
-    }
+    // Sleep once the DISCONNECT has left (bounded): else the broker sends the Last Will.
+    mqttStop(function () {
+      say('deep sleep for ' + cfg.sleep + ' s');
+      try {
+        require('ESP32').deepSleep(cfg.sleep * 1e6);
+      } catch (e) {
+        // No deep sleep on this board: wait awake and run the cycle again.
+        setTimeout(function () {
+          netUp();
+          round(sleepWhenDelivered);
+        }, cfg.sleep * 1000);
+      }
+    });
   }, 250);
 }
 
@@ -256,7 +281,9 @@ function addSensor(sc: SensorConfig, k: string): void {
 
 function tick(): void {
   E.kickWatchdog();
+  if (serial) return;
   mqttTick();
+  if (!busy) qIdle();
 }
 
 function start(): void {

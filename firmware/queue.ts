@@ -8,6 +8,10 @@
 // ({c: acked, d: ram lines}) is written when the link drops and before reboot or sleep;
 // at boot it restores ram and the file position. Delivery is at least once: after a power
 // cut a few messages may arrive twice, never out of order.
+// Flash: an erased file's space stays taken ("trash") until Storage.compact(), and getFree()
+// does not count it; so room is free + trash (Espruino compacts when a write needs it), and
+// when free space runs low the trash is compacted while the node is idle (qIdle), not in
+// the middle of a round of readings.
 
 import { mqttPublish, mqttUp, newId } from './mqtt.ts';
 
@@ -17,6 +21,8 @@ const STATE = 'roomlink.qs';
 const WINDOW = 8;
 /** Flash kept free for everything else. */
 const RESERVE = 16384;
+/** Erased space is reclaimed once free space at the end of Storage falls below this. */
+const COMPACT_BELOW = 65536;
 
 interface Msg {
   l: string;
@@ -70,10 +76,22 @@ export function qCount(): number {
   return ram.length + fly.length + (backlog ? 1 : 0);
 }
 
+/** Flash left for the queue: free space plus what compaction would reclaim. */
+function room(): boolean {
+  const st = S.getStats();
+  return st.freeBytes + st.trashBytes > RESERVE;
+}
+
+/** Called when the node is idle: compacts Storage once free space runs low. */
+export function qIdle(): void {
+  const st = S.getStats();
+  if (st.trashBytes && st.freeBytes < COMPACT_BELOW) S.compact();
+}
+
 export function qAdd(line: string): void {
   if (mqttUp && !backlog && ram.length < WINDOW) {
     ram.push({ l: line, i: 0 });
-  } else if (S.getFree() > RESERVE) {
+  } else if (room()) {
     S.open(FILE, 'a').write(line + '\n');
     if (!backlog) {
       backlog = true;
@@ -116,20 +134,24 @@ export function qPump(): void {
   }
 }
 
-export function qAck(id: number): void {
+/** A PUBACK: true when it matched a message waiting for it. */
+export function qAck(id: number): boolean {
   for (let i = 0; i < ram.length; i++) {
     if (ram[i].i === id) {
       ram.splice(i, 1);
-      return qPump();
+      qPump();
+      return true;
     }
   }
   for (let i = 0; i < fly.length; i++) {
     if (fly[i].i === id) {
       fly.splice(i, 1);
       acked++;
-      return qPump();
+      qPump();
+      return true;
     }
   }
+  return false;
 }
 
 /** After a reconnect: resend the unacknowledged with DUP and their ids, then go on. */

@@ -8,9 +8,10 @@ let backoff = 2;
 let timer: any;
 let up = false;
 
+/** Signal strength: on ESP32 it is in Wifi.getStatus() while connected (getDetails() has none). */
 export function wifiRssi(): number | undefined {
   try {
-    return W ? W.getDetails().rssi : undefined;
+    return W ? W.getStatus().rssi : undefined;
   } catch (e) {
     return undefined;
   }
