@@ -32,8 +32,9 @@ export interface MqttSettings {
   ack: (id: number) => boolean;
 }
 
-/** Longest packet taken whole; a longer PUBLISH is acknowledged and skipped as it arrives. */
-const MAX_PACKET = 512;
+// RAM is what limits the node (issue 13: at most 1,000 Espruino blocks), and every
+// top-level function or variable costs blocks for as long as the program runs, so this
+// module keeps few of them: numbers are written out, small steps are inlined.
 
 let o: MqttSettings;
 let sock: any;
@@ -54,33 +55,29 @@ let ackAt = 0;
 let subId = 0;
 /** Bytes of an oversized PUBLISH still to be discarded. */
 let skip = 0;
-/** While a streamed publish is being written, other packets wait here. */
+/** The pieces of a streamed publish (discovery) being written; other packets wait in `held`. */
+export let streaming: ((i: number) => string | undefined) | undefined;
 let held = '';
-let streamGet: ((i: number) => string | undefined) | undefined;
 let streamI = 0;
 let streamDone: (() => void) | undefined;
 
-function chr(n: number): string {
-  return String.fromCharCode(n);
-}
-
 function str16(s: string): string {
-  return chr(s.length >> 8) + chr(s.length & 255) + s;
+  return String.fromCharCode(s.length >> 8, s.length & 255) + s;
 }
 
 /** Fixed header: type/flags byte and the remaining length as a varint. */
 function head(b: number, len: number): string {
-  let h = chr(b);
+  let h = String.fromCharCode(b);
   do {
     const d = len & 127;
     len = len >> 7;
-    h += chr(len ? d | 128 : d);
+    h += String.fromCharCode(len ? d | 128 : d);
   } while (len);
   return h;
 }
 
 function write(data: string): void {
-  if (streamGet) {
+  if (streaming) {
     held += data;
     return;
   }
@@ -93,35 +90,31 @@ function write(data: string): void {
   }
 }
 
-/** Closes the link abruptly (the broker then publishes the Last Will) and reconnects. */
-export function drop(): void {
-  const s = sock;
-  closed(s);
-  if (s) {
-    try {
-      s.end();
-    } catch (e) {}
+/**
+ * Closes the link abruptly (the broker then publishes the Last Will) and reconnects; with
+ * `s`, only if that is still the current socket (its 'close' event).
+ */
+export function drop(s?: any): void {
+  const was = sock;
+  if (!was || (s && s !== was)) return;
+  sock = undefined;
+  inbuf = held = '';
+  skip = unacked = 0;
+  streaming = undefined;
+  try {
+    was.end();
+  } catch (e) {}
+  if (mqttUp) {
+    mqttUp = false;
+    o.down();
   }
+  schedule();
 }
 
 /** A broker that breaks the protocol: say what, close (§4.8), reconnect. */
 function bad(what: string): void {
   print('roomlink: ' + what + ' from the broker, reconnecting');
   drop();
-}
-
-function closed(s: any): void {
-  if (s !== sock || !s) return;
-  sock = undefined;
-  inbuf = '';
-  held = '';
-  skip = 0;
-  unacked = 0;
-  streamGet = undefined;
-  const was = mqttUp;
-  mqttUp = false;
-  if (was) o.down();
-  schedule();
 }
 
 function schedule(): void {
@@ -135,17 +128,6 @@ function schedule(): void {
 
 function connect(): void {
   if (sock) return;
-  let flags = 0x2c; // will flag, will QoS 1, will retain; clean session off
-  let tail = str16(o.will) + str16('offline');
-  if (o.user) {
-    flags |= 0x80;
-    tail += str16(o.user);
-    if (o.pass) {
-      flags |= 0x40;
-      tail += str16(o.pass);
-    }
-  }
-  const body = str16('MQTT') + chr(4) + chr(flags) + chr(o.keepalive >> 8) + chr(o.keepalive & 255) + str16(o.id) + tail;
   let s: any;
   // On ESP32 connect blocks until the broker answers or lwIP gives up: the watchdog gets its
   // full time, and a host that made us wait is retried only at the longest backoff.
@@ -156,6 +138,18 @@ function connect(): void {
     s = require('net').connect({ host: o.host, port: o.port }, function () {
       if (s !== sock) return;
       lastRx = getTime();
+      // CONNECT, built here so that nothing of it stays referenced by the socket's handlers.
+      let flags = 0x2c; // will flag, will QoS 1, will retain; clean session off
+      let tail = str16(o.will) + str16('offline');
+      if (o.user) {
+        flags |= 0x80;
+        tail += str16(o.user);
+        if (o.pass) {
+          flags |= 0x40;
+          tail += str16(o.pass);
+        }
+      }
+      const body = str16('MQTT') + String.fromCharCode(4, flags, o.keepalive >> 8, o.keepalive & 255) + str16(o.id) + tail;
       write(head(0x10, body.length) + body);
     });
   } catch (e) {
@@ -171,36 +165,18 @@ function connect(): void {
     parse();
   });
   s.on('drain', streamNext);
-  const gone = function () {
-    closed(s);
-  };
-  s.on('close', gone);
-  s.on('end', gone);
-  s.on('error', gone);
+  // Espruino sockets always end with 'close' (after 'end' or an error).
+  s.on('close', function () {
+    drop(s);
+  });
 }
 
 /**
- * Why a packet with this first byte and remaining length cannot come from a broker to this
- * client now, or "" when it can. Checked as soon as the header is in, so junk is refused at
- * once instead of being waited for.
+ * Takes the complete packets out of `inbuf`. Each header is checked as soon as it is in,
+ * so junk is refused at once instead of being waited for: a packet of a type or with
+ * flags a server may not send to this client now, a length field of more than 4 bytes, or
+ * a length that does not fit the packet closes the connection.
  */
-function refuse(type: number, len: number): string {
-  const t = type >> 4;
-  if (t === 3) {
-    // PUBLISH: QoS 3 is malformed, QoS 2 never granted.
-    if ((type & 6) === 6) return 'QoS 3 PUBLISH';
-    if (type & 4) return 'QoS 2 PUBLISH';
-    if ((type & 8) && !(type & 2)) return 'DUP on a QoS 0 PUBLISH';
-    return mqttUp ? '' : 'PUBLISH before CONNACK';
-  }
-  if (type === 0x20) return mqttUp ? 'second CONNACK' : len === 2 ? '' : 'CONNACK of length ' + len;
-  if (!mqttUp) return 'packet type ' + t + ' before CONNACK';
-  if (type === 0x40) return len === 2 ? '' : 'PUBACK of length ' + len;
-  if (type === 0x90) return len === 2 + o.subs.length ? '' : 'SUBACK of length ' + len;
-  if (type === 0xd0) return len ? 'PINGRESP of length ' + len : '';
-  return 'packet type ' + t + ' flags ' + (type & 15);
-}
-
 function parse(): void {
   while (sock) {
     if (skip) {
@@ -222,71 +198,78 @@ function parse(): void {
       mul *= 128;
     } while (c & 128);
     const type = inbuf.charCodeAt(0);
-    const why = refuse(type, len);
+    const t = type >> 4;
+    let why = '';
+    if (t === 3) {
+      // PUBLISH: QoS 3 is malformed, QoS 2 never granted (we subscribe at QoS 1).
+      if ((type & 6) === 6) why = 'QoS 3 PUBLISH';
+      else if (type & 4) why = 'QoS 2 PUBLISH';
+      else if (type & 8 && !(type & 2)) why = 'DUP on a QoS 0 PUBLISH';
+      else if (!mqttUp) why = 'PUBLISH before CONNACK';
+    } else if (type === 0x20) why = mqttUp ? 'second CONNACK' : len === 2 ? '' : 'CONNACK of length ' + len;
+    else if (!mqttUp) why = 'packet type ' + t + ' before CONNACK';
+    else if (type === 0x40) why = len === 2 ? '' : 'PUBACK of length ' + len;
+    else if (type === 0x90) why = len === 2 + o.subs.length ? '' : 'SUBACK of length ' + len;
+    else if (type === 0xd0) why = len ? 'PINGRESP of length ' + len : '';
+    else why = 'packet type ' + t + ' flags ' + (type & 15);
     if (why) return bad(why);
-    if (len > MAX_PACKET) {
+    if (len > 512) {
       // Too long to hold (commands and births are short): acknowledge it, then skip it.
-      const qos = type & 2;
       if (inbuf.length < i + 4) return;
       const at = i + 2 + ((inbuf.charCodeAt(i) << 8) | inbuf.charCodeAt(i + 1));
-      if (at + 2 > MAX_PACKET) return bad('topic too long');
-      if (qos && inbuf.length < at + 2) return;
-      if (qos) write(head(0x40, 2) + inbuf.substr(at, 2));
+      if (at + 2 > 512) return bad('topic too long');
+      if (type & 2) {
+        if (inbuf.length < at + 2) return;
+        write(head(0x40, 2) + inbuf.substr(at, 2));
+      }
       lastRx = getTime();
       skip = i + len;
       continue;
     }
     if (inbuf.length < i + len) return;
-    const body = inbuf.substr(i, len);
+    const b = inbuf.substr(i, len);
     inbuf = inbuf.substr(i + len);
-    packet(type, body);
-  }
-}
-
-function packet(type: number, b: string): void {
-  const t = type >> 4;
-  const now = getTime();
-  lastRx = now;
-  if (t === 2) {
-    // CONNACK: acknowledge flags (only "session present" may be set), return code.
-    const rc = b.charCodeAt(1);
-    if (b.charCodeAt(0) > 1) return bad('CONNACK flags ' + b.charCodeAt(0));
-    if (rc) {
-      print('roomlink: broker refused the connection (' + (rc === 4 || rc === 5 ? 'not authorised: check mqtt.username/password' : 'code ' + rc) + ')');
-      drop();
-      return;
-    }
-    mqttUp = true;
-    upAt = ackAt = now;
-    subId = newId();
-    let sb = chr(subId >> 8) + chr(subId & 255);
-    for (let j = 0; j < o.subs.length; j++) sb += str16(o.subs[j]) + chr(1);
-    write(head(0x82, sb.length) + sb);
-    o.up();
-  } else if (t === 3) {
-    // PUBLISH from the broker (QoS 0 or 1; flags checked in refuse()).
-    const qos = (type >> 1) & 3;
-    const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
-    let p = 2 + tl;
-    if (p + (qos ? 2 : 0) > b.length) return bad('PUBLISH shorter than its topic');
-    if (qos) {
-      write(head(0x40, 2) + b.substr(p, 2));
-      p += 2;
-    }
-    o.msg(b.substr(2, tl), b.substr(p), !!(type & 1));
-  } else if (t === 4) {
-    if (o.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1)) && unacked) {
-      unacked--;
-      ackAt = now;
-      backoff = 1;
-    }
-  } else if (t === 9) {
-    // SUBACK: one return code per topic filter; 0x80 = refused.
-    if (((b.charCodeAt(0) << 8) | b.charCodeAt(1)) !== subId) return bad('SUBACK for another packet id');
-    for (let j = 0; j < o.subs.length; j++) {
-      const rc = b.charCodeAt(2 + j);
-      if (rc === 0x80) print('roomlink: broker refused the subscription to ' + o.subs[j]);
-      else if (rc > 2) return bad('SUBACK code ' + rc);
+    // A complete valid packet: the only sign of life that counts.
+    const now = (lastRx = getTime());
+    if (t === 2) {
+      // CONNACK: acknowledge flags (only "session present" may be set), return code.
+      const rc = b.charCodeAt(1);
+      if (b.charCodeAt(0) > 1) return bad('CONNACK flags ' + b.charCodeAt(0));
+      if (rc) {
+        print('roomlink: broker refused the connection (' + (rc === 4 || rc === 5 ? 'not authorised: check mqtt.username/password' : 'code ' + rc) + ')');
+        return drop();
+      }
+      mqttUp = true;
+      upAt = ackAt = now;
+      subId = newId();
+      let sb = String.fromCharCode(subId >> 8, subId & 255);
+      for (let j = 0; j < o.subs.length; j++) sb += str16(o.subs[j]) + '\x01';
+      write(head(0x82, sb.length) + sb);
+      o.up();
+    } else if (t === 3) {
+      // PUBLISH from the broker (QoS 0 or 1).
+      const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
+      let p = 2 + tl;
+      if (p + (type & 2) > b.length) return bad('PUBLISH shorter than its topic');
+      if (type & 2) {
+        write(head(0x40, 2) + b.substr(p, 2));
+        p += 2;
+      }
+      o.msg(b.substr(2, tl), b.substr(p), !!(type & 1));
+    } else if (t === 4) {
+      if (o.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1)) && unacked) {
+        unacked--;
+        ackAt = now;
+        backoff = 1;
+      }
+    } else if (t === 9) {
+      // SUBACK: one return code per topic filter; 0x80 = refused.
+      if (((b.charCodeAt(0) << 8) | b.charCodeAt(1)) !== subId) return bad('SUBACK for another packet id');
+      for (let j = 0; j < o.subs.length; j++) {
+        const rc = b.charCodeAt(2 + j);
+        if (rc === 0x80) print('roomlink: broker refused the subscription to ' + o.subs[j]);
+        else if (rc > 2) return bad('SUBACK code ' + rc);
+      }
     }
   }
 }
@@ -317,7 +300,7 @@ export function newId(): number {
 export function mqttPublish(topic: string, payload: string, qos: number, retain: boolean, id?: number, dup?: boolean): void {
   let v = str16(topic);
   if (qos) {
-    v += chr(id! >> 8) + chr(id! & 255);
+    v += String.fromCharCode(id! >> 8, id! & 255);
     if (!unacked++) ackAt = getTime();
   }
   write(head(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), v.length + payload.length) + v + payload);
@@ -333,17 +316,17 @@ export function mqttStream(topic: string, get: (i: number) => string | undefined
   let piece: string | undefined;
   for (let i = 0; (piece = get(i)) !== undefined; i++) len += piece.length;
   write(head(0x31, 2 + topic.length + len) + str16(topic));
-  streamGet = get;
+  streaming = get;
   streamI = 0;
   streamDone = done;
   streamNext();
 }
 
 function streamNext(): void {
-  if (!streamGet || !sock) return;
-  const piece = streamGet(streamI++);
+  if (!streaming || !sock) return;
+  const piece = streaming(streamI++);
   if (piece === undefined) {
-    streamGet = undefined;
+    streaming = undefined;
     const rest = held;
     held = '';
     if (rest) write(rest);
