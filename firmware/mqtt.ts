@@ -316,6 +316,8 @@ export function mqttStream(topic: string, get: (i: number) => string | undefined
   let piece: string | undefined;
   for (let i = 0; (piece = get(i)) !== undefined; i++) len += piece.length;
   write(head(0x31, 2 + topic.length + len) + str16(topic));
+  // A write to a socket that has just closed drops the link: the next connect streams again.
+  if (!sock) return;
   streaming = get;
   streamI = 0;
   streamDone = done;

@@ -327,6 +327,16 @@ describe('firmware MQTT client: what the broker sends', () => {
     expect(done2).toBe(1);
   });
 
+  test('a stream whose first write finds the socket closed leaves nothing held: the next CONNECT goes out', async () => {
+    const { mqtt, s } = await connected(['a', 'b']);
+    s.ended = true; // the broker has closed it; the close event has not come yet
+    mqtt.mqttStream('homeassistant/device/n1/config', (i) => (i < 2 ? '{}' : undefined), () => undefined);
+    expect(mqtt.streaming).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1001);
+    expect(sockets.length).toBe(2);
+    expect(last().take().charCodeAt(0)).toBe(0x10);
+  });
+
   test('a connect that blocked for long is retried only at the longest backoff', async () => {
     refuseConnects = true;
     const real = globalThis.getTime;

@@ -28,6 +28,9 @@ export interface SeenConnection {
   closedAt?: number;
   /** who closed it: the proxy (a fault), the client, or the broker */
   closedBy?: 'proxy' | 'client' | 'broker';
+  /** MQTT packet types (first byte >> 4) the client sent, and the broker sent, in order */
+  up: number[];
+  down: number[];
 }
 
 /** Splits a byte stream into MQTT packets; bytes that do not form a header stay buffered. */
@@ -189,7 +192,7 @@ export class FaultProxy {
   private accept(client: Socket): void {
     client.setNoDelay(true);
     const index = this.connections.length;
-    this.connections.push({ at: this.now() });
+    this.connections.push({ at: this.now(), up: [], down: [] });
     const broker = new Socket();
     const link: Link = { index, client, broker };
     this.links.add(link);
@@ -205,6 +208,7 @@ export class FaultProxy {
     client.on('data', (chunk) => {
       for (const packet of up.push(chunk)) {
         if (!this.links.has(link)) return;
+        this.connections[index]!.up.push(packet[0]! >> 4);
         if (packet[0]! >> 4 === 3) this.published.push({ at: this.now(), conn: index, ...decodePublish(packet) });
         if (this.cutNext === 'up') {
           this.cutNext = undefined;
@@ -221,6 +225,7 @@ export class FaultProxy {
       for (const packet of down.push(chunk)) {
         if (!this.links.has(link)) return;
         const type = packet[0]! >> 4;
+        this.connections[index]!.down.push(type);
         if (type === 4 && this.swallowPubacks) continue;
         if (this.cutNext === 'down') {
           this.cutNext = undefined;
