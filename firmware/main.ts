@@ -42,7 +42,7 @@ let serial = false;
 let busy = false;
 /** Discovery to be sent again after Home Assistant's birth message. */
 let rediscover: any;
-/** `info` has been published since boot. */
+/** Discovery and `info` have been published since boot. */
 let told = false;
 /** The node's status topic, and what it subscribes to: its command topic and Home Assistant's birth topic. */
 let statusTopic: string;
@@ -217,9 +217,16 @@ function discover(resend: boolean): void {
   );
 }
 
-function online(): void {
+/**
+ * After each CONNACK: `online`, then discovery (and `info`) on the first connection after
+ * boot and whenever the broker lost our session (a restart without persistence, which
+ * loses retained messages too), then the resends. A broker that kept the session kept the
+ * retained discovery: sending it again would only cost RAM and traffic at every reconnect.
+ */
+function online(session: number): void {
   mqttPublish(statusTopic, 'online', 0, true);
-  discover(true);
+  if (told && session) qResend();
+  else discover(true);
 }
 
 /**

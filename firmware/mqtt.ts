@@ -23,8 +23,8 @@ export interface MqttSettings {
   will: string;
   /** Topic filters subscribed (QoS 1, one SUBSCRIBE) after every CONNACK. */
   subs: string[];
-  /** Connected and CONNACKed. */
-  up: () => void;
+  /** Connected and CONNACKed; `session` = the broker kept this client's session (and so its retained messages). */
+  up: (session: number) => void;
   down: () => void;
   /** A PUBLISH from the broker; `retain` set means a retained message sent on subscribing. */
   msg: (topic: string, payload: string, retain: boolean) => void;
@@ -245,7 +245,7 @@ function parse(): void {
       let sb = String.fromCharCode(subId >> 8, subId & 255);
       for (let j = 0; j < o.subs.length; j++) sb += str16(o.subs[j]) + '\x01';
       write(head(0x82, sb.length) + sb);
-      o.up();
+      o.up(b.charCodeAt(0));
     } else if (t === 3) {
       // PUBLISH from the broker (QoS 0 or 1).
       const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);

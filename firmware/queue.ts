@@ -1,6 +1,8 @@
 // Readings on their way to the broker, in order, none lost across broker outages, reboots
 // and deep sleep. A message is one line "<topic> <payload>".
-//   ram  - messages that come before everything in the file (sent or not), at most 8
+//   ram  - messages that come before everything in the file (sent or not), at most 3
+//          (one round of readings; each costs ~7 blocks of RAM, a line in flight from
+//          the file 1)
 //   file - Storage `roomlink.q`, append-only: `acked` lines delivered, then `fly` (sent,
 //          awaiting PUBACK), then the rest, read in order through `reader`. Only the packet
 //          ids of the lines in flight are kept in RAM; a resend after a reconnect reads the
@@ -94,7 +96,7 @@ export function qIdle(): void {
 }
 
 export function qAdd(line: string): void {
-  if (mqttUp && !backlog && ram.length < 8) {
+  if (mqttUp && !backlog && ram.length < 3) {
     ram.push({ l: line, i: 0 });
   } else if (room()) {
     S.open('roomlink.q', 'a').write(line + '\n');

@@ -111,6 +111,10 @@ describe.skipIf(!haveTools)('firmware behind a hostile network (host runtime, fa
         await node.waitForLine('the refusal', (l) => l.includes('from the broker, reconnecting'));
         expect(proxy.connections[index]!.closedBy).toBe('client');
         expect(await reconnectGap(proxy, index)).toBeLessThan(1800);
+        // The broker kept the session (and the retained discovery): readings go on at once,
+        // without discovery streamed again first.
+        await waitFor('a reading on the new link', () => proxy.published.some((p) => p.conn > index && p.topic.startsWith('home/')));
+        expect(proxy.published.filter((p) => p.conn > index && p.topic.startsWith('homeassistant/'))).toEqual([]);
       });
       // The next packet after the fault came on a new connection, and the in-flight ones were resent with DUP.
       expect(r.proxy.connections.length).toBeGreaterThanOrEqual(2);
@@ -170,6 +174,44 @@ describe.skipIf(!haveTools)('firmware behind a hostile network (host runtime, fa
       // The next attempt comes within the current backoff (16 s) and this time it stays up.
       expect(await reconnectGap(proxy, last, 20_000)).toBeLessThan(17_000);
     });
+  }, 120_000);
+
+  test('outage after outage with little flash left: the queue keeps storing, Storage is compacted while idle, nothing dropped', async () => {
+    const proxy = await startFaultProxy(broker.port);
+    const topic = 'home/flash-1/illuminance';
+    const rec = await subscribe(broker.url, [topic, 'roomlink/flash-1/info'], { clean: false, clientId: 'rec-flash' });
+    const n = clockNode('flash-1', proxy.port, code);
+    const storage = n.sim.runtime.storage;
+    // Leave 24 KB free: each outage's queue file takes a 4 KB chunk, erased once delivered
+    // but still taking space until compacted. Counting only getFree() (which leaves erased
+    // space out), the node would refuse to queue after two outages.
+    storage.write('filler.bin', new Uint8Array(storage.stats().freeBytes - 24 * 1024 - 64 - 32));
+    const trash: number[] = [];
+    try {
+      n.sim.boot();
+      await rec.waitForCount(2, (m) => m.topic === topic && !m.retain, 15_000);
+      for (let cycle = 0; cycle < 6; cycle++) {
+        await proxy.pause();
+        const lines = () => (storage.readBinary('roomlink.q\x01') ?? '').split('\n').length - 1;
+        const before = lines();
+        await waitFor('readings queued in flash', () => lines() >= before + 4, 10_000);
+        await proxy.start();
+        const back = n.now();
+        await waitFor('a reading taken after the outage', () => live(rec, topic).some((v) => v > back + 100), 30_000);
+        trash.push(storage.stats().trashBytes);
+      }
+      // Free space ran low and the trash was reclaimed at least once (it fell between cycles).
+      expect(trash.some((t, i) => i > 0 && t < trash[i - 1]!), `trash after each cycle: ${trash.join(', ')}`).toBe(true);
+      expectComplete(live(rec, topic));
+      await rec.client.publishAsync('roomlink/flash-1/set', '{"info":true}', { qos: 1 });
+      const info = await waitFor('info', () => rec.messages.filter((m) => m.topic === 'roomlink/flash-1/info' && !m.retain).at(-1));
+      expect(JSON.parse(info.payload).dropped).toBeUndefined();
+    } finally {
+      n.stop();
+      n.sim.dispose();
+      await rec.end();
+      await proxy.dispose();
+    }
   }, 120_000);
 
   test("Home Assistant's birth makes the node send discovery again after 1-5 s; the retained copy, other payloads and other topics do not", async () => {
