@@ -50,7 +50,7 @@ export interface NodeConfig {
   topics?: { readings?: string; nodes?: string; discovery?: string };
   /** Seconds between readings. */
   interval: number;
-  /** Deep sleep between readings, in seconds (battery nodes); 0 = stay awake. */
+  /** Deep sleep between readings, in seconds (battery nodes); 0 = stay awake; at most 2,147 (ESP32.deepSleep's 32-bit microseconds). */
   sleep: number;
   /** Board LED for `identify`, as a GPIO number. */
   led?: number;
@@ -274,7 +274,9 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
     }
   }
   if (raw['interval'] !== undefined && !isNumberIn(raw['interval'], 1, 86400)) errors.push('interval: must be 1..86400 seconds');
-  if (raw['sleep'] !== undefined && !isNumberIn(raw['sleep'], 0, 86400 * 7)) errors.push('sleep: must be 0..604800 seconds');
+  // ESP32.deepSleep(us) takes a 32-bit int (targets/esp32/jswrap_esp32.c): past 2,147 s the
+  // microseconds wrap negative and the chip would not wake.
+  if (raw['sleep'] !== undefined && !isNumberIn(raw['sleep'], 0, 2147)) errors.push('sleep: must be 0..2147 seconds (the ESP32 deep-sleep timer takes at most 2^31 microseconds)');
   if (raw['led'] !== undefined) checkPin(raw['led'], 'led');
   const sensors = raw['sensors'];
   if (!Array.isArray(sensors) || sensors.length === 0) errors.push('sensors: must be a non-empty list');

@@ -121,7 +121,8 @@ describe('firmware MQTT client: what the broker sends', () => {
 
   // Each of these must close the connection and reconnect within one backoff step.
   const malformed: Array<[string, string]> = [
-    ['a length field of 5 bytes', bin(0xd0, 0xff, 0xff, 0xff, 0x7f)],
+    ['a length field of 5 bytes', bin(0x30, 0xff, 0xff, 0xff, 0xff, 0x7f)],
+    ['a PINGRESP claiming 268,435,455 bytes (d0 ff ff ff 7f)', bin(0xd0, 0xff, 0xff, 0xff, 0x7f)],
     ['64 bytes of junk', bin(...Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255))],
     ['a zero first byte', bin(0, 0)],
     ['QoS 3 PUBLISH', bin(0x36, 5, 0, 1, 0x61, 0, 1)],

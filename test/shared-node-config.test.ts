@@ -54,6 +54,8 @@ describe('node config', () => {
     [{ ...kitchen, sensors: [{ type: 'bme280' }, { type: 'sht3x', sda: 16, scl: 17, measurements: ['humidity'] }, { type: 'aht20', sda: 4, scl: 5, measurements: ['humidity'] }] }, 'sensors[2]: I2C pins 4/5 would need I2C bus 3, and esp32 has 2'],
     [{ ...kitchen, sensors: [{ type: 'ds18b20', pin: 40 }] }, 'sensors[0].pin: must be a GPIO number 0..39 on esp32'],
     [{ ...kitchen, sensors: [{ type: 'binary', pin: 35, measurement: 'door' }] }, 'sensors[0].pin: GPIO 34-39 have no internal pull-up'],
+    // ESP32.deepSleep(us) takes a 32-bit int: an hour of microseconds wraps negative.
+    [{ ...kitchen, sleep: 3600 }, 'sleep: must be 0..2147 seconds'],
   ])('knows the board: refuses %j', (config, message) => {
     const check = checkNodeConfig(config);
     expect(check.ok).toBe(false);
