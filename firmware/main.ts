@@ -332,6 +332,11 @@ function start(): void {
     addSensor(c.sensors[i], type + (count[type] > 1 ? count[type] : ''));
   }
   print('roomlink ' + VERSION + ' running node=' + c.node + ' transport=' + c.transport);
+  // The config's `board` decides which pins and I2C buses config check allows: say so when
+  // the interpreter is built for another chip (process.env.BOARD: ESP32, ESP32C3_IDF4, ...).
+  const b = process.env.BOARD || '';
+  const chip = b.indexOf('ESP32') !== 0 ? '' : b.indexOf('C3') > 0 ? 'esp32c3' : b.indexOf('S3') > 0 ? 'esp32s3' : 'esp32';
+  if (chip && chip !== (c.board || 'esp32')) say('this is ' + b + ' but roomlink.json says board ' + (c.board || 'esp32 (the default)') + ': set "board": "' + chip + '"');
   try {
     E.enableWatchdog(60, false);
   } catch (e) {}

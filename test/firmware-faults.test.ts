@@ -214,6 +214,16 @@ describe.skipIf(!haveTools)('firmware behind a hostile network (host runtime, fa
     }
   }, 120_000);
 
+  test('a config written for another chip is pointed out at boot', async () => {
+    const n = new SimNode({ node: 'chip-1', room: 'chip', board: 'esp32c3', mqtt: { host: '127.0.0.1', port: broker.port }, sensors: [{ type: 'sim', measurement: 'temperature' }] }, code, { board: 'esp32' });
+    try {
+      n.boot();
+      await n.waitForLine('the warning', (l) => l.includes('this is ESP32 but roomlink.json says board esp32c3: set "board": "esp32"'));
+    } finally {
+      n.dispose();
+    }
+  });
+
   test("Home Assistant's birth makes the node send discovery again after 1-5 s; the retained copy, other payloads and other topics do not", async () => {
     const proxy = await startFaultProxy(broker.port);
     const disc = 'homeassistant/device/birth-1/config';
