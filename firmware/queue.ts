@@ -74,7 +74,7 @@ function openReader(): void {
   for (let i = 0; i < acked; i++) reader.readLine();
   for (let i = 0; i < fly.length; i++) {
     const line = reader.readLine();
-    if (fly[i]) send(line, fly[i], true);
+    if (fly[i] && line) send(line, fly[i], true);
   }
 }
 
