@@ -20,7 +20,7 @@
 import { mqttPublish, mqttUp, newId, streaming } from './mqtt.ts';
 
 // Numbers and names are written out where used: each top-level constant would cost RAM
-// for good. Files: `roomlink.q` (the queue), `roomlink.qs` (its state). At most 8 messages
+// for good. Files: `roomlink.q` (the queue), `roomlink.qs` (its state). At most 4 messages
 // are in flight. 16 KB of flash stay free for everything else; erased space is compacted
 // once free space at the end of Storage falls below 64 KB.
 const S = require('Storage');
@@ -112,14 +112,14 @@ export function qAdd(line: string): void {
 export function qPump(): void {
   if (!mqttUp || streaming) return;
   let n = sentCount();
-  for (let i = 0; i < ram.length && n < 8; i++) {
+  for (let i = 0; i < ram.length && n < 4; i++) {
     if (!ram[i].i) {
       ram[i].i = newId();
       send(ram[i].l, ram[i].i, false);
       n++;
     }
   }
-  while (backlog && n < 8) {
+  while (backlog && n < 4) {
     const line = reader.readLine();
     if (!line) {
       // End of the file (a reader sees later appends): once all is acknowledged, start afresh.
