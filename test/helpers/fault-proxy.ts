@@ -128,8 +128,9 @@ export class FaultProxy {
     return Date.now() - this.t0;
   }
 
-  /** Listens (again, on the same port after pause()). */
+  /** Listens (again, on the same port after pause()); a no-op while listening. */
   async start(): Promise<this> {
+    if (this.server) return this;
     const server = createServer((client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
