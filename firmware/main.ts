@@ -8,19 +8,19 @@ import { asciiJson } from '../shared/json.ts';
 import { COMMAND_ENTRY, encodeReading, type MeasuredValue } from '../shared/line-protocol.ts';
 import { checkValue, formatValue } from '../shared/measurements.ts';
 import { checkNodeConfig, nodeMeasurements, sensorMeasurements, type NodeConfig, type SensorConfig } from '../shared/node-config.ts';
-import { discoveryTopic, nodeCommandTopic, nodeInfoTopic, nodeStatusTopic, readingTopic, type TopicPrefixes } from '../shared/topics.ts';
+import { discoveryTopic, haBirthTopic, nodeCommandTopic, nodeInfoTopic, nodeStatusTopic, readingTopic, type TopicPrefixes } from '../shared/topics.ts';
 import { VERSION } from '../shared/version.ts';
 import { filterValue, type FilterState } from './filters.ts';
-import { drop, mqttPublish, mqttStart, mqttStop, mqttStream, mqttTick, mqttUp } from './mqtt.ts';
-import { dropped, qAck, qAdd, qCount, qEmpty, qInit, qPause, qResend, qSave } from './queue.ts';
+import { drop, mqttPublish, mqttStart, mqttStop, mqttStream, mqttTick, mqttUp, streaming } from './mqtt.ts';
+import { dropped, qAck, qAdd, qCount, qEmpty, qIdle, qInit, qPump, qResend, qSave } from './queue.ts';
 import { driverFor } from './sensors/index.ts';
 import type { Driver, Values } from './sensors/types.ts';
-import { wifiRssi, wifiStart } from './wifi.ts';
+import { W, wifiStart } from './wifi.ts';
 
-const S = require('Storage');
-const CONFIG = 'roomlink.json';
-/** Interval set by command: {"interval": N, "base": the config's interval it overrides}. */
-const SETTINGS = 'roomlink.set';
+// Storage files: `roomlink.json` (the config) and `roomlink.set` (interval set by command:
+// {"interval": N, "base": the config's interval it overrides}). RAM is what limits the node
+// (at most 1,000 Espruino blocks, issue 13), and each top-level function or variable costs
+// blocks for as long as the program runs: names like these are written out where used.
 
 interface Sensor {
   c: SensorConfig;
@@ -42,6 +42,13 @@ let seq = 0;
 const bootId = Math.floor(Math.random() * 2176782336).toString(36);
 let serial = false;
 let busy = false;
+/** Discovery to be sent again after Home Assistant's birth message. */
+let rediscover: any;
+/** Discovery and `info` have been published since boot. */
+let told = false;
+/** The node's status topic, and what it subscribes to: its command topic and Home Assistant's birth topic. */
+let statusTopic: string;
+let subs: string[];
 const started = getTime();
 
 function say(text: string): void {
@@ -50,19 +57,27 @@ function say(text: string): void {
 
 function loadConfig(): NodeConfig | undefined {
   const hint = '; checking again every minute (roomlink flash --config node.json)';
-  if (S.read(CONFIG) === undefined) return void say('no config: Storage file ' + CONFIG + ' is missing' + hint);
+  const S = require('Storage');
+  if (S.read('roomlink.json') === undefined) return void say('no config: Storage file roomlink.json is missing' + hint);
   // readJSON: Espruino's own writeJSON leaves keys unquoted, which JSON.parse refuses.
-  const raw = S.readJSON(CONFIG, true);
-  if (raw === undefined) return void say(CONFIG + ' is not valid JSON' + hint);
+  const raw = S.readJSON('roomlink.json', true);
+  if (raw === undefined) return void say('roomlink.json is not valid JSON' + hint);
   const r = checkNodeConfig(raw);
-  if (!r.ok) return void say('invalid ' + CONFIG + ': ' + r.errors.join('; ') + hint);
+  if (!r.ok) return void say('invalid roomlink.json: ' + r.errors.join('; ') + hint);
   return r.config;
 }
 
-function info(): { [k: string]: unknown } {
+/** Publishes (WiFi) or prints (serial) what the node is and how it is doing. */
+function report(): void {
+  if (!serial && !mqttUp) return;
   const types: string[] = [];
   for (let i = 0; i < sensors.length; i++) types.push(sensors[i].c.type);
-  return {
+  let rssi: number | undefined;
+  try {
+    // ESP32: in Wifi.getStatus() while connected; Wifi.getDetails() has none.
+    rssi = W ? W.getStatus().rssi : undefined;
+  } catch (e) {}
+  const info = {
     version: VERSION,
     name: cfg.name,
     board: process.env.BOARD,
@@ -74,16 +89,13 @@ function info(): { [k: string]: unknown } {
     sleep: cfg.sleep || undefined,
     uptime: Math.round(getTime() - started),
     free_blocks: process.memory().free,
-    rssi: wifiRssi(),
+    rssi: rssi,
     queued: serial ? undefined : qCount(),
     dropped: dropped || undefined,
     errors: errors,
   };
-}
-
-function report(): void {
-  if (serial) print(asciiJson({ node: cfg.node, room: cfg.room, info: info() }));
-  else if (mqttUp) mqttPublish(nodeInfoTopic(P, cfg.node), asciiJson(info()), 0, true);
+  if (serial) print(asciiJson({ node: cfg.node, room: cfg.room, info: info }));
+  else mqttPublish(nodeInfoTopic(P, cfg.node), asciiJson(info), 0, true);
 }
 
 function line(values: MeasuredValue[]): void {
@@ -167,7 +179,7 @@ function command(r: CommandCheck): void {
   const c = r.command as { interval?: number; identify?: boolean; reboot?: boolean };
   if (c.interval) {
     interval = c.interval;
-    S.writeJSON(SETTINGS, { interval: interval, base: cfg.interval });
+    require('Storage').writeJSON('roomlink.set', { interval: interval, base: cfg.interval });
     every();
   }
   if (c.identify) blink();
@@ -181,30 +193,67 @@ function command(r: CommandCheck): void {
   report();
 }
 
-function online(): void {
+/**
+ * Streams the retained discovery message while the queue waits; then, after a connect,
+ * `info` (first connect after boot) and the resends, one after the other so that their
+ * packets never sit in RAM together.
+ */
+function discover(resend: boolean): void {
   const node = cfg.node;
-  mqttPublish(nodeStatusTopic(P, node), 'online', 0, true);
-  report();
   const spec: DiscoveryNode = {
     node: node,
     room: cfg.room,
     measurements: nodeMeasurements(cfg),
-    availability: [nodeStatusTopic(P, node)],
+    availability: [statusTopic],
     name: cfg.name,
     hardware: process.env.BOARD + ', Espruino ' + process.env.VERSION,
     swVersion: VERSION,
   };
-  qPause(true);
   mqttStream(
     discoveryTopic(P, node),
     function (i) {
       return discoveryChunk(P, spec, i);
     },
     function () {
-      qPause(false);
+      if (!resend) return qPump();
+      if (!told) report();
+      told = true;
       qResend();
     },
   );
+}
+
+/**
+ * After each CONNACK: `online`, then discovery (and `info`) on the first connection after
+ * boot and whenever the broker lost our session (a restart without persistence, which
+ * loses retained messages too), then the resends. A broker that kept the session kept the
+ * retained discovery: sending it again would only cost RAM and traffic at every reconnect.
+ */
+function online(session: number): void {
+  mqttPublish(statusTopic, 'online', 0, true);
+  if (told && session) qResend();
+  else discover(true);
+}
+
+/**
+ * A PUBLISH from the broker: a command only on the node's own command topic; Home
+ * Assistant's birth ("online", live, not the retained copy sent on subscribing) makes the
+ * node send discovery again after 1-5 s, so that a fleet restarting together is spread out;
+ * anything else is ignored.
+ */
+function incoming(topic: string, payload: string, retain: boolean): void {
+  // A retained command would run again at every connect (a retained reboot: for ever).
+  if (topic === subs[0]) {
+    if (retain) say('retained command ignored (publish commands without retain)');
+    else command(parseCommand(payload));
+  }
+  else if (topic === subs[1] && payload === 'online' && !retain && !rediscover) {
+    rediscover = setTimeout(function () {
+      rediscover = undefined;
+      // A discovery already streaming (after a reconnect) does the same.
+      if (mqttUp && !streaming) discover(false);
+    }, 1000 + Math.random() * 4000);
+  }
 }
 
 function netUp(): void {
@@ -216,13 +265,11 @@ function netUp(): void {
     user: m.username,
     pass: m.password,
     keepalive: m.keepalive,
-    will: nodeStatusTopic(P, cfg.node),
-    sub: nodeCommandTopic(P, cfg.node),
+    will: statusTopic,
+    subs: subs,
     up: online,
     down: qSave,
-    msg: function (topic, payload) {
-      command(parseCommand(payload));
-    },
+    msg: incoming,
     ack: qAck,
   });
 }
@@ -234,17 +281,19 @@ function sleepWhenDelivered(): void {
     if (getTime() < until && !(mqttUp && qEmpty())) return;
     clearInterval(t);
     qSave();
-    mqttStop();
-    say('deep sleep for ' + cfg.sleep + ' s');
-    try {
-      require('ESP32').deepSleep(cfg.sleep * 1e6);
-    } catch (e) {
-      // No deep sleep on this board: wait awake and run the cycle again.
-      setTimeout(function () {
-        netUp();
-        round(sleepWhenDelivered);
-      }, cfg.sleep * 1000);
-    }
+    // Sleep once the DISCONNECT has left (bounded): else the broker sends the Last Will.
+    mqttStop(function () {
+      say('deep sleep for ' + cfg.sleep + ' s');
+      try {
+        require('ESP32').deepSleep(cfg.sleep * 1e6);
+      } catch (e) {
+        // No deep sleep on this board: wait awake and run the cycle again.
+        setTimeout(function () {
+          netUp();
+          round(sleepWhenDelivered);
+        }, cfg.sleep * 1000);
+      }
+    });
   }, 250);
 }
 
@@ -254,15 +303,24 @@ function sleepWhenDelivered(): void {
 /** A sensor from its config entry; `k` is its name on `info`. */
 function addSensor(sc: SensorConfig, k: string): void {
   const s: Sensor = { c: sc, d: undefined as any, ms: sensorMeasurements(sc), k: k };
-  s.d = driverFor(sc, cfg.node, function (m, v) {
-    emit(s, m, v, true);
-  });
+  // Only a binary input reports changes by itself (a closure for the others would stay in RAM).
+  s.d = driverFor(
+    sc,
+    cfg.node,
+    sc.type === 'binary'
+      ? function (m, v) {
+          emit(s, m, v, true);
+        }
+      : (undefined as any),
+  );
   sensors.push(s);
 }
 
 function tick(): void {
   E.kickWatchdog();
+  if (serial) return;
   mqttTick();
+  if (!busy) qIdle();
 }
 
 function start(): void {
@@ -275,7 +333,7 @@ function start(): void {
   const t = c.topics || {};
   P = { readings: t.readings || 'home', nodes: t.nodes || 'roomlink', bridge: '', discovery: t.discovery || 'homeassistant' };
   serial = c.transport === 'serial';
-  const set = S.readJSON(SETTINGS, true);
+  const set = require('Storage').readJSON('roomlink.set', true);
   interval = set && set.base === c.interval ? set.interval : c.interval;
   const count: { [t: string]: number } = {};
   for (let i = 0; i < c.sensors.length; i++) {
@@ -284,6 +342,11 @@ function start(): void {
     addSensor(c.sensors[i], type + (count[type] > 1 ? count[type] : ''));
   }
   print('roomlink ' + VERSION + ' running node=' + c.node + ' transport=' + c.transport);
+  // The config's `board` decides which pins and I2C buses config check allows: say so when
+  // the interpreter is built for another chip (process.env.BOARD: ESP32, ESP32C3_IDF4, ...).
+  const b = process.env.BOARD || '';
+  const chip = b.indexOf('ESP32') !== 0 ? '' : b.indexOf('C3') > 0 ? 'esp32c3' : b.indexOf('S3') > 0 ? 'esp32s3' : 'esp32';
+  if (chip && chip !== (c.board || 'esp32')) say('this is ' + b + ' but roomlink.json says board ' + (c.board || 'esp32 (the default)') + ': set "board": "' + chip + '"');
   try {
     E.enableWatchdog(60, false);
   } catch (e) {}
@@ -293,6 +356,8 @@ function start(): void {
     round();
     return every();
   }
+  statusTopic = nodeStatusTopic(P, c.node);
+  subs = [nodeCommandTopic(P, c.node), haBirthTopic(P)];
   qInit();
   E.on('kill', qSave);
   const w = c.wifi || ({} as { ssid?: string; password?: string });

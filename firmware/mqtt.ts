@@ -1,9 +1,17 @@
 // A compact MQTT 3.1.1 client over Espruino's `net`: one connection, clean session off,
-// Last Will, keepalive with a liveness check, QoS 0/1 publish, one subscription, incoming
-// QoS 1 acknowledged, reconnect with backoff. Packets are binary strings (one char = one
-// byte); everything the firmware sends is ASCII, so string length = byte length.
+// Last Will, keepalive with a liveness check, QoS 0/1 publish, subscriptions at QoS 1,
+// incoming QoS 1 acknowledged, reconnect with backoff. Packets are binary strings (one char =
+// one byte); everything the firmware sends is ASCII, so string length = byte length.
 // Unacknowledged QoS 1 messages are owned by the caller (queue.ts), which resends them
 // through mqttPublish(..., dup) after a reconnect.
+//
+// What comes from the broker is checked as MQTT 3.1.1 §4.8 asks: a packet of a type or with
+// flags the server may not send to this client, a length field of more than 4 bytes or one
+// that does not fit the packet, a second CONNACK, QoS 2 (never granted: we subscribe at
+// QoS 1) close the connection; reconnecting then resends what is unacknowledged with DUP.
+// Only complete valid packets count as signs of life. Backoff (1, 2, 4 ... 30 s) resets only
+// once a connection has stayed up 30 s or a PUBACK arrived, and a PUBACK that does not come
+// within min(keepalive, 30) s drops the connection too.
 
 export interface MqttSettings {
   host: string;
@@ -13,13 +21,20 @@ export interface MqttSettings {
   pass?: string;
   keepalive: number;
   will: string;
-  sub: string;
-  /** Connected and CONNACKed. */
-  up: () => void;
+  /** Topic filters subscribed (QoS 1, one SUBSCRIBE) after every CONNACK. */
+  subs: string[];
+  /** Connected and CONNACKed; `session` = the broker kept this client's session (and so its retained messages). */
+  up: (session: number) => void;
   down: () => void;
-  msg: (topic: string, payload: string) => void;
-  ack: (id: number) => void;
+  /** A PUBLISH from the broker; `retain` set means a retained message sent on subscribing. */
+  msg: (topic: string, payload: string, retain: boolean) => void;
+  /** A PUBACK; returns whether it matched a message waiting for it. */
+  ack: (id: number) => boolean;
 }
+
+// RAM is what limits the node (issue 13: at most 1,000 Espruino blocks), and every
+// top-level function or variable costs blocks for as long as the program runs, so this
+// module keeps few of them: numbers are written out, small steps are inlined.
 
 let o: MqttSettings;
 let sock: any;
@@ -31,33 +46,38 @@ let lastTx = 0;
 let backoff = 1;
 let retry: any;
 let nextId = 0;
-/** While a streamed publish is being written, other packets wait here. */
+/** When the current connection was accepted (CONNACK). */
+let upAt = 0;
+/** QoS 1 publishes on this connection not yet acknowledged, and when the last PUBACK (or the first of them) came. */
+let unacked = 0;
+let ackAt = 0;
+/** Packet id of this connection's SUBSCRIBE. */
+let subId = 0;
+/** Bytes of an oversized PUBLISH still to be discarded. */
+let skip = 0;
+/** The pieces of a streamed publish (discovery) being written; other packets wait in `held`. */
+export let streaming: ((i: number) => string | undefined) | undefined;
 let held = '';
-let streamGet: ((i: number) => string | undefined) | undefined;
 let streamI = 0;
 let streamDone: (() => void) | undefined;
 
-function chr(n: number): string {
-  return String.fromCharCode(n);
-}
-
 function str16(s: string): string {
-  return chr(s.length >> 8) + chr(s.length & 255) + s;
+  return String.fromCharCode(s.length >> 8, s.length & 255) + s;
 }
 
 /** Fixed header: type/flags byte and the remaining length as a varint. */
 function head(b: number, len: number): string {
-  let h = chr(b);
+  let h = String.fromCharCode(b);
   do {
     const d = len & 127;
     len = len >> 7;
-    h += chr(len ? d | 128 : d);
+    h += String.fromCharCode(len ? d | 128 : d);
   } while (len);
   return h;
 }
 
 function write(data: string): void {
-  if (streamGet) {
+  if (streaming) {
     held += data;
     return;
   }
@@ -70,27 +90,31 @@ function write(data: string): void {
   }
 }
 
-/** Closes the link abruptly (the broker then publishes the Last Will) and reconnects. */
-export function drop(): void {
-  const s = sock;
-  closed(s);
-  if (s) {
-    try {
-      s.end();
-    } catch (e) {}
+/**
+ * Closes the link abruptly (the broker then publishes the Last Will) and reconnects; with
+ * `s`, only if that is still the current socket (its 'close' event).
+ */
+export function drop(s?: any): void {
+  const was = sock;
+  if (!was || (s && s !== was)) return;
+  sock = undefined;
+  inbuf = held = '';
+  skip = unacked = 0;
+  streaming = undefined;
+  try {
+    was.end();
+  } catch (e) {}
+  if (mqttUp) {
+    mqttUp = false;
+    o.down();
   }
+  schedule();
 }
 
-function closed(s: any): void {
-  if (s !== sock || !s) return;
-  sock = undefined;
-  inbuf = '';
-  held = '';
-  streamGet = undefined;
-  const was = mqttUp;
-  mqttUp = false;
-  if (was) o.down();
-  schedule();
+/** A broker that breaks the protocol: say what, close (§4.8), reconnect. */
+function bad(what: string): void {
+  print('roomlink: ' + what + ' from the broker, reconnecting');
+  drop();
 }
 
 function schedule(): void {
@@ -104,26 +128,32 @@ function schedule(): void {
 
 function connect(): void {
   if (sock) return;
-  let flags = 0x2c; // will flag, will QoS 1, will retain; clean session off
-  let tail = str16(o.will) + str16('offline');
-  if (o.user) {
-    flags |= 0x80;
-    tail += str16(o.user);
-    if (o.pass) {
-      flags |= 0x40;
-      tail += str16(o.pass);
-    }
-  }
-  const body = str16('MQTT') + chr(4) + chr(flags) + chr(o.keepalive >> 8) + chr(o.keepalive & 255) + str16(o.id) + tail;
   let s: any;
+  // On ESP32 connect blocks until the broker answers or lwIP gives up: the watchdog gets its
+  // full time, and a host that made us wait is retried only at the longest backoff.
+  E.kickWatchdog();
+  const t0 = getTime();
   try {
-    // Throws at once when nothing listens; blocks while connecting on ESP32.
+    // Throws at once when nothing listens.
     s = require('net').connect({ host: o.host, port: o.port }, function () {
       if (s !== sock) return;
       lastRx = getTime();
+      // CONNECT, built here so that nothing of it stays referenced by the socket's handlers.
+      let flags = 0x2c; // will flag, will QoS 1, will retain; clean session off
+      let tail = str16(o.will) + str16('offline');
+      if (o.user) {
+        flags |= 0x80;
+        tail += str16(o.user);
+        if (o.pass) {
+          flags |= 0x40;
+          tail += str16(o.pass);
+        }
+      }
+      const body = str16('MQTT') + String.fromCharCode(4, flags, o.keepalive >> 8, o.keepalive & 255) + str16(o.id) + tail;
       write(head(0x10, body.length) + body);
     });
   } catch (e) {
+    if (getTime() - t0 > 2) backoff = 30;
     schedule();
     return;
   }
@@ -131,68 +161,116 @@ function connect(): void {
   lastRx = lastTx = getTime();
   s.on('data', function (d: string) {
     if (s !== sock) return;
-    lastRx = getTime();
     inbuf += d;
     parse();
   });
   s.on('drain', streamNext);
-  const gone = function () {
-    closed(s);
-  };
-  s.on('close', gone);
-  s.on('end', gone);
-  s.on('error', gone);
+  // Espruino sockets always end with 'close' (after 'end' or an error).
+  s.on('close', function () {
+    drop(s);
+  });
 }
 
+/**
+ * Takes the complete packets out of `inbuf`. Each header is checked as soon as it is in,
+ * so junk is refused at once instead of being waited for: a packet of a type or with
+ * flags a server may not send to this client now, a length field of more than 4 bytes, or
+ * a length that does not fit the packet closes the connection.
+ */
 function parse(): void {
-  while (inbuf.length > 1) {
+  while (sock) {
+    if (skip) {
+      const n = Math.min(skip, inbuf.length);
+      skip -= n;
+      inbuf = inbuf.substr(n);
+      if (skip) return;
+    }
+    if (inbuf.length < 2) return;
     let len = 0;
     let mul = 1;
     let i = 1;
     let c: number;
     do {
+      if (i > 4) return bad('length field longer than 4 bytes');
       if (i >= inbuf.length) return;
       c = inbuf.charCodeAt(i++);
       len += (c & 127) * mul;
       mul *= 128;
     } while (c & 128);
-    if (inbuf.length < i + len) return;
     const type = inbuf.charCodeAt(0);
-    const body = inbuf.substr(i, len);
-    inbuf = inbuf.slice(i + len);
-    packet(type, body);
-    if (!sock) return;
-  }
-}
-
-function packet(type: number, b: string): void {
-  const t = type >> 4;
-  if (t === 2) {
-    // CONNACK
-    const rc = b.charCodeAt(1);
-    if (rc) {
-      print('roomlink: broker refused the connection (' + (rc === 4 || rc === 5 ? 'not authorised: check mqtt.username/password' : 'code ' + rc) + ')');
-      drop();
-      return;
+    const t = type >> 4;
+    let why = '';
+    if (t === 3) {
+      // PUBLISH: QoS 3 is malformed, QoS 2 never granted (we subscribe at QoS 1).
+      if ((type & 6) === 6) why = 'QoS 3 PUBLISH';
+      else if (type & 4) why = 'QoS 2 PUBLISH';
+      else if (type & 8 && !(type & 2)) why = 'DUP on a QoS 0 PUBLISH';
+      else if (!mqttUp) why = 'PUBLISH before CONNACK';
+    } else if (type === 0x20) why = mqttUp ? 'second CONNACK' : len === 2 ? '' : 'CONNACK of length ' + len;
+    else if (!mqttUp) why = 'packet type ' + t + ' before CONNACK';
+    else if (type === 0x40) why = len === 2 ? '' : 'PUBACK of length ' + len;
+    else if (type === 0x90) why = len === 2 + o.subs.length ? '' : 'SUBACK of length ' + len;
+    else if (type === 0xd0) why = len ? 'PINGRESP of length ' + len : '';
+    else why = 'packet type ' + t + ' flags ' + (type & 15);
+    if (why) return bad(why);
+    if (len > 512) {
+      // Too long to hold (commands and births are short): acknowledge it, then skip it.
+      if (inbuf.length < i + 4) return;
+      const at = i + 2 + ((inbuf.charCodeAt(i) << 8) | inbuf.charCodeAt(i + 1));
+      if (at + 2 > 512) return bad('topic too long');
+      if (type & 2) {
+        if (inbuf.length < at + 2) return;
+        write(head(0x40, 2) + inbuf.substr(at, 2));
+      }
+      lastRx = getTime();
+      skip = i + len;
+      continue;
     }
-    backoff = 1;
-    mqttUp = true;
-    const id = newId();
-    const sb = chr(id >> 8) + chr(id & 255) + str16(o.sub) + chr(1);
-    write(head(0x82, sb.length) + sb);
-    o.up();
-  } else if (t === 3) {
-    // PUBLISH from the broker
-    const qos = (type >> 1) & 3;
-    const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
-    let p = 2 + tl;
-    if (qos) {
-      write(head(0x40, 2) + b.substr(p, 2));
-      p += 2;
+    if (inbuf.length < i + len) return;
+    const b = inbuf.substr(i, len);
+    inbuf = inbuf.substr(i + len);
+    // A complete valid packet: the only sign of life that counts.
+    const now = (lastRx = getTime());
+    if (t === 2) {
+      // CONNACK: acknowledge flags (only "session present" may be set), return code.
+      const rc = b.charCodeAt(1);
+      if (b.charCodeAt(0) > 1) return bad('CONNACK flags ' + b.charCodeAt(0));
+      if (rc) {
+        print('roomlink: broker refused the connection (' + (rc === 4 || rc === 5 ? 'not authorised: check mqtt.username/password' : 'code ' + rc) + ')');
+        return drop();
+      }
+      mqttUp = true;
+      upAt = ackAt = now;
+      subId = newId();
+      let sb = String.fromCharCode(subId >> 8, subId & 255);
+      for (let j = 0; j < o.subs.length; j++) sb += str16(o.subs[j]) + '\x01';
+      write(head(0x82, sb.length) + sb);
+      o.up(b.charCodeAt(0));
+    } else if (t === 3) {
+      // PUBLISH from the broker (QoS 0 or 1).
+      const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
+      let p = 2 + tl;
+      if (p + (type & 2) > b.length) return bad('PUBLISH shorter than its topic');
+      if (type & 2) {
+        write(head(0x40, 2) + b.substr(p, 2));
+        p += 2;
+      }
+      o.msg(b.substr(2, tl), b.substr(p), !!(type & 1));
+    } else if (t === 4) {
+      if (o.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1)) && unacked) {
+        unacked--;
+        ackAt = now;
+        backoff = 1;
+      }
+    } else if (t === 9) {
+      // SUBACK: one return code per topic filter; 0x80 = refused.
+      if (((b.charCodeAt(0) << 8) | b.charCodeAt(1)) !== subId) return bad('SUBACK for another packet id');
+      for (let j = 0; j < o.subs.length; j++) {
+        const rc = b.charCodeAt(2 + j);
+        if (rc === 0x80) print('roomlink: broker refused the subscription to ' + o.subs[j]);
+        else if (rc > 2) return bad('SUBACK code ' + rc);
+      }
     }
-    o.msg(b.substr(2, tl), b.slice(p));
-  } else if (t === 4) {
-    o.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1));
   }
 }
 
@@ -207,7 +285,9 @@ export function mqttTick(): void {
   if (!sock) return;
   const now = getTime();
   const k = o.keepalive;
+  if (mqttUp && now - upAt >= 30) backoff = 1;
   if (now - lastRx > k * 1.5 + 5) drop();
+  else if (unacked && now - ackAt > Math.min(k, 30)) bad('no PUBACK for ' + Math.round(now - ackAt) + ' s');
   else if (mqttUp && now - lastTx >= k / 2) write(head(0xc0, 0));
 }
 
@@ -219,7 +299,10 @@ export function newId(): number {
 /** PUBLISH; with qos 1 give the packet id (from newId(), kept for a resend with dup). */
 export function mqttPublish(topic: string, payload: string, qos: number, retain: boolean, id?: number, dup?: boolean): void {
   let v = str16(topic);
-  if (qos) v += chr(id! >> 8) + chr(id! & 255);
+  if (qos) {
+    v += String.fromCharCode(id! >> 8, id! & 255);
+    if (!unacked++) ackAt = getTime();
+  }
   write(head(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), v.length + payload.length) + v + payload);
 }
 
@@ -233,17 +316,19 @@ export function mqttStream(topic: string, get: (i: number) => string | undefined
   let piece: string | undefined;
   for (let i = 0; (piece = get(i)) !== undefined; i++) len += piece.length;
   write(head(0x31, 2 + topic.length + len) + str16(topic));
-  streamGet = get;
+  // A write to a socket that has just closed drops the link: the next connect streams again.
+  if (!sock) return;
+  streaming = get;
   streamI = 0;
   streamDone = done;
   streamNext();
 }
 
 function streamNext(): void {
-  if (!streamGet || !sock) return;
-  const piece = streamGet(streamI++);
+  if (!streaming || !sock) return;
+  const piece = streaming(streamI++);
   if (piece === undefined) {
-    streamGet = undefined;
+    streaming = undefined;
     const rest = held;
     held = '';
     if (rest) write(rest);
@@ -261,8 +346,11 @@ function streamNext(): void {
   setTimeout(streamNext, 20);
 }
 
-/** Sends DISCONNECT (no Last Will) and stops reconnecting. */
-export function mqttStop(): void {
+/**
+ * Sends DISCONNECT (no Last Will), stops reconnecting, and calls `done` once the socket has
+ * closed, so the DISCONNECT has left (Espruino sends from its idle loop), or after 2 s.
+ */
+export function mqttStop(done: () => void): void {
   if (retry) clearTimeout(retry);
   retry = undefined;
   const s = sock;
@@ -270,9 +358,19 @@ export function mqttStop(): void {
   o = undefined as any;
   sock = undefined;
   mqttUp = false;
-  if (s) {
-    try {
-      s.end();
-    } catch (e) {}
+  if (!s) return done();
+  let fin = false;
+  const end = function () {
+    if (fin) return;
+    fin = true;
+    clearTimeout(t);
+    done();
+  };
+  const t = setTimeout(end, 2000);
+  s.on('close', end);
+  try {
+    s.end();
+  } catch (e) {
+    end();
   }
 }

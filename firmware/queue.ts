@@ -1,22 +1,29 @@
 // Readings on their way to the broker, in order, none lost across broker outages, reboots
 // and deep sleep. A message is one line "<topic> <payload>".
-//   ram  - messages that come before everything in the file (sent or not), at most WINDOW
+//   ram  - messages that come before everything in the file (sent or not), at most 3
+//          (one round of readings; each costs ~7 blocks of RAM, a line in flight from
+//          the file 1)
 //   file - Storage `roomlink.q`, append-only: `acked` lines delivered, then `fly` (sent,
-//          awaiting PUBACK), then the rest, read in order through `reader`.
+//          awaiting PUBACK), then the rest, read in order through `reader`. Only the packet
+//          ids of the lines in flight are kept in RAM; a resend after a reconnect reads the
+//          lines again from the file.
 // A reading goes to ram only while connected with an empty file, otherwise to the file,
 // so whatever is taken offline is in flash at once. The state file `roomlink.qs`
 // ({c: acked, d: ram lines}) is written when the link drops and before reboot or sleep;
 // at boot it restores ram and the file position. Delivery is at least once: after a power
 // cut a few messages may arrive twice, never out of order.
+// Flash: an erased file's space stays taken ("trash") until Storage.compact(), and getFree()
+// does not count it; so room is free + trash (Espruino compacts when a write needs it), and
+// when free space runs low the trash is compacted while the node is idle (qIdle), not in
+// the middle of a round of readings.
 
-import { mqttPublish, mqttUp, newId } from './mqtt.ts';
+import { mqttPublish, mqttUp, newId, streaming } from './mqtt.ts';
 
+// Numbers and names are written out where used: each top-level constant would cost RAM
+// for good. Files: `roomlink.q` (the queue), `roomlink.qs` (its state). At most 4 messages
+// are in flight. 16 KB of flash stay free for everything else; erased space is compacted
+// once free space at the end of Storage falls below 64 KB.
 const S = require('Storage');
-const FILE = 'roomlink.q';
-const STATE = 'roomlink.qs';
-const WINDOW = 8;
-/** Flash kept free for everything else. */
-const RESERVE = 16384;
 
 interface Msg {
   l: string;
@@ -25,21 +32,19 @@ interface Msg {
 }
 
 let ram: Msg[] = [];
-let fly: Msg[] = [];
+/** Packet ids of the file's lines in flight, in file order; 0 = acknowledged out of order. */
+let fly: number[] = [];
 let acked = 0;
 let backlog = false;
 let reader: any;
 let saved = false;
 /** Readings dropped because flash was full. */
 export let dropped = 0;
-/** Paused while a streamed publish (discovery) is being written. */
-export let qPaused = false;
 
-function send(m: Msg): void {
-  const sp = m.l.indexOf(' ');
-  const dup = m.i > 0;
-  if (!dup) m.i = newId();
-  mqttPublish(m.l.slice(0, sp), m.l.slice(sp + 1), 1, true, m.i, dup);
+/** Publishes a queued line ("<topic> <payload>", a file line's newline trimmed). */
+function send(l: string, id: number, dup: boolean): void {
+  const sp = l.indexOf(' ');
+  mqttPublish(l.slice(0, sp), l.slice(sp + 1).trim(), 1, true, id, dup);
 }
 
 function sentCount(): number {
@@ -50,19 +55,27 @@ function sentCount(): number {
 
 /** Loads what a previous boot left undelivered. */
 export function qInit(): void {
-  const st = S.readJSON(STATE, true);
+  const st = S.readJSON('roomlink.qs', true);
   if (st) {
     for (let i = 0; i < st.d.length; i++) ram.push({ l: st.d[i], i: 0 });
     acked = st.c;
     saved = true;
   }
-  backlog = S.open(FILE, 'r').getLength() > 0;
+  backlog = S.open('roomlink.q', 'r').getLength() > 0;
   if (backlog) openReader();
 }
 
+/**
+ * Reads the file from the first unacknowledged line. Lines in flight (only after a
+ * reconnect) are sent again on the way, with DUP and their packet ids.
+ */
 function openReader(): void {
-  reader = S.open(FILE, 'r');
-  for (let i = 0; i < acked + fly.length; i++) reader.readLine();
+  reader = S.open('roomlink.q', 'r');
+  for (let i = 0; i < acked; i++) reader.readLine();
+  for (let i = 0; i < fly.length; i++) {
+    const line = reader.readLine();
+    if (fly[i] && line) send(line, fly[i], true);
+  }
 }
 
 /** Number of readings not yet delivered (approximate for the file part). */
@@ -70,11 +83,23 @@ export function qCount(): number {
   return ram.length + fly.length + (backlog ? 1 : 0);
 }
 
+/** Flash left for the queue: free space plus what compaction would reclaim. */
+function room(): boolean {
+  const st = S.getStats();
+  return st.freeBytes + st.trashBytes > 16384;
+}
+
+/** Called when the node is idle: compacts Storage once free space runs low. */
+export function qIdle(): void {
+  const st = S.getStats();
+  if (st.trashBytes && st.freeBytes < 65536) S.compact();
+}
+
 export function qAdd(line: string): void {
-  if (mqttUp && !backlog && ram.length < WINDOW) {
+  if (mqttUp && !backlog && ram.length < 3) {
     ram.push({ l: line, i: 0 });
-  } else if (S.getFree() > RESERVE) {
-    S.open(FILE, 'a').write(line + '\n');
+  } else if (room()) {
+    S.open('roomlink.q', 'a').write(line + '\n');
     if (!backlog) {
       backlog = true;
       openReader();
@@ -83,65 +108,68 @@ export function qAdd(line: string): void {
   qPump();
 }
 
-/** Sends what the window allows. */
+/** Sends what the window allows (not while discovery streams: it would wait in RAM). */
 export function qPump(): void {
-  if (!mqttUp || qPaused) return;
+  if (!mqttUp || streaming) return;
   let n = sentCount();
-  for (let i = 0; i < ram.length && n < WINDOW; i++) {
+  for (let i = 0; i < ram.length && n < 4; i++) {
     if (!ram[i].i) {
-      send(ram[i]);
+      ram[i].i = newId();
+      send(ram[i].l, ram[i].i, false);
       n++;
     }
   }
-  while (backlog && n < WINDOW) {
+  while (backlog && n < 4) {
     const line = reader.readLine();
     if (!line) {
       // End of the file (a reader sees later appends): once all is acknowledged, start afresh.
       if (!fly.length) {
-        S.open(FILE, 'r').erase();
+        S.open('roomlink.q', 'r').erase();
         backlog = false;
         reader = undefined;
         acked = 0;
       }
       break;
     }
-    const m = { l: line.slice(0, line.length - 1), i: 0 };
-    fly.push(m);
-    send(m);
+    const id = newId();
+    fly.push(id);
+    send(line, id, false);
     n++;
   }
   if (saved && !ram.length && !backlog) {
-    S.erase(STATE);
+    S.erase('roomlink.qs');
     saved = false;
   }
 }
 
-export function qAck(id: number): void {
+/** A PUBACK: true when it matched a message waiting for it. */
+export function qAck(id: number): boolean {
   for (let i = 0; i < ram.length; i++) {
     if (ram[i].i === id) {
       ram.splice(i, 1);
-      return qPump();
+      qPump();
+      return true;
     }
   }
   for (let i = 0; i < fly.length; i++) {
-    if (fly[i].i === id) {
-      fly.splice(i, 1);
-      acked++;
-      return qPump();
+    if (fly[i] === id) {
+      fly[i] = 0;
+      while (fly.length && !fly[0]) {
+        fly.shift();
+        acked++;
+      }
+      qPump();
+      return true;
     }
   }
+  return false;
 }
 
 /** After a reconnect: resend the unacknowledged with DUP and their ids, then go on. */
 export function qResend(): void {
-  for (let i = 0; i < ram.length; i++) if (ram[i].i) send(ram[i]);
-  for (let i = 0; i < fly.length; i++) send(fly[i]);
+  for (let i = 0; i < ram.length; i++) if (ram[i].i) send(ram[i].l, ram[i].i, true);
+  if (fly.length) openReader();
   qPump();
-}
-
-/** Paused while discovery streams; qResend() goes on afterwards. */
-export function qPause(p: boolean): void {
-  qPaused = p;
 }
 
 /** Writes the state file, so ram and the file position survive a reboot. */
@@ -149,7 +177,7 @@ export function qSave(): void {
   if (!ram.length && !backlog) return;
   const d: string[] = [];
   for (let i = 0; i < ram.length; i++) d.push(ram[i].l);
-  S.writeJSON(STATE, { c: acked, d: d });
+  S.writeJSON('roomlink.qs', { c: acked, d: d });
   saved = true;
 }
 

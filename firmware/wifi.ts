@@ -3,18 +3,11 @@
 // retrying is our job). Without a Wifi module (Espruino's Linux port, the host runtime)
 // or without a `wifi` section in the config, the network is taken as already up.
 
-let W: any;
+/** The Wifi module, once required (undefined without one: Linux port, host runtime). */
+export let W: any;
 let backoff = 2;
 let timer: any;
 let up = false;
-
-export function wifiRssi(): number | undefined {
-  try {
-    return W ? W.getDetails().rssi : undefined;
-  } catch (e) {
-    return undefined;
-  }
-}
 
 export function wifiStart(ssid: string | undefined, pass: string | undefined, host: string, onUp: () => void, onDown: () => void): void {
   try {

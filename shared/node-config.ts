@@ -29,23 +29,30 @@ export interface SensorConfig {
   scale?: number;
   offset?: number;
   invert?: boolean;
+  /** For binary: the internal pull-up (default true); false for a pin with an external one. */
+  pullup?: boolean;
   debounce?: number;
   seed?: number;
   filters?: SensorFilters;
 }
+
+/** The chip, as Espruino's ESP32 builds know it: classic ESP32 (default), ESP32-C3, ESP32-S3. */
+export type Board = 'esp32' | 'esp32c3' | 'esp32s3';
 
 export interface NodeConfig {
   node: string;
   room: string;
   /** Device name shown in Home Assistant (printable ASCII); default the node id. */
   name?: string;
+  /** Which chip the node is; decides which pins and how many I2C buses exist. */
+  board?: Board;
   transport: 'wifi' | 'serial';
   wifi?: { ssid: string; password?: string };
   mqtt?: { host: string; port: number; username?: string; password?: string; keepalive: number };
   topics?: { readings?: string; nodes?: string; discovery?: string };
   /** Seconds between readings. */
   interval: number;
-  /** Deep sleep between readings, in seconds (battery nodes); 0 = stay awake. */
+  /** Deep sleep between readings, in seconds (battery nodes); 0 = stay awake; at most 2,147 (ESP32.deepSleep's 32-bit microseconds). */
   sleep: number;
   /** Board LED for `identify`, as a GPIO number. */
   led?: number;
@@ -99,7 +106,7 @@ function sensorKeys(type: string): string[] {
     case 'analog':
       return ['pin', 'measurement', 'scale', 'offset'];
     case 'binary':
-      return ['pin', 'measurement', 'invert', 'debounce'];
+      return ['pin', 'measurement', 'invert', 'pullup', 'debounce'];
     default:
       // bme280, bmp280, sht3x, aht20: I2C
       return ['address', 'sda', 'scl', 'measurements'];
@@ -140,6 +147,11 @@ export function nodeMeasurements(config: NodeConfig): string[] {
  */
 export function checkNodeConfig(raw: unknown): ConfigCheck {
   const errors: string[] = [];
+  // What the chip has (Espruino's boards/ESP32*.py and targets/esp32/): GPIO numbers, I2C
+  // buses. Set from `board` before any pin is checked.
+  let maxPin = 39;
+  let buses = 2;
+  const board = isObject(raw) && raw['board'] !== undefined ? raw['board'] : 'esp32';
 
   function isObject(v: unknown): v is { [key: string]: unknown } {
     return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -161,7 +173,7 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   }
 
   function checkPin(v: unknown, path: string): void {
-    if (!isWholeIn(v, 0, 48)) errors.push(path + ': must be a GPIO number 0..48');
+    if (!isWholeIn(v, 0, maxPin)) errors.push(path + ': must be a GPIO number 0..' + maxPin + ' on ' + board);
   }
 
   function checkString(v: unknown, path: string, required: boolean): void {
@@ -196,6 +208,11 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
     }
     if (s['debounce'] !== undefined && !isNumberIn(s['debounce'], 0, 10000)) errors.push(path + '.debounce: must be 0..10000 ms');
     if (s['invert'] !== undefined && typeof s['invert'] !== 'boolean') errors.push(path + '.invert: must be true or false');
+    if (s['pullup'] !== undefined && typeof s['pullup'] !== 'boolean') errors.push(path + '.pullup: must be true or false');
+    // Classic ESP32: GPIO 34-39 are input only, without pull-up/down (a floating input).
+    if (t === 'binary' && board === 'esp32' && isWholeIn(s['pin'], 34, 39) && s['pullup'] !== false) {
+      errors.push(path + '.pin: GPIO 34-39 have no internal pull-up on the ESP32: wire an external one (10 k to 3V3) and set "pullup": false, or use another pin');
+    }
     if (s['seed'] !== undefined && !isNumberIn(s['seed'], 0, 4294967295)) errors.push(path + '.seed: must be a number');
     if (keys.indexOf('measurement') >= 0) {
       const m = getMeasurement(s['measurement'] as string);
@@ -215,7 +232,12 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   }
 
   if (!isObject(raw)) return { ok: false, errors: ['config must be a JSON object'] };
-  unknownKeys(raw, ['node', 'room', 'name', 'transport', 'wifi', 'mqtt', 'topics', 'interval', 'sleep', 'led', 'sensors'], '');
+  unknownKeys(raw, ['node', 'room', 'name', 'board', 'transport', 'wifi', 'mqtt', 'topics', 'interval', 'sleep', 'led', 'sensors'], '');
+  if (board === 'esp32c3') {
+    maxPin = 21;
+    buses = 1;
+  } else if (board === 'esp32s3') maxPin = 48;
+  else if (board !== 'esp32') errors.push('board: must be "esp32" (default), "esp32c3" or "esp32s3"');
   const nodeProblem = slugProblem(raw['node'], 'node');
   if (nodeProblem) errors.push('node: ' + nodeProblem);
   else if (RESERVED_NODE_IDS.indexOf(raw['node'] as string) >= 0) errors.push("node: '" + raw['node'] + "' is reserved");
@@ -264,12 +286,30 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
     }
   }
   if (raw['interval'] !== undefined && !isNumberIn(raw['interval'], 1, 86400)) errors.push('interval: must be 1..86400 seconds');
-  if (raw['sleep'] !== undefined && !isNumberIn(raw['sleep'], 0, 86400 * 7)) errors.push('sleep: must be 0..604800 seconds');
+  // ESP32.deepSleep(us) takes a 32-bit int (targets/esp32/jswrap_esp32.c): past 2,147 s the
+  // microseconds wrap negative and the chip would not wake.
+  if (raw['sleep'] !== undefined && !isNumberIn(raw['sleep'], 0, 2147)) errors.push('sleep: must be 0..2147 seconds (the ESP32 deep-sleep timer takes at most 2^31 microseconds)');
   if (raw['led'] !== undefined) checkPin(raw['led'], 'led');
   const sensors = raw['sensors'];
   if (!Array.isArray(sensors) || sensors.length === 0) errors.push('sensors: must be a non-empty list');
   else {
     const seen: { [m: string]: number } = {};
+    // I2C pin pairs in use: each needs a bus of its own (I2C1, I2C2).
+    const pairs: string[] = [];
+    for (let i = 0; i < sensors.length; i++) {
+      const sn = sensors[i];
+      if (!isObject(sn) || (sn['type'] !== 'bme280' && sn['type'] !== 'bmp280' && sn['type'] !== 'sht3x' && sn['type'] !== 'aht20')) continue;
+      if (board === 'esp32c3' && (sn['sda'] === undefined || sn['scl'] === undefined)) {
+        errors.push('sensors[' + i + ']: set "sda" and "scl" on the ESP32-C3 (the default pins 21/22 are the ESP32\'s; e.g. 8 and 9)');
+        continue;
+      }
+      const pair = (sn['sda'] === undefined ? 21 : sn['sda']) + '/' + (sn['scl'] === undefined ? 22 : sn['scl']);
+      if (pairs.indexOf(pair) < 0) pairs.push(pair);
+      if (pairs.length > buses) {
+        errors.push('sensors[' + i + ']: I2C pins ' + pair + ' would need I2C bus ' + pairs.length + ', and ' + board + ' has ' + buses + ' (sensors can share a bus: give them the same sda/scl)');
+        pairs.pop();
+      }
+    }
     for (let i = 0; i < sensors.length; i++) {
       const before = errors.length;
       checkSensor(sensors[i], 'sensors[' + i + ']');

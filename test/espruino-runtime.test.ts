@@ -505,6 +505,21 @@ describe('ESP32: deep sleep, WiFi, memory', () => {
     await waitForOutput('cause 4');
   });
 
+  it('deepSleep past 2^31 microseconds wraps like the ESP32 port\'s int parameter: the chip never wakes', async () => {
+    const { rt } = start({ board: 'esp32', sleepTimeScale: 0.0001 });
+    const slept = new Promise<number>((resolve) => rt.once('deepSleep', resolve));
+    rt.run('setTimeout(function () { require("ESP32").deepSleep(3600e6); }, 1);');
+    expect(await slept).toBe(Infinity);
+    expect(rt.running).toBe(false);
+  });
+
+  it('Wifi as on the ESP32 port: rssi in getStatus() while connected, never in getDetails()', async () => {
+    const { rt, waitForOutput } = start({ board: 'esp32', accessPoint: { ssid: 'home', connectDelayMs: 5 } });
+    rt.run('var w = require("Wifi"); print("before", JSON.stringify(w.getStatus().rssi), JSON.stringify(w.getDetails().rssi)); w.connect("home", {}, function () { print("after", w.getStatus().rssi, JSON.stringify(w.getDetails().rssi), w.getStatus().station); });');
+    await waitForOutput('before undefined undefined');
+    await waitForOutput('after -55 undefined connected');
+  });
+
   it('E.reboot() restarts from .bootcde with an undefined wake cause', async () => {
     const { rt, waitForOutput } = start({ board: 'esp32' });
     rt.run('require("Storage").write(".bootcde", "print(\\"up\\", require(\\"ESP32\\").getWakeupCause())"); E.reboot(); print("not reached");');

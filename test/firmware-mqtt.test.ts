@@ -193,6 +193,13 @@ describe.skipIf(!haveTools)('firmware over MQTT in the host runtime', () => {
       const infos = sub.on('roomlink/cmd-1/info').length;
       const after = await waitFor('info after reboot', () => sub.on('roomlink/cmd-1/info').slice(infos)[0], 15_000);
       expect(JSON.parse(after.payload).interval).toBe(2);
+
+      // A retained reboot is carried out once (it arrives live), not again at every connect:
+      // the retained copy the broker hands over after the reboot is ignored.
+      await sub.client.publishAsync('roomlink/cmd-1/set', '{"reboot":true}', { qos: 1, retain: true });
+      await node.waitForLine('the retained copy ignored after the reboot', (l) => l.includes('retained command ignored'), 20_000);
+      await sub.client.publishAsync('roomlink/cmd-1/set', '', { qos: 1, retain: true });
+      expect(node.lines.filter((l) => l.includes('roomlink: rebooting')).length).toBe(1);
     } finally {
       clock.stop();
       node.dispose();

@@ -44,6 +44,32 @@ describe('node config', () => {
     if (!check.ok) expect(check.errors.join('\n')).toContain(message);
   });
 
+  it.each([
+    [{ ...kitchen, board: 'esp8266' }, 'board: must be "esp32" (default), "esp32c3" or "esp32s3"'],
+    // ESP32-C3: one I2C bus, GPIO 0..21, no default I2C pins.
+    [{ ...kitchen, board: 'esp32c3', sensors: [{ type: 'bme280', sda: 8, scl: 9 }, { type: 'sht3x', sda: 4, scl: 5, measurements: ['humidity'] }] }, "sensors[1]: I2C pins 4/5 would need I2C bus 2, and esp32c3 has 1"],
+    [{ ...kitchen, board: 'esp32c3', sensors: [{ type: 'bme280' }] }, 'sensors[0]: set "sda" and "scl" on the ESP32-C3'],
+    [{ ...kitchen, board: 'esp32c3', sensors: [{ type: 'ds18b20', pin: 27 }] }, 'sensors[0].pin: must be a GPIO number 0..21 on esp32c3'],
+    // Classic ESP32: two buses, GPIO 0..39, and 34..39 have no pull-ups.
+    [{ ...kitchen, sensors: [{ type: 'bme280' }, { type: 'sht3x', sda: 16, scl: 17, measurements: ['humidity'] }, { type: 'aht20', sda: 4, scl: 5, measurements: ['humidity'] }] }, 'sensors[2]: I2C pins 4/5 would need I2C bus 3, and esp32 has 2'],
+    [{ ...kitchen, sensors: [{ type: 'ds18b20', pin: 40 }] }, 'sensors[0].pin: must be a GPIO number 0..39 on esp32'],
+    [{ ...kitchen, sensors: [{ type: 'binary', pin: 35, measurement: 'door' }] }, 'sensors[0].pin: GPIO 34-39 have no internal pull-up'],
+    // ESP32.deepSleep(us) takes a 32-bit int: an hour of microseconds wraps negative.
+    [{ ...kitchen, sleep: 3600 }, 'sleep: must be 0..2147 seconds'],
+  ])('knows the board: refuses %j', (config, message) => {
+    const check = checkNodeConfig(config);
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.errors.join('\n')).toContain(message);
+  });
+
+  it('takes what the board has: C3 with one bus on its own pins, an external pull-up on GPIO 35, S3 pins above 39', () => {
+    expect(checkNodeConfig({ ...structuredClone(kitchen), board: 'esp32c3', sensors: [{ type: 'bme280', sda: 8, scl: 9 }, { type: 'binary', pin: 3, measurement: 'door' }] }).ok).toBe(true);
+    expect(checkNodeConfig({ ...structuredClone(kitchen), sensors: [{ type: 'binary', pin: 35, measurement: 'door', pullup: false }] }).ok).toBe(true);
+    expect(checkNodeConfig({ ...structuredClone(kitchen), board: 'esp32s3', sensors: [{ type: 'ds18b20', pin: 45 }] }).ok).toBe(true);
+    // Two buses on the classic ESP32, sensors sharing the first.
+    expect(checkNodeConfig({ ...structuredClone(kitchen), sensors: [{ type: 'bmp280' }, { type: 'sht3x', measurements: ['humidity'], sda: 16, scl: 17 }] }).ok).toBe(true);
+  });
+
   it('lets a multi-measurement sensor publish a subset', () => {
     const check = checkNodeConfig({ ...structuredClone(kitchen), sensors: [{ type: 'bme280', measurements: ['pressure'] }, { type: 'ds18b20', pin: 4 }] });
     expect(check.ok).toBe(true);

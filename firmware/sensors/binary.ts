@@ -5,7 +5,8 @@ import { one, type Done, type Driver } from './types.ts';
 
 export function binary(s: SensorConfig, changed: (measurement: string, value: boolean) => void): Driver {
   const inv = !!s.invert;
-  pinMode(s.pin!, 'input_pullup');
+  // "pullup": false for a pin with an external pull-up (ESP32 GPIO 34-39 have none inside).
+  pinMode(s.pin!, s.pullup === false ? 'input' : 'input_pullup');
   let state = !!digitalRead(s.pin!) !== inv;
   setWatch(
     function (e) {

@@ -1,5 +1,6 @@
 // The I2C bus for a sensor: I2C1 for the first pin pair (default SDA 21, SCL 22, the
-// ESP32 DevKit pins), I2C2 for a second one. Sensors on the same pins share a bus.
+// ESP32 DevKit pins), I2C2 for a second one. Sensors on the same pins share a bus. The
+// config check refuses a third pair, and a second one on the ESP32-C3, which has no I2C2.
 
 const used: string[] = [];
 

@@ -19,7 +19,11 @@ export function createEsp32Module(realm: Realm, loop: EventLoop, hooks: Esp32Hoo
   return realm.object({
     deepSleep(us: unknown) {
       loop.guard();
-      hooks.deepSleep(Math.max(0, Number(us) || 0));
+      // targets/esp32/jswrap_esp32.c takes `int us` (Espruino's 32-bit JsVarInt, truncated)
+      // and hands it to esp_sleep_enable_timer_wakeup as uint64: past 2^31 - 1 it wraps
+      // negative, becomes a huge wake-up time, and the chip sleeps for good.
+      const us32 = Number(us) | 0;
+      hooks.deepSleep(us32 < 0 ? Infinity : us32);
     },
     getWakeupCause() {
       return hooks.wakeupCause();

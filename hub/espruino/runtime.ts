@@ -282,7 +282,8 @@ export class EspruinoRuntime extends EventEmitter {
       this.halt();
       this.asleep = true;
       this.emit('deepSleep', microseconds);
-      if ((this.options.wakeFromDeepSleep ?? 'auto') === 'auto' && !this.stopped) {
+      // An endless sleep (ESP32.deepSleep's 32-bit microseconds wrapped) never wakes by itself.
+      if ((this.options.wakeFromDeepSleep ?? 'auto') === 'auto' && !this.stopped && Number.isFinite(microseconds)) {
         const ms = (microseconds / 1000) * (this.options.sleepTimeScale ?? 1);
         this.sleepTimer = setTimeout(() => {
           this.sleepTimer = undefined;

@@ -28,6 +28,8 @@ export class SimWifi extends EventEmitter {
   ssid: string | undefined;
   /** Last hostname the program set (undefined until it sets one). */
   hostname: string | undefined;
+  /** Signal strength the station reports while connected (Wifi.getStatus().rssi). */
+  rssi = -55;
   /** Every hostname set, in order, across boots. */
   readonly hostnameHistory: string[] = [];
   /** Connection attempts, in order, across boots. */
@@ -126,12 +128,19 @@ export function createWifiModule(realm: Realm, loop: EventLoop, sim: SimWifi, ma
       const info = realm.object({ ip: sim.isConnected ? ip : '0.0.0.0', netmask: sim.isConnected ? '255.255.255.0' : '0.0.0.0', gw: sim.isConnected ? gw : '0.0.0.0', mac });
       return withCallback(callback, info);
     },
+    // As libs/network/esp32/jswrap_esp32_network.c: getStatus() carries the access point's
+    // ssid, bssid, channel and rssi while connected; getDetails() never has an rssi.
     getStatus(callback?: unknown) {
-      const status = realm.object({ mode: sim.station === 'off' ? 'off' : 'STA', station: sim.station, ap: 'disabled', phy: '11n', powersave: 'none', savedMode: 'off' });
+      const station = sim.isConnected
+        ? { station: 'connected', ssid: sim.ssid ?? '', bssid: '24:0a:c4:00:00:01', channel: 6, rssi: sim.rssi, htMode: 'HT20', authMode: 'wpa2' }
+        : { station: sim.station === 'off' ? 'off' : sim.station };
+      const status = realm.object({ ...station, mode: sim.station === 'off' ? 'NULL' : 'STA', powersave: 'none' });
       return withCallback(callback, status);
     },
     getDetails(callback?: unknown) {
-      const details = realm.object({ status: sim.station, rssi: sim.isConnected ? -55 : 0, channel: 6, ssid: sim.ssid ?? '', password: lastOptions.password ?? '', authMode: 'wpa2', savedSsid: null });
+      const details = realm.object(
+        sim.isConnected ? { ssid: sim.ssid ?? '', password: lastOptions.password ?? '', status: 'connected', authMode: 'wpa2' } : { status: sim.station },
+      );
       return withCallback(callback, details);
     },
     scan(callback?: unknown) {

@@ -121,10 +121,10 @@ export async function bundleForEspruino(options: BundleOptions): Promise<string>
 }
 
 /** The minified variant: terser at ES5, then the same fix-ups and check. */
-export async function minifyForEspruino(code: string, reserved: string[], banner?: string): Promise<string> {
+export async function minifyForEspruino(code: string, reserved: string[], banner?: string, compress: object = {}): Promise<string> {
   const result = await minify(code, {
     ecma: 5,
-    compress: { passes: 2, hoist_funs: true, unsafe: false, keep_fargs: true },
+    compress: { passes: 2, hoist_funs: true, unsafe: false, keep_fargs: true, ...compress },
     mangle: { reserved: ['require', ...reserved] },
     format: { ascii_only: true, comments: false },
   });

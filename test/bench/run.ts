@@ -499,8 +499,10 @@ async function firmware(quick: boolean): Promise<{ rows: (string | number)[][]; 
       const how = unwrap ? 'IIFE unwrapped' : 'as built (closure state invisible)';
       const e = await firmwareMemory(path, unwrap);
       memory[`${label}, ${how}`] = e;
-      if (typeof e === 'string') rows.push([`${label} memory, ${how}`, e]);
-      else rows.push([`${label} after first publish, ${how}: blocks (bytes) / strings / objects`, `${e.blocks} (${e.bytes}) / ${e.strings} / ${e.objects}`]);
+      // The host runtime's estimate (hub/espruino/memory.ts), not Espruino's own count on the
+      // 32-bit ESP32 layout: README "Firmware memory" has those, measured on the interpreter.
+      if (typeof e === 'string') rows.push([`${label} memory (host-runtime estimate, not the ESP32 layout), ${how}`, e]);
+      else rows.push([`${label} after first publish, host-runtime estimate (not the ESP32 layout), ${how}: blocks (bytes) / strings / objects`, `${e.blocks} (${e.bytes}) / ${e.strings} / ${e.objects}`]);
     }
   }
   result.memory = memory;
