@@ -82,17 +82,6 @@ export type ValueCheck =
   | { ok: true; value: ReadingValue }
   | { ok: false; reason: ValueRefusal; message: string };
 
-function refuse(reason: ValueRefusal, message: string): ValueCheck {
-  return { ok: false, reason: reason, message: message };
-}
-
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return "'" + (value.length > 20 ? value.slice(0, 20) + '...' : value) + "'";
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  return typeof value;
-}
-
 /** Strict decimal: optional sign, digits, optional fraction. "1e3", "0x10", " 5" are not. */
 export function parseDecimal(text: string): number | undefined {
   let i = 0;
@@ -114,6 +103,17 @@ export function parseDecimal(text: string): number | undefined {
  * strings count as numbers (for `key=value` lines, where everything is text).
  */
 export function checkValue(measurementId: string, value: unknown, lenient?: boolean): ValueCheck {
+  // Helpers declared inside: on Espruino they exist only while a value is checked.
+  function refuse(reason: ValueRefusal, message: string): ValueCheck {
+    return { ok: false, reason: reason, message: message };
+  }
+
+  function describeValue(value: unknown): string {
+    if (typeof value === 'string') return "'" + (value.length > 20 ? value.slice(0, 20) + '...' : value) + "'";
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (value === null) return 'null';
+    return typeof value;
+  }
   const m = getMeasurement(measurementId);
   if (!m) return refuse('unknown_measurement', "unknown measurement '" + measurementId + "'");
   if (m.kind === 'binary') {
