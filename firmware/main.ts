@@ -176,13 +176,22 @@ function blink(): void {
 function command(r: CommandCheck): void {
   if (!cfg) return void say('no config, command ignored');
   if (!r.ok) return void say('command refused: ' + r.error);
-  const c = r.command as { interval?: number; identify?: boolean; reboot?: boolean };
+  const c = r.command as { interval?: number; identify?: boolean; reboot?: boolean; calibrate?: number };
   if (c.interval) {
     interval = c.interval;
     require('Storage').writeJSON('roomlink.set', { interval: interval, base: cfg.interval });
     every();
   }
   if (c.identify) blink();
+  if (c.calibrate) {
+    sensors.forEach(function (s) {
+      if (s.d.cal) s.d.cal(c.calibrate!, function (err, said) {
+        if (err) errors[s.k] = err;
+        else say(said!);
+        report();
+      });
+    });
+  }
   if (c.reboot) {
     say('rebooting');
     if (!serial) qSave();
@@ -307,7 +316,7 @@ function addSensor(sc: SensorConfig, k: string): void {
   s.d = driverFor(
     sc,
     cfg.node,
-    sc.type === 'binary'
+    sc.type === 'binary' || sc.type === 'ld2410'
       ? function (m, v) {
           emit(s, m, v, true);
         }
