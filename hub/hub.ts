@@ -4,7 +4,6 @@
 // assign; all I/O happens in start().
 import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
 import { bridgeStatusTopic, discoveryConfigFilter, type TopicPrefixes } from '../shared/topics.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { HubEvents } from './bridge/events.ts';
@@ -23,12 +22,13 @@ import { NodeInfo } from './features/node-info.ts';
 import { NodeMemory } from './features/node-memory.ts';
 import { redactUrl } from './config/redact.ts';
 import type { Logger } from './log.ts';
-import { MqttConnection, type MqttConnectionOptions } from './mqtt/connection.ts';
+import { MqttConnection, reasonText, type BrokerLink, type MqttConnectionOptions } from './mqtt/connection.ts';
 import { MessageRenderer } from './mqtt/messages.ts';
 import { Publisher } from './mqtt/publisher.ts';
-import { ReadingPump } from './mqtt/reading-pump.ts';
+import { CLOSED_ON_IT, ReadingPump } from './mqtt/reading-pump.ts';
 import { lockDataDir, type DataDirLock } from './queue/data-dir-lock.ts';
 import { DurableQueue } from './queue/durable-queue.ts';
+import { ParkedReadings, type ParkedStats } from './queue/parked.ts';
 import { PortManager, type PortStatus } from './serial/port-manager.ts';
 import type { SerialBinding } from './serial/port-list.ts';
 
@@ -81,7 +81,9 @@ export interface HubStats {
   refused_total: number;
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
   commands: { sent: number; refused: Record<string, number>; not_ours: number };
-  broker: { connected: boolean; connects: number };
+  broker: { connected: boolean; connects: number; mqtt: '5' | '3.1.1' };
+  /** Readings the broker refused (MQTT 5 reason >= 0x80), parked in queue.sqlite's parked table. */
+  parked: ParkedStats;
   /** The embedded broker's refusals, when the hub runs it. */
   embedded_broker?: EmbeddedBrokerStats;
   /** All nodes counted; `nodes` lists at most HEALTH_MAX_NODES of them. */
@@ -158,11 +160,28 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       pump.kick();
     },
   });
+  const parked = new ParkedReadings(queueFile);
+  const refusedLimit = new RateLimit({ burst: 1, windowMs: 60_000 });
+  let refusedSinceLog = 0;
   const pump = new ReadingPump(queue, {
     qos: settings.qos,
     retain: settings.retain,
     maxInflight: settings.queue.max_inflight,
-    onError: (err) => log.warn('broker refused a reading; it stays queued', { error: err.message }),
+    // Not sent again (it would be refused again): parked aside with the reason, counted.
+    onRefused: (message, reason) => {
+      const what = reason === CLOSED_ON_IT ? 'the broker closed the connection each time it was sent' : reasonText(reason);
+      const kept = parked.park({ topic: message.topic, payload: message.payload, reason, reasonText: what, at: Date.now() });
+      refusedSinceLog++;
+      if (!refusedLimit.allow('refused').ok) return;
+      log.error(`the broker refused a reading (${what}); it is parked, not sent again`, {
+        topic: message.topic,
+        refused_since_last_said: refusedSinceLog,
+        parked_total: parked.stats().total,
+        ...(kept ? { table: `${queueFile} parked` } : { lost: 'the parked table could not be written' }),
+        ...(reason === 0x87 ? { hint: "the broker's ACL does not let the hub publish on this topic: allow the readings prefix for the hub's user" } : {}),
+      });
+      refusedSinceLog = 0;
+    },
   });
 
   let broker: EmbeddedBroker | undefined;
@@ -173,6 +192,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     {
       will: { topic: bridgeStatusTopic(prefixes), payload: 'offline' },
       subscriptions,
+      // The embedded broker (aedes 1.x) speaks MQTT 3.1.1 only: no need to try 5 first.
+      protocol: settings.mqtt.url === undefined ? 4 : 'auto',
       reconnectMinMs: options.reconnectMinMs,
       reconnectMaxMs: options.reconnectMaxMs,
       authRetryMinMs: options.authRetryMinMs,
@@ -182,7 +203,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       log: log.child('mqtt'),
     },
     {
-      onConnect: (client, receiveMaximum) => onConnect(client, receiveMaximum),
+      onConnect: (link) => onConnect(link),
       onClose: () => {
         pump.disconnected();
         events.emit('brokerDisconnected');
@@ -284,7 +305,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
-      broker: { connected: connection.connected, connects: connection.connects },
+      broker: { connected: connection.connected, connects: connection.connects, mqtt: connection.protocolVersion === 5 ? '5' : '3.1.1' },
+      parked: parked.stats(),
       ...(broker ? { embedded_broker: broker.stats() } : {}),
       node_summary: { total: nodes.size, online, listed, max_nodes: settings.max_nodes, refused_new: nodes.refusedNew },
       nodes: nodeStates,
@@ -292,11 +314,11 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     };
   }
 
-  function onConnect(client: MqttClient, receiveMaximum: number | undefined): void {
+  function onConnect(link: BrokerLink): void {
     publisher.state('bridgeStatus', { online: true });
     events.emit('brokerConnected');
     health.publish();
-    pump.connected(client, receiveMaximum);
+    pump.connected(link);
   }
 
   function onMessage(topic: string, payload: Buffer, retained: boolean): void {
@@ -311,6 +333,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     mkdirSync(settings.data_dir, { recursive: true });
     lock = lockDataDir(settings.data_dir, log);
     queue.open();
+    parked.open();
     const backlog = queue.size;
     log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
     const remembered = nodeMemory.load();
@@ -367,6 +390,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       }, grace);
       const left = queue.size;
       queue.close();
+      parked.close();
       await dashboard?.close();
       const lost = queue.stats().held_in_memory;
       if (lost > 0) log.error('readings held in memory could not be written to the full disk and are lost', { lost, file: queueFile });

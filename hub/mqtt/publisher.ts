@@ -48,8 +48,8 @@ export class Publisher {
   }
 
   private send<K extends StateKind>(kind: K, data: OutgoingMessages[K], done?: () => void): true | undefined {
-    const client = this.connection.client;
-    if (!client) return undefined;
+    const link = this.connection.link;
+    if (!link) return undefined;
     const message = this.renderer.render(kind, data);
     // Node ids reach topics here; they were checked as slugs, and this is the last guard.
     const problem = topicNameProblem(message.topic);
@@ -58,7 +58,7 @@ export class Publisher {
       return undefined;
     }
     // State goes out at QoS 1 (few messages), so a callback costs no 'drain' listener.
-    client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, done);
+    link.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, done);
     this.statePublished++;
     return true;
   }
