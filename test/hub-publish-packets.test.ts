@@ -3,7 +3,7 @@
 // the broker sends is read right however the socket cuts it into chunks.
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { encodePublish, encodePublishes, encodePuback, encodeSubscribe, PacketReader, type ConnackProperties, type PublishFormat } from '../hub/mqtt/codec.ts';
+import { encodeConnect, encodePublish, encodePublishes, encodePuback, encodeSubscribe, PacketReader, type ConnackProperties, type PublishFormat } from '../hub/mqtt/codec.ts';
 import { FIRST_READING_ID } from '../hub/mqtt/packet-ids.ts';
 
 interface Parsed {
@@ -75,8 +75,31 @@ describe('encodePublishes', () => {
   });
 });
 
-describe('encodePublish, encodePuback, encodeSubscribe', () => {
+describe('encodeConnect, encodePublish, encodePuback, encodeSubscribe', () => {
   for (const protocolVersion of [4, 5] as const) {
+    it(`MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}: CONNECT with and without credentials, as mqtt-packet encodes it`, () => {
+      const will = { topic: 'roomlink/bridge/status', payload: 'offline', qos: 1, retain: true } as const;
+      for (const creds of [{}, { username: 'hub' }, { username: 'hub', password: 's3cr€t' }, { username: 'x'.repeat(300), password: Buffer.from([0, 255]) }]) {
+        const ours = encodeConnect({ protocolVersion, clientId: 'roomlink-hub-a1', keepalive: 30, will, ...creds });
+        const { username, password } = creds as { username?: string; password?: string | Buffer };
+        const reference = mqttPacket.generate(
+          {
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion,
+            clean: true,
+            clientId: 'roomlink-hub-a1',
+            keepalive: 30,
+            ...(username !== undefined ? { username } : {}),
+            ...(password !== undefined ? { password: typeof password === 'string' ? Buffer.from(password) : password } : {}),
+            will: { ...will, payload: Buffer.from(will.payload) },
+          },
+          { protocolVersion },
+        );
+        expect(ours.equals(reference), JSON.stringify(creds)).toBe(true);
+      }
+    });
+
     it(`MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}: the same bytes as mqtt-packet`, () => {
       for (const [qos, payload] of [
         [0, 'online'],
@@ -120,7 +143,27 @@ describe('PacketReader', () => {
   }
 
   const v5 = Buffer.concat([
-    mqttPacket.generate({ cmd: 'connack', sessionPresent: false, reasonCode: 0, properties: { receiveMaximum: 50, maximumQoS: 1, retainAvailable: true } }, { protocolVersion: 5 }),
+    mqttPacket.generate(
+      {
+        cmd: 'connack',
+        sessionPresent: false,
+        reasonCode: 0,
+        properties: {
+          receiveMaximum: 50,
+          maximumQoS: 1,
+          retainAvailable: true,
+          maximumPacketSize: 268_435_455,
+          serverKeepAlive: 20,
+          assignedClientIdentifier: 'x',
+          topicAliasMaximum: 10,
+          reasonString: 'welcome',
+          userProperties: { a: 'b', c: ['d', 'e'] },
+          wildcardSubscriptionAvailable: true,
+          sessionExpiryInterval: 0,
+        },
+      },
+      { protocolVersion: 5 },
+    ),
     mqttPacket.generate({ cmd: 'suback', messageId: 3, granted: [0, 1, 0x87], properties: {} }, { protocolVersion: 5 }),
     mqttPacket.generate({ cmd: 'publish', topic: 'home/kitchen/temperature', payload: '21.5', qos: 0, retain: false, dup: false }, { protocolVersion: 5 }),
     mqttPacket.generate(
@@ -133,7 +176,7 @@ describe('PacketReader', () => {
     mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0x8e }, { protocolVersion: 5 }),
   ]);
   const expected: Event[] = [
-    ['connack', 0, { receiveMaximum: 50, maximumQoS: 1, retainAvailable: true }],
+    ['connack', 0, { receiveMaximum: 50, maximumQoS: 1, retainAvailable: true, maximumPacketSize: 268_435_455, serverKeepAlive: 20, reasonString: 'welcome' }],
     ['suback', 3, [0, 1, 0x87]],
     ['message', 'home/kitchen/temperature', '21.5', 0, false, 0],
     ['message', 'roomlink/n1/set', '{"cmd":"info"}', 1, true, 9],
