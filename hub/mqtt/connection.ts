@@ -329,6 +329,8 @@ class Session implements BrokerLink, PacketHandler {
 export class MqttConnection {
   /** Connections made since start. */
   connects = 0;
+  /** Application messages received from the broker since start. */
+  received = 0;
   private readonly options: MqttConnectionOptions;
   private readonly handlers: ConnectionHandlers;
   private readonly log: Logger;
@@ -509,7 +511,8 @@ export class MqttConnection {
       this.refusedAttempts = 0;
     }
     this.log.info('connected to broker', { url: redactUrl(target.url), client_id: target.client.clientId, mqtt: session.protocolVersion === 5 ? '5' : '3.1.1' });
-    this.startKeepalive(session, target.client.keepalive ?? 30);
+    // MQTT 5: a Server Keep Alive replaces the keepalive the hub asked for.
+    this.startKeepalive(session, properties.serverKeepAlive ?? target.client.keepalive ?? 30);
     const filters = this.options.subscriptions;
     if (filters.length > 0) {
       session.subscribe(
@@ -526,7 +529,9 @@ export class MqttConnection {
 
   /** @internal An application message on `session`. */
   message(session: Session, topic: string, payload: Buffer, retained: boolean): void {
-    if (this.current === session && session.established) this.handlers.onMessage(topic, payload, retained);
+    if (this.current !== session || !session.established) return;
+    this.received++;
+    this.handlers.onMessage(topic, payload, retained);
   }
 
   /** @internal An MQTT 5 DISCONNECT from the broker. */

@@ -54,7 +54,8 @@ export class ReadingPump {
   /** Most readings awaiting PUBACK on this connection. */
   private window: number;
   /** The reading awaiting PUBACK under packet id FIRST_READING_ID + i, at index i. */
-  private readonly awaiting: (QueuedMessage | undefined)[] = new Array<QueuedMessage | undefined>(READING_IDS).fill(undefined);
+  /** As many slots as readings may be in flight (not all 61,440 ids of the range). */
+  private readonly awaiting: (QueuedMessage | undefined)[];
   /** Where the search for a free packet id starts. */
   private nextSlot = 0;
   private inflight = 0;
@@ -73,7 +74,8 @@ export class ReadingPump {
     this.queue = queue;
     this.options = options;
     this.format = { qos: options.qos, retain: options.retain, protocolVersion: 4 };
-    this.window = Math.min(options.maxInflight, READING_IDS);
+    this.window = Math.max(1, Math.min(options.maxInflight, READING_IDS));
+    this.awaiting = new Array<QueuedMessage | undefined>(this.window).fill(undefined);
   }
 
   /** A new connection: everything not acknowledged is sent again, oldest first. */
@@ -183,10 +185,10 @@ export class ReadingPump {
     let slot = this.nextSlot;
     for (let i = 0; i < batch.length; i++) {
       // Acknowledgements mostly arrive in order, so the next slot is nearly always free.
-      while (awaiting[slot] !== undefined) slot = slot + 1 === READING_IDS ? 0 : slot + 1;
+      while (awaiting[slot] !== undefined) slot = slot + 1 === awaiting.length ? 0 : slot + 1;
       awaiting[slot] = batch[i];
       ids[i] = FIRST_READING_ID + slot;
-      slot = slot + 1 === READING_IDS ? 0 : slot + 1;
+      slot = slot + 1 === awaiting.length ? 0 : slot + 1;
     }
     this.nextSlot = slot;
     this.inflight += batch.length;

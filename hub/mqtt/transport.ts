@@ -1,10 +1,9 @@
 // The byte stream under the hub's MQTT connection, from the broker URL: TCP (mqtt://,
 // tcp://), TLS (mqtts://, ssl://) with the CA, client certificate and key of the settings,
-// and WebSocket (ws://, wss://, subprotocol "mqtt") through the `ws` package, loaded only
-// when such a URL is used. Default ports as MQTT.js has them: 1883, 8883, 80, 443.
+// and WebSocket (ws://, wss://, subprotocol "mqtt") through the `ws` package. TLS and ws are
+// loaded only when such a URL is used. Default ports as MQTT.js has them: 1883, 8883, 80, 443.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
 
 type Pem = string | Buffer | (string | Buffer)[];
 
@@ -42,6 +41,8 @@ export async function openTransport(url: string, options: TransportOptions): Pro
     }
     case 'mqtts':
     case 'ssl': {
+      // Loaded when used, like ws: a hub on plain TCP does not carry TLS in memory.
+      const tls = await import('node:tls');
       // SNI only for names: sending an IP address as server name is not allowed (RFC 6066).
       const socket = tls.connect({ host, port: Number(u.port || 8883), ...(net.isIP(host) ? {} : { servername: host }), ...tlsOptions });
       socket.setNoDelay(true);
