@@ -4,15 +4,16 @@
 // assign; all I/O happens in start().
 import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { bridgeStatusTopic, discoveryConfigFilter, type TopicPrefixes } from '../shared/topics.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { HubEvents } from './bridge/events.ts';
 import { NodeRegistry } from './bridge/nodes.ts';
 import { RateLimit } from './bridge/rate-limit.ts';
-import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerStats } from './broker/embedded.ts';
+import type { EmbeddedBroker, EmbeddedBrokerStats } from './broker/embedded.ts';
 import { embeddedBrokerOptions, hubAccount } from './broker/from-settings.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
-import { Dashboard } from './dashboard/dashboard.ts';
+import type { Dashboard } from './dashboard/dashboard.ts';
 import type { HubSettings } from './config/schema.ts';
 import { Availability } from './features/availability.ts';
 import { Discovery } from './features/discovery.ts';
@@ -81,7 +82,8 @@ export interface HubStats {
   refused_total: number;
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
   commands: { sent: number; refused: Record<string, number>; not_ours: number };
-  broker: { connected: boolean; connects: number; mqtt: '5' | '3.1.1' };
+  /** `received`: messages the broker sent the hub (its subscriptions and the dashboard's). */
+  broker: { connected: boolean; connects: number; mqtt: '5' | '3.1.1'; received: number };
   /** Readings the broker refused (MQTT 5 reason >= 0x80), parked in queue.sqlite's parked table. */
   parked: ParkedStats;
   /** The embedded broker's refusals, when the hub runs it. */
@@ -248,22 +250,24 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   const nodeMemory = new NodeMemory({ dataDir: settings.data_dir, nodes, events, log: log.child('nodes') });
   const features = [nodeMemory, availability, nodeInfo, discovery, health];
   let brokerUrl: string | undefined;
-  const dashboard = settings.http.enabled
-    ? new Dashboard({
-        settings,
-        prefixes,
-        nodes,
-        events,
-        connection,
-        downlink,
-        timeoutMs: (node) => availability.timeoutMs(node),
-        portRefusals: (id) => bridge.refusalsOf(id),
-        stats: () => stats(),
-        brokerUrl: () => brokerUrl,
-        hubFilters: subscriptions,
-        log: log.child('dashboard'),
-      })
-    : undefined;
+  // Loaded only when used (like the embedded broker): a hub without them does not carry
+  // their modules in memory.
+  let dashboard: Dashboard | undefined;
+  const newDashboard = (Dashboard: typeof import('./dashboard/dashboard.ts').Dashboard) =>
+    new Dashboard({
+      settings,
+      prefixes,
+      nodes,
+      events,
+      connection,
+      downlink,
+      timeoutMs: (node) => availability.timeoutMs(node),
+      portRefusals: (id) => bridge.refusalsOf(id),
+      stats: () => stats(),
+      brokerUrl: () => brokerUrl,
+      hubFilters: subscriptions,
+      log: log.child('dashboard'),
+    });
 
   function portStates(): HubStats['ports'] {
     const out: HubStats['ports'] = {};
@@ -305,7 +309,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
-      broker: { connected: connection.connected, connects: connection.connects, mqtt: connection.protocolVersion === 5 ? '5' : '3.1.1' },
+      broker: { connected: connection.connected, connects: connection.connects, mqtt: connection.protocolVersion === 5 ? '5' : '3.1.1', received: connection.received },
       parked: parked.stats(),
       ...(broker ? { embedded_broker: broker.stats() } : {}),
       node_summary: { total: nodes.size, online, listed, max_nodes: settings.max_nodes, refused_new: nodes.refusedNew },
@@ -343,11 +347,13 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       if (settings.mqtt.url === undefined) {
         // The hub logs in to its own broker with an account only this process knows.
         const account = hubAccount();
+        const { startEmbeddedBroker } = await import('./broker/embedded.ts');
         broker = await startEmbeddedBroker(embeddedBrokerOptions(settings, log.child('broker'), [account]));
         brokerUrl = broker.url;
         own = account;
       }
       // Before connecting: a port already in use must stop the start, not leave a half hub.
+      if (settings.http.enabled) dashboard = newDashboard((await import('./dashboard/dashboard.ts')).Dashboard);
       await dashboard?.listen();
       const target = await mqttConnectOptions(settings, brokerUrl, own);
       brokerUrl = target.url;
@@ -359,6 +365,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       }
       dashboard?.start();
       await ports.start();
+      // Started: the young generation may grow again under load (see bin.js).
+      setFlagsFromString('--semi-space-growth-factor=2');
     } catch (err) {
       await stop();
       throw err;

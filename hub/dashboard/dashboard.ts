@@ -32,6 +32,7 @@ import type { Downlink } from '../features/downlink.ts';
 import type { Logger } from '../log.ts';
 import type { BrokerLink, MqttConnection } from '../mqtt/connection.ts';
 import { Auth } from './auth.ts';
+import { DashboardStartError } from './start-error.ts';
 import { HISTORY_RANGES, HistoryStore, isHistoryRange, type HistoryRange, type SeriesHandle } from './history.ts';
 import { House, type LatestReading } from './house.ts';
 import { DashboardServer, type ApiResult } from './server.ts';
@@ -40,15 +41,7 @@ import { loadStaticFiles } from './static.ts';
 /** Name of the history database inside data_dir. */
 export const HISTORY_FILE = 'history.sqlite';
 
-/** A reason the dashboard cannot start that the user can fix; the message says how. */
-export class DashboardStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DashboardStartError';
-    // No stack trace: a setting to change, not a bug.
-    this.stack = `${this.name}: ${message}`;
-  }
-}
+export { DashboardStartError };
 
 /** How long an action waits for the node's answer (its info), in ms. */
 const ANSWER_TIMEOUT_MS = 5000;
