@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../hub/log.ts';
 import { MqttConnection, type BrokerLink } from '../hub/mqtt/connection.ts';
-import { ReadingPump } from '../hub/mqtt/reading-pump.ts';
+import { CLOSED_ON_IT, ReadingPump } from '../hub/mqtt/reading-pump.ts';
 import { DurableQueue, type QueuedMessage } from '../hub/queue/durable-queue.ts';
 import { FaultProxy } from './helpers/fault-proxy.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
@@ -156,5 +156,22 @@ describe.skipIf(!ok)('reading pump (Mosquitto)', () => {
     expect(t.queue.size).toBe(0);
     t.queue.rewind();
     expect(t.queue.take(10)).toEqual([]);
+  }, 30_000);
+
+  it('a reading on which the broker hangs up each time (no PUBACK at all) is parked after three tries alone, the rest go on', async () => {
+    const proxy = await new FaultProxy(broker.port).start();
+    cleanup.push(() => proxy.dispose());
+    proxy.cutOnTopic = 'pump-poison/bad';
+    const t = await setup(5, 1, 'pump-poison', proxy.url);
+    for (let i = 0; i < 200; i++) t.queue.push(i === 120 ? 'pump-poison/bad' : `pump-poison/r${i}`, String(i));
+    t.pump.kick();
+    expect(await t.pump.drained(20_000)).toBe(true);
+    expect(t.refused.map((r) => [r.message.topic, r.reason])).toEqual([['pump-poison/bad', CLOSED_ON_IT]]);
+    expect(t.pump.published).toBe(199);
+    // Sent in a batch once, then alone three times (the last of which parked it).
+    const sends = proxy.published.filter((p) => p.topic === 'pump-poison/bad');
+    expect(sends.length).toBe(1 + 3);
+    await waitFor('all 199 others at the subscriber', () => new Set(t.recorder.messages.filter((m) => m.topic.startsWith('pump-poison/r')).map((m) => m.payload)).size === 199, 10_000);
+    expect(t.queue.size).toBe(0);
   }, 30_000);
 });

@@ -18,8 +18,8 @@
 // refusal and the PUBACKs before it can be lost with it. So after a connection that ended
 // with readings in flight, the pump sends the next CAREFUL_ACKS readings one at a time:
 // alone on the wire, a refusal arrives before the close. A reading that was alone in flight
-// when the broker closed the connection PARK_AT times in a row, nothing acknowledged in
-// between, is parked as well (reason CLOSED_ON_IT): sent again, it would close it again.
+// when the broker closed the connection PARK_AT times in a row is parked as well (reason
+// CLOSED_ON_IT): sent again, it would close it again.
 import type { DurableQueue, QueuedMessage } from '../queue/durable-queue.ts';
 import { encodePublishes, type PublishFormat } from './codec.ts';
 import type { BrokerLink } from './connection.ts';
@@ -30,7 +30,7 @@ import { FIRST_READING_ID, READING_IDS } from './packet-ids.ts';
 export const CLOSED_ON_IT = -1;
 /** Readings sent one at a time, once the pump suspects one of them closes the connection. */
 const CAREFUL_ACKS = 64;
-/** Connections ended with the same reading alone in flight, nothing acknowledged: then it is parked. */
+/** Connections ended with the same reading alone in flight: then it is parked. */
 const PARK_AT = 3;
 
 export interface ReadingPumpOptions extends ReadingDelivery {
@@ -62,9 +62,7 @@ export class ReadingPump {
   private scheduled = false;
   private waitingForDrain = false;
   private idleWaiters: (() => void)[] = [];
-  /** PUBACKs on the current connection. */
-  private ackedOnLink = 0;
-  /** The reading alone in flight when the last connection(s) ended with nothing acknowledged, and how many did. */
+  /** The reading alone in flight when the last connection(s) ended, and how many ended so in a row. */
   private stuckId = -1;
   private strikes = 0;
   /** While above 0: one reading in flight at a time, until this many more are acknowledged. */
@@ -102,10 +100,10 @@ export class ReadingPump {
     const alone = this.careful > 0 && this.inflight === 1 ? this.awaiting.find((m) => m !== undefined) : undefined;
     this.careful = CAREFUL_ACKS;
     if (alone === undefined) return;
-    if (alone.id === this.stuckId && this.ackedOnLink === 0) this.strikes++;
+    if (alone.id === this.stuckId) this.strikes++;
     else {
       this.stuckId = alone.id;
-      this.strikes = this.ackedOnLink === 0 ? 1 : 0;
+      this.strikes = 1;
     }
     if (this.strikes < PARK_AT) return;
     this.strikes = 0;
@@ -144,7 +142,6 @@ export class ReadingPump {
   /** In-flight publishes die with their connection; they are still queued and sent again. */
   private resetInflight(): void {
     this.inflight = 0;
-    this.ackedOnLink = 0;
     this.waitingForDrain = false;
     this.awaiting.fill(undefined);
     this.nextSlot = 0;
@@ -207,7 +204,6 @@ export class ReadingPump {
     if (message === undefined) return;
     this.awaiting[slot] = undefined;
     this.inflight--;
-    this.ackedOnLink++;
     if (this.careful > 0) this.careful--;
     if (message.id === this.stuckId) {
       this.stuckId = -1;
