@@ -10,6 +10,7 @@ import { Bridge } from './bridge/bridge.ts';
 import { HubEvents } from './bridge/events.ts';
 import { NodeRegistry } from './bridge/nodes.ts';
 import { RateLimit } from './bridge/rate-limit.ts';
+import { SerialAcks, type SerialAckCounters } from './bridge/serial-acks.ts';
 import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerStats } from './broker/embedded.ts';
 import { embeddedBrokerOptions, hubAccount } from './broker/from-settings.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
@@ -81,6 +82,7 @@ export interface HubStats {
   refused_total: number;
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
   commands: { sent: number; refused: Record<string, number>; not_ours: number };
+  serial_acks: SerialAckCounters;
   broker: { connected: boolean; connects: number };
   /** The embedded broker's refusals, when the hub runs it. */
   embedded_broker?: EmbeddedBrokerStats;
@@ -152,6 +154,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
           'lost if the hub stops); free space on that disk or move data_dir: the hub retries every second and recovers by itself',
       });
     },
+    onCommitted: () => serialAcks.committed(),
     onDiskRecovered: ({ written, troubleMs }) => {
       log.warn('durable queue writable again', { file: queueFile, written_from_memory: written, after_s: Math.round(troubleMs / 1000) });
       // A queue opened late may hold readings from before the start: send them now.
@@ -191,7 +194,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     },
   );
   const publisher = new Publisher({ renderer, queue, pump, connection, log: log.child('mqtt') });
-  const bridge = new Bridge({ settings, prefixes, nodes, publisher, events, log: log.child('serial') });
+  const serialAcks = new SerialAcks({ queue, log: log.child('serial') });
+  const bridge = new Bridge({ settings, prefixes, nodes, publisher, events, acks: serialAcks, log: log.child('serial') });
   const availability = new Availability({ settings, nodes, events, publisher, log: log.child('availability') });
   const nodeInfo = new NodeInfo({ nodes, events, publisher });
   const discovery = new Discovery({
@@ -219,6 +223,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     {
       onLine: (port, line) => bridge.line(port, line),
       onTooLong: (port) => bridge.tooLong(port),
+      onOpen: (port) => {
+        if ([...nodes.all()].some((n) => n.acks && n.portId === port.id)) serialAcks.hello(port);
+      },
       onDown: (port) => availability.portLost(port.id),
     },
   );
@@ -284,6 +291,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
+      serial_acks: { ...serialAcks.counters },
       broker: { connected: connection.connected, connects: connection.connects },
       ...(broker ? { embedded_broker: broker.stats() } : {}),
       node_summary: { total: nodes.size, online, listed, max_nodes: settings.max_nodes, refused_new: nodes.refusedNew },
@@ -311,6 +319,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     mkdirSync(settings.data_dir, { recursive: true });
     lock = lockDataDir(settings.data_dir, log);
     queue.open();
+    serialAcks.load();
     const backlog = queue.size;
     log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
     const remembered = nodeMemory.load();
@@ -335,6 +344,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
         feature.start();
       }
       dashboard?.start();
+      serialAcks.start();
       await ports.start();
     } catch (err) {
       await stop();
@@ -345,6 +355,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   let stopping: Promise<void> | undefined;
   function stop(): Promise<void> {
     stopping ??= (async () => {
+      // What the nodes sent is committed and acknowledged while their ports are still open.
+      queue.flush();
+      serialAcks.stop();
       await ports.stop();
       dashboard?.stop();
       for (const feature of [...features].reverse()) feature.stop();
