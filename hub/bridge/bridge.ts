@@ -211,7 +211,7 @@ export class Bridge {
         node.measurements.add(measurement);
         changed = true;
       }
-      messages.push(this.options.publisher.reading({ room, measurement, value }));
+      messages.push(this.options.publisher.reading({ room, measurement, value }, reading.boot !== undefined && this.options.acks !== undefined));
       this.options.events.emit('reading', node, room, measurement, value, this.now);
       accepted++;
     }

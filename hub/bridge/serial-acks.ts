@@ -93,8 +93,9 @@ export class SerialAcks {
   published(port: HubPort, node: string, boot: string, seq: number, messages: QueuedMessage[]): void {
     this.pending.push({ port, node, boot, seq, messages });
     this.pendingKeys.add(node + '\u0000' + boot + '\u0000' + seq);
-    // Committed before the pump sends it: what the hub remembers matches what it has.
-    this.queue.flushSoon();
+    // The values were pushed `prompt` (committed before the pump sends them); a reading with
+    // none still has its sequence number to commit.
+    if (messages.length === 0) this.queue.flushSoon();
   }
 
   /** After a commit (or a broker acknowledgement): acknowledge what became safe. */

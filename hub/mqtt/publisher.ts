@@ -29,9 +29,10 @@ export class Publisher {
   }
 
   /** Queues a reading. Room and measurement are already-checked slugs (see bridge.ts). */
-  reading(data: OutgoingMessages['reading']): QueuedMessage {
+  /** `prompt`: the node keeps it until the hub has it (serial acknowledgements; see DurableQueue.push). */
+  reading(data: OutgoingMessages['reading'], prompt = false): QueuedMessage {
     const { topic, payload } = this.renderer.render('reading', data);
-    const message = this.queue.push(topic, payload);
+    const message = this.queue.push(topic, payload, prompt);
     this.pump.kick();
     return message;
   }

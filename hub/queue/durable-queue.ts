@@ -85,6 +85,8 @@ export interface QueuedMessage {
   readonly payload: string;
   /** IN_MEMORY, ON_DISK, DONE (acknowledged) or DROPPED. */
   where: number;
+  /** Committed at once, and deleted at once once acknowledged (see push()). */
+  readonly prompt: boolean;
 }
 
 /** A reading the hub can no longer lose: committed to disk, or taken by the broker. */
@@ -219,13 +221,19 @@ export class DurableQueue {
     return this.db !== undefined;
   }
 
-  /** Accepts a reading; it is on disk within flushIntervalMs unless acknowledged sooner. */
-  push(topic: string, payload: string): QueuedMessage {
-    const message: QueuedMessage = { id: this.nextId++, topic, payload, where: IN_MEMORY };
+  /**
+   * Accepts a reading; it is on disk within flushIntervalMs unless acknowledged sooner. A
+   * `prompt` one (a reading its node keeps until the hub has it) is committed before the
+   * pump sends it (flushSoon()), and deleted right after the broker's acknowledgement, so
+   * that a SIGKILL leaves the next start almost nothing to send a second time.
+   */
+  push(topic: string, payload: string, prompt = false): QueuedMessage {
+    const message: QueuedMessage = { id: this.nextId++, topic, payload, where: IN_MEMORY, prompt };
     this.unflushed.push(message);
     this.window.push(message);
     this.inMemory++;
-    this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+    if (prompt) this.flushSoon();
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
     return message;
   }
 
@@ -270,7 +278,7 @@ export class DurableQueue {
         const rows = this.selectPage.all(this.cursor, windowFrom, Math.max(PAGE_ROWS, max));
         for (const row of rows) {
           if (acknowledged?.has(row.id)) continue;
-          this.page.push({ id: row.id, topic: row.topic, payload: row.payload, where: ON_DISK });
+          this.page.push({ id: row.id, topic: row.topic, payload: row.payload, where: ON_DISK, prompt: false });
         }
         if (this.page.length === 0 && rows.length > 0) {
           // Only acknowledged rows were there: move on past them.
@@ -319,7 +327,8 @@ export class DurableQueue {
       this.inMemory--;
     } else if (message.where === ON_DISK) {
       this.acknowledgedOnDisk.push(message.id);
-      this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+      if (message.prompt) this.flushSoon();
+      else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
     }
     message.where = DONE;
   }
