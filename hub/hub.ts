@@ -11,6 +11,7 @@ import { HubEvents } from './bridge/events.ts';
 import { NodeRegistry } from './bridge/nodes.ts';
 import { RateLimit } from './bridge/rate-limit.ts';
 import type { EmbeddedBroker, EmbeddedBrokerStats } from './broker/embedded.ts';
+import { SerialAcks, type SerialAckCounters } from './bridge/serial-acks.ts';
 import { embeddedBrokerOptions, hubAccount } from './broker/from-settings.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
 import type { Dashboard } from './dashboard/dashboard.ts';
@@ -82,6 +83,7 @@ export interface HubStats {
   refused_total: number;
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
   commands: { sent: number; refused: Record<string, number>; not_ours: number };
+  serial_acks: SerialAckCounters;
   /** `received`: messages the broker sent the hub (its subscriptions and the dashboard's). */
   broker: { connected: boolean; connects: number; mqtt: '5' | '3.1.1'; received: number };
   /** Readings the broker refused (MQTT 5 reason >= 0x80), parked in queue.sqlite's parked table. */
@@ -156,6 +158,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
           'lost if the hub stops); free space on that disk or move data_dir: the hub retries every second and recovers by itself',
       });
     },
+    onCommitted: () => serialAcks.committed(),
     onDiskRecovered: ({ written, troubleMs }) => {
       log.warn('durable queue writable again', { file: queueFile, written_from_memory: written, after_s: Math.round(troubleMs / 1000) });
       // A queue opened late may hold readings from before the start: send them now.
@@ -214,7 +217,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     },
   );
   const publisher = new Publisher({ renderer, queue, pump, connection, log: log.child('mqtt') });
-  const bridge = new Bridge({ settings, prefixes, nodes, publisher, events, log: log.child('serial') });
+  const serialAcks = new SerialAcks({ queue, log: log.child('serial') });
+  const bridge = new Bridge({ settings, prefixes, nodes, publisher, events, acks: serialAcks, log: log.child('serial') });
   const availability = new Availability({ settings, nodes, events, publisher, log: log.child('availability') });
   const nodeInfo = new NodeInfo({ nodes, events, publisher });
   const discovery = new Discovery({
@@ -242,6 +246,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     {
       onLine: (port, line) => bridge.line(port, line),
       onTooLong: (port) => bridge.tooLong(port),
+      onOpen: (port) => {
+        if ([...nodes.all()].some((n) => n.acks && n.portId === port.id)) serialAcks.hello(port);
+      },
       onDown: (port) => availability.portLost(port.id),
     },
   );
@@ -309,6 +316,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
+      serial_acks: { ...serialAcks.counters },
       broker: { connected: connection.connected, connects: connection.connects, mqtt: connection.protocolVersion === 5 ? '5' : '3.1.1', received: connection.received },
       parked: parked.stats(),
       ...(broker ? { embedded_broker: broker.stats() } : {}),
@@ -338,6 +346,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     lock = lockDataDir(settings.data_dir, log);
     queue.open();
     parked.open();
+    serialAcks.load();
     const backlog = queue.size;
     log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
     const remembered = nodeMemory.load();
@@ -364,6 +373,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
         feature.start();
       }
       dashboard?.start();
+      serialAcks.start();
       await ports.start();
       // Started: the young generation may grow again under load (see bin.js).
       setFlagsFromString('--semi-space-growth-factor=2');
@@ -376,6 +386,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   let stopping: Promise<void> | undefined;
   function stop(): Promise<void> {
     stopping ??= (async () => {
+      // What the nodes sent is committed and acknowledged while their ports are still open.
+      queue.flush();
+      serialAcks.stop();
       await ports.stop();
       dashboard?.stop();
       for (const feature of [...features].reverse()) feature.stop();

@@ -4,7 +4,7 @@
 // connect, so it is sent only while connected and never queued.
 import { topicNameProblem } from '../../shared/topics.ts';
 import type { Logger } from '../log.ts';
-import type { DurableQueue } from '../queue/durable-queue.ts';
+import type { DurableQueue, QueuedMessage } from '../queue/durable-queue.ts';
 import type { MqttConnection } from './connection.ts';
 import type { MessageKind, MessageRenderer, OutgoingMessages } from './messages.ts';
 import type { ReadingPump } from './reading-pump.ts';
@@ -29,10 +29,12 @@ export class Publisher {
   }
 
   /** Queues a reading. Room and measurement are already-checked slugs (see bridge.ts). */
-  reading(data: OutgoingMessages['reading']): void {
+  /** `prompt`: the node keeps it until the hub has it (serial acknowledgements; see DurableQueue.push). */
+  reading(data: OutgoingMessages['reading'], prompt = false): QueuedMessage {
     const { topic, payload } = this.renderer.render('reading', data);
-    this.queue.push(topic, payload);
+    const message = this.queue.push(topic, payload, prompt);
     this.pump.kick();
+    return message;
   }
 
   /** Publishes state now if connected; false when not (it is republished on connect). */
