@@ -12,7 +12,8 @@ import { discoveryTopic, haBirthTopic, nodeCommandTopic, nodeInfoTopic, nodeStat
 import { VERSION } from '../shared/version.ts';
 import { filterValue, type FilterState } from './filters.ts';
 import { drop, mqttPublish, mqttStart, mqttStop, mqttStream, mqttTick, mqttUp, streaming } from './mqtt.ts';
-import { dropped, qAck, qAdd, qCount, qEmpty, qIdle, qInit, qPump, qResend, qSave } from './queue.ts';
+import { ACK_ENTRY, HUB_ENTRY } from '../shared/serial-ack.ts';
+import { dropped, qAck, qAckRange, qAdd, qCount, qEmpty, qHub, qIdle, qInit, qPump, qResend, qSave, qTick } from './queue.ts';
 import { driverFor } from './sensors/index.ts';
 import type { Driver, Values } from './sensors/types.ts';
 import { W, wifiStart } from './wifi.ts';
@@ -90,7 +91,7 @@ function report(): void {
     uptime: Math.round(getTime() - started),
     free_blocks: process.memory().free,
     rssi: rssi,
-    queued: serial ? undefined : qCount(),
+    queued: qCount(),
     dropped: dropped || undefined,
     errors: errors,
   };
@@ -98,8 +99,9 @@ function report(): void {
   else mqttPublish(nodeInfoTopic(P, cfg.node), asciiJson(info), 0, true);
 }
 
+/** A serial reading: kept in the queue (Storage) until the hub acknowledges it. */
 function line(values: MeasuredValue[]): void {
-  print(encodeReading({ node: cfg.node, room: cfg.room, values: values, seq: seq++, boot: bootId }));
+  qAdd(encodeReading({ node: cfg.node, room: cfg.room, values: values, seq: seq++, boot: bootId }));
 }
 
 /** Filters a value and sends it on (or into `out`, for one serial line per round). */
@@ -194,7 +196,7 @@ function command(r: CommandCheck): void {
   }
   if (c.reboot) {
     say('rebooting');
-    if (!serial) qSave();
+    qSave();
     setTimeout(function () {
       E.reboot();
     }, 500);
@@ -327,8 +329,8 @@ function addSensor(sc: SensorConfig, k: string): void {
 
 function tick(): void {
   E.kickWatchdog();
-  if (serial) return;
-  mqttTick();
+  if (!serial) mqttTick();
+  else if (qTick()) report();
   if (!busy) qIdle();
 }
 
@@ -360,15 +362,18 @@ function start(): void {
     E.enableWatchdog(60, false);
   } catch (e) {}
   setInterval(tick, 5000);
+  qInit(serial);
+  E.on('kill', qSave);
   if (serial) {
+    // The hub's acknowledgements and its announcement, as echo-off REPL calls.
+    (globalThis as any)[ACK_ENTRY] = qAckRange;
+    (globalThis as any)[HUB_ENTRY] = qHub;
     report();
     round();
     return every();
   }
   statusTopic = nodeStatusTopic(P, c.node);
   subs = [nodeCommandTopic(P, c.node), haBirthTopic(P)];
-  qInit();
-  E.on('kill', qSave);
   const w = c.wifi || ({} as { ssid?: string; password?: string });
   wifiStart(w.ssid, w.password, c.node, netUp, drop);
   if (c.sleep > 0) return round(sleepWhenDelivered);

@@ -1,5 +1,7 @@
 // Readings on their way to the broker, in order, none lost across broker outages, reboots
-// and deep sleep. A message is one line "<topic> <payload>".
+// and deep sleep. A message is one line: "<topic> <payload>" for MQTT, or (transport
+// "serial") the reading line the hub reads, acknowledged by the hub by boot id and seq
+// (shared/serial-ack.ts) once it has committed it.
 //   ram  - messages that come before everything in the file (sent or not), at most 3
 //          (one round of readings; each costs ~7 blocks of RAM, a line in flight from
 //          the file 1)
@@ -16,6 +18,16 @@
 // does not count it; so room is free + trash (Espruino compacts when a write needs it), and
 // when free space runs low the trash is compacted while the node is idle (qIdle), not in
 // the middle of a round of readings.
+// Serial: every reading goes into the file first; the "link" is up while the hub answers,
+// and readings go out in order, as over MQTT
+// (a subscriber's retained value must end at the newest). Up to 8 lines are in flight and
+// the hub acknowledges within tens of ms, so a backlog drains at the serial line's speed
+// (some 60-100 lines/s at 115200 baud) and a live reading waits no longer than that. Lines
+// in flight all come from one boot, so their ids are their seq + 1. Nothing acknowledged for
+// 10 s: sent again, oldest first; nothing heard for 30 s: the hub is gone. While no hub
+// answers, readings go to Storage and the node prints its info (with `queued`) every 10 s;
+// a hub that reads it, or opens a port where such a node was, announces itself
+// (roomlinkHub), and the node sends what it holds, oldest first.
 
 import { mqttPublish, mqttUp, newId, streaming } from './mqtt.ts';
 
@@ -32,6 +44,17 @@ interface Msg {
 }
 
 let ram: Msg[] = [];
+/** Transport "serial": lines are printed for the hub instead of published. */
+let serialQ = false;
+/** The hub answered lately (serial). */
+let hubUp = false;
+/** getTime() of the hub's last word, of the last progress of what is in flight, and of the last call for a hub (serial). */
+let heard = 0;
+let moved = 0;
+let asked = 0;
+/** Boot id of the file lines in flight (serial), and a line held back for belonging to another. */
+let flyBoot = '';
+let held: string | undefined;
 /** Packet ids of the file's lines in flight, in file order; 0 = acknowledged out of order. */
 let fly: number[] = [];
 let acked = 0;
@@ -41,10 +64,21 @@ let saved = false;
 /** Readings dropped because flash was full. */
 export let dropped = 0;
 
-/** Publishes a queued line ("<topic> <payload>", a file line's newline trimmed). */
+/** Publishes a queued line ("<topic> <payload>", a file line's newline trimmed), or prints it. */
 function send(l: string, id: number, dup: boolean): void {
+  if (serialQ) return print(l.trim());
   const sp = l.indexOf(' ');
   mqttPublish(l.slice(0, sp), l.slice(sp + 1).trim(), 1, true, id, dup);
+}
+
+/** A serial line's seq + 1 (0 means unsent), and its boot id. */
+function seqId(l: string): number {
+  return parseInt(l.slice(l.indexOf('"seq":') + 6)) + 1;
+}
+
+function bootOf(l: string): string {
+  const i = l.indexOf('"boot":"') + 8;
+  return l.slice(i, l.indexOf('"', i));
 }
 
 function sentCount(): number {
@@ -53,8 +87,9 @@ function sentCount(): number {
   return n;
 }
 
-/** Loads what a previous boot left undelivered. */
-export function qInit(): void {
+/** Loads what a previous boot left undelivered; `serial` for the serial transport. */
+export function qInit(serial: boolean): void {
+  serialQ = serial;
   const st = S.readJSON('roomlink.qs', true);
   if (st) {
     for (let i = 0; i < st.d.length; i++) ram.push({ l: st.d[i], i: 0 });
@@ -70,6 +105,7 @@ export function qInit(): void {
  * reconnect) are sent again on the way, with DUP and their packet ids.
  */
 function openReader(): void {
+  held = undefined;
   reader = S.open('roomlink.q', 'r');
   for (let i = 0; i < acked; i++) reader.readLine();
   for (let i = 0; i < fly.length; i++) {
@@ -96,7 +132,9 @@ export function qIdle(): void {
 }
 
 export function qAdd(line: string): void {
-  if (mqttUp && !backlog && ram.length < 3) {
+  // Serial: always into Storage first. A hub can vanish without a word, and a line printed
+  // to nobody must survive the power cut that may follow.
+  if (!serialQ && mqttUp && !backlog && ram.length < 3) {
     ram.push({ l: line, i: 0 });
   } else if (room()) {
     S.open('roomlink.q', 'a').write(line + '\n');
@@ -110,17 +148,30 @@ export function qAdd(line: string): void {
 
 /** Sends what the window allows (not while discovery streams: it would wait in RAM). */
 export function qPump(): void {
-  if (!mqttUp || streaming) return;
+  if (serialQ ? !hubUp : !mqttUp || streaming) return;
+  // Serial: acknowledgements come in batches (every 200 ms at most), so more may be in flight.
+  const max = serialQ ? 8 : 4;
   let n = sentCount();
-  for (let i = 0; i < ram.length && n < 4; i++) {
+  if (!n) moved = getTime();
+  for (let i = 0; i < ram.length && n < max; i++) {
     if (!ram[i].i) {
-      ram[i].i = newId();
+      ram[i].i = serialQ ? seqId(ram[i].l) : newId();
       send(ram[i].l, ram[i].i, false);
       n++;
     }
   }
-  while (backlog && n < 4) {
-    const line = reader.readLine();
+  while (backlog && n < max) {
+    const line = held || reader.readLine();
+    held = undefined;
+    if (serialQ && line) {
+      const b = bootOf(line);
+      // One boot in flight at a time: the next boot's lines wait until these are acknowledged.
+      if (fly.length && b !== flyBoot) {
+        held = line;
+        break;
+      }
+      flyBoot = b;
+    }
     if (!line) {
       // End of the file (a reader sees later appends): once all is acknowledged, start afresh.
       if (!fly.length) {
@@ -131,7 +182,7 @@ export function qPump(): void {
       }
       break;
     }
-    const id = newId();
+    const id = serialQ ? seqId(line) : newId();
     fly.push(id);
     send(line, id, false);
     n++;
@@ -168,8 +219,62 @@ export function qAck(id: number): boolean {
 /** After a reconnect: resend the unacknowledged with DUP and their ids, then go on. */
 export function qResend(): void {
   for (let i = 0; i < ram.length; i++) if (ram[i].i) send(ram[i].l, ram[i].i, true);
-  if (fly.length) openReader();
+  if (serialQ) {
+    // From the oldest unacknowledged line of the file, as the drain goes.
+    fly = [];
+    moved = getTime();
+    if (backlog) openReader();
+  } else if (fly.length) openReader();
   qPump();
+}
+
+/**
+ * The hub acknowledges the readings of boot `boot` with seq from..to (serial; the firmware's
+ * roomlinkAck). The first word from a hub after silence starts the resend.
+ */
+export function qAckRange(boot: string, from: number, to: number): void {
+  heard = getTime();
+  for (let i = ram.length - 1; i >= 0; i--) {
+    const id = ram[i].i;
+    if (id > from && id <= to + 1 && bootOf(ram[i].l) === boot) {
+      ram.splice(i, 1);
+      moved = heard;
+    }
+  }
+  if (boot === flyBoot) for (let i = 0; i < fly.length; i++) if (fly[i] > from && fly[i] <= to + 1) fly[i] = 0;
+  while (fly.length && !fly[0]) {
+    fly.shift();
+    acked++;
+    moved = heard;
+  }
+  qHub();
+}
+
+/** A hub is there (it announced itself, or acknowledged): send what is unacknowledged. */
+export function qHub(): void {
+  heard = getTime();
+  if (hubUp) return qPump();
+  hubUp = true;
+  qResend();
+}
+
+/**
+ * Every few seconds (serial): resend what sits unacknowledged, give up on a silent hub.
+ * True when readings wait for a hub that is not there: time to print the info line again.
+ */
+export function qTick(): boolean {
+  const now = getTime();
+  if (!hubUp) {
+    if (now - asked < 10) return false;
+    asked = now;
+    return true;
+  }
+  if (!sentCount()) return false;
+  if (now - heard > 30) {
+    hubUp = false;
+    qSave();
+  } else if (now - moved > 10) qResend();
+  return false;
 }
 
 /** Writes the state file, so ram and the file position survive a reboot. */

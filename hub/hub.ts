@@ -4,16 +4,17 @@
 // assign; all I/O happens in start().
 import { mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
+import { setFlagsFromString } from 'node:v8';
 import { bridgeStatusTopic, discoveryConfigFilter, type TopicPrefixes } from '../shared/topics.ts';
 import { Bridge } from './bridge/bridge.ts';
 import { HubEvents } from './bridge/events.ts';
 import { NodeRegistry } from './bridge/nodes.ts';
 import { RateLimit } from './bridge/rate-limit.ts';
-import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerStats } from './broker/embedded.ts';
+import type { EmbeddedBroker, EmbeddedBrokerStats } from './broker/embedded.ts';
+import { SerialAcks, type SerialAckCounters } from './bridge/serial-acks.ts';
 import { embeddedBrokerOptions, hubAccount } from './broker/from-settings.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
-import { Dashboard } from './dashboard/dashboard.ts';
+import type { Dashboard } from './dashboard/dashboard.ts';
 import type { HubSettings } from './config/schema.ts';
 import { Availability } from './features/availability.ts';
 import { Discovery } from './features/discovery.ts';
@@ -23,12 +24,13 @@ import { NodeInfo } from './features/node-info.ts';
 import { NodeMemory } from './features/node-memory.ts';
 import { redactUrl } from './config/redact.ts';
 import type { Logger } from './log.ts';
-import { MqttConnection, type MqttConnectionOptions } from './mqtt/connection.ts';
+import { MqttConnection, reasonText, type BrokerLink, type MqttConnectionOptions } from './mqtt/connection.ts';
 import { MessageRenderer } from './mqtt/messages.ts';
 import { Publisher } from './mqtt/publisher.ts';
-import { ReadingPump } from './mqtt/reading-pump.ts';
+import { CLOSED_ON_IT, ReadingPump } from './mqtt/reading-pump.ts';
 import { lockDataDir, type DataDirLock } from './queue/data-dir-lock.ts';
 import { DurableQueue } from './queue/durable-queue.ts';
+import { ParkedReadings, type ParkedStats } from './queue/parked.ts';
 import { PortManager, type PortStatus } from './serial/port-manager.ts';
 import type { SerialBinding } from './serial/port-list.ts';
 
@@ -81,7 +83,11 @@ export interface HubStats {
   refused_total: number;
   topic_conflicts: { topic: string; owner: string; other: string; refused: number }[];
   commands: { sent: number; refused: Record<string, number>; not_ours: number };
-  broker: { connected: boolean; connects: number };
+  serial_acks: SerialAckCounters;
+  /** `received`: messages the broker sent the hub (its subscriptions and the dashboard's). */
+  broker: { connected: boolean; connects: number; mqtt: '5' | '3.1.1'; received: number };
+  /** Readings the broker refused (MQTT 5 reason >= 0x80), parked in queue.sqlite's parked table. */
+  parked: ParkedStats;
   /** The embedded broker's refusals, when the hub runs it. */
   embedded_broker?: EmbeddedBrokerStats;
   /** All nodes counted; `nodes` lists at most HEALTH_MAX_NODES of them. */
@@ -152,17 +158,35 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
           'lost if the hub stops); free space on that disk or move data_dir: the hub retries every second and recovers by itself',
       });
     },
+    onCommitted: () => serialAcks.committed(),
     onDiskRecovered: ({ written, troubleMs }) => {
       log.warn('durable queue writable again', { file: queueFile, written_from_memory: written, after_s: Math.round(troubleMs / 1000) });
       // A queue opened late may hold readings from before the start: send them now.
       pump.kick();
     },
   });
+  const parked = new ParkedReadings(queueFile);
+  const refusedLimit = new RateLimit({ burst: 1, windowMs: 60_000 });
+  let refusedSinceLog = 0;
   const pump = new ReadingPump(queue, {
     qos: settings.qos,
     retain: settings.retain,
     maxInflight: settings.queue.max_inflight,
-    onError: (err) => log.warn('broker refused a reading; it stays queued', { error: err.message }),
+    // Not sent again (it would be refused again): parked aside with the reason, counted.
+    onRefused: (message, reason) => {
+      const what = reason === CLOSED_ON_IT ? 'the broker closed the connection each time it was sent' : reasonText(reason);
+      const kept = parked.park({ topic: message.topic, payload: message.payload, reason, reasonText: what, at: Date.now() });
+      refusedSinceLog++;
+      if (!refusedLimit.allow('refused').ok) return;
+      log.error(`the broker refused a reading (${what}); it is parked, not sent again`, {
+        topic: message.topic,
+        refused_since_last_said: refusedSinceLog,
+        parked_total: parked.stats().total,
+        ...(kept ? { table: `${queueFile} parked` } : { lost: 'the parked table could not be written' }),
+        ...(reason === 0x87 ? { hint: "the broker's ACL does not let the hub publish on this topic: allow the readings prefix for the hub's user" } : {}),
+      });
+      refusedSinceLog = 0;
+    },
   });
 
   let broker: EmbeddedBroker | undefined;
@@ -173,6 +197,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     {
       will: { topic: bridgeStatusTopic(prefixes), payload: 'offline' },
       subscriptions,
+      // The embedded broker (aedes 1.x) speaks MQTT 3.1.1 only: no need to try 5 first.
+      protocol: settings.mqtt.url === undefined ? 4 : 'auto',
       reconnectMinMs: options.reconnectMinMs,
       reconnectMaxMs: options.reconnectMaxMs,
       authRetryMinMs: options.authRetryMinMs,
@@ -182,7 +208,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       log: log.child('mqtt'),
     },
     {
-      onConnect: (client, receiveMaximum) => onConnect(client, receiveMaximum),
+      onConnect: (link) => onConnect(link),
       onClose: () => {
         pump.disconnected();
         events.emit('brokerDisconnected');
@@ -191,7 +217,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     },
   );
   const publisher = new Publisher({ renderer, queue, pump, connection, log: log.child('mqtt') });
-  const bridge = new Bridge({ settings, prefixes, nodes, publisher, events, log: log.child('serial') });
+  const serialAcks = new SerialAcks({ queue, log: log.child('serial') });
+  const bridge = new Bridge({ settings, prefixes, nodes, publisher, events, acks: serialAcks, log: log.child('serial') });
   const availability = new Availability({ settings, nodes, events, publisher, log: log.child('availability') });
   const nodeInfo = new NodeInfo({ nodes, events, publisher });
   const discovery = new Discovery({
@@ -219,6 +246,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     {
       onLine: (port, line) => bridge.line(port, line),
       onTooLong: (port) => bridge.tooLong(port),
+      onOpen: (port) => {
+        if ([...nodes.all()].some((n) => n.acks && n.portId === port.id)) serialAcks.hello(port);
+      },
       onDown: (port) => availability.portLost(port.id),
     },
   );
@@ -227,22 +257,24 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   const nodeMemory = new NodeMemory({ dataDir: settings.data_dir, nodes, events, log: log.child('nodes') });
   const features = [nodeMemory, availability, nodeInfo, discovery, health];
   let brokerUrl: string | undefined;
-  const dashboard = settings.http.enabled
-    ? new Dashboard({
-        settings,
-        prefixes,
-        nodes,
-        events,
-        connection,
-        downlink,
-        timeoutMs: (node) => availability.timeoutMs(node),
-        portRefusals: (id) => bridge.refusalsOf(id),
-        stats: () => stats(),
-        brokerUrl: () => brokerUrl,
-        hubFilters: subscriptions,
-        log: log.child('dashboard'),
-      })
-    : undefined;
+  // Loaded only when used (like the embedded broker): a hub without them does not carry
+  // their modules in memory.
+  let dashboard: Dashboard | undefined;
+  const newDashboard = (Dashboard: typeof import('./dashboard/dashboard.ts').Dashboard) =>
+    new Dashboard({
+      settings,
+      prefixes,
+      nodes,
+      events,
+      connection,
+      downlink,
+      timeoutMs: (node) => availability.timeoutMs(node),
+      portRefusals: (id) => bridge.refusalsOf(id),
+      stats: () => stats(),
+      brokerUrl: () => brokerUrl,
+      hubFilters: subscriptions,
+      log: log.child('dashboard'),
+    });
 
   function portStates(): HubStats['ports'] {
     const out: HubStats['ports'] = {};
@@ -284,7 +316,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       refused_total: Object.values(c.refused).reduce((a, b) => a + b, 0),
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
-      broker: { connected: connection.connected, connects: connection.connects },
+      serial_acks: { ...serialAcks.counters },
+      broker: { connected: connection.connected, connects: connection.connects, mqtt: connection.protocolVersion === 5 ? '5' : '3.1.1', received: connection.received },
+      parked: parked.stats(),
       ...(broker ? { embedded_broker: broker.stats() } : {}),
       node_summary: { total: nodes.size, online, listed, max_nodes: settings.max_nodes, refused_new: nodes.refusedNew },
       nodes: nodeStates,
@@ -292,11 +326,11 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     };
   }
 
-  function onConnect(client: MqttClient, receiveMaximum: number | undefined): void {
+  function onConnect(link: BrokerLink): void {
     publisher.state('bridgeStatus', { online: true });
     events.emit('brokerConnected');
     health.publish();
-    pump.connected(client, receiveMaximum);
+    pump.connected(link);
   }
 
   function onMessage(topic: string, payload: Buffer, retained: boolean): void {
@@ -311,6 +345,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     mkdirSync(settings.data_dir, { recursive: true });
     lock = lockDataDir(settings.data_dir, log);
     queue.open();
+    parked.open();
+    serialAcks.load();
     const backlog = queue.size;
     log.info('durable queue open', { file: join(settings.data_dir, QUEUE_FILE), queued: backlog });
     const remembered = nodeMemory.load();
@@ -320,11 +356,13 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       if (settings.mqtt.url === undefined) {
         // The hub logs in to its own broker with an account only this process knows.
         const account = hubAccount();
+        const { startEmbeddedBroker } = await import('./broker/embedded.ts');
         broker = await startEmbeddedBroker(embeddedBrokerOptions(settings, log.child('broker'), [account]));
         brokerUrl = broker.url;
         own = account;
       }
       // Before connecting: a port already in use must stop the start, not leave a half hub.
+      if (settings.http.enabled) dashboard = newDashboard((await import('./dashboard/dashboard.ts')).Dashboard);
       await dashboard?.listen();
       const target = await mqttConnectOptions(settings, brokerUrl, own);
       brokerUrl = target.url;
@@ -335,7 +373,10 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
         feature.start();
       }
       dashboard?.start();
+      serialAcks.start();
       await ports.start();
+      // Started: the young generation may grow again under load (see bin.js).
+      setFlagsFromString('--semi-space-growth-factor=2');
     } catch (err) {
       await stop();
       throw err;
@@ -345,6 +386,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   let stopping: Promise<void> | undefined;
   function stop(): Promise<void> {
     stopping ??= (async () => {
+      // What the nodes sent is committed and acknowledged while their ports are still open.
+      queue.flush();
+      serialAcks.stop();
       await ports.stop();
       dashboard?.stop();
       for (const feature of [...features].reverse()) feature.stop();
@@ -367,6 +411,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       }, grace);
       const left = queue.size;
       queue.close();
+      parked.close();
       await dashboard?.close();
       const lost = queue.stats().held_in_memory;
       if (lost > 0) log.error('readings held in memory could not be written to the full disk and are lost', { lost, file: queueFile });

@@ -106,22 +106,26 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
     expect(kitchen.errors.map((e: { source: string }) => e.source)).toContain('line refused (topic_conflict)');
   });
 
-  it('records the hub\'s own readings once (their echo on home/# is dropped) and the WiFi node\'s too', async () => {
-    const before = (await http(dash.url, '/api/state')).json().hub.dashboard.history.recorded;
+  it('records the hub\'s own readings once (MQTT 5 No Local: the broker sends no echo of them) and the WiFi node\'s too', async () => {
+    const first = (await http(dash.url, '/api/state')).json().hub;
+    const before = first.dashboard.history.recorded;
     const echo = await mqtt.connectAsync(broker.url);
     const seen: string[] = [];
     echo.on('message', (_t, p) => seen.push(p.toString()));
     await echo.subscribeAsync('home/kitchen/temperature');
     for (let i = 0; i < 5; i++) dash.pty.write(`{"node":"kitchen-1","room":"kitchen","temperature":${22 + i / 10},"boot":"abc123"}\n`);
-    // Once the broker has passed the last serial value on, the hub's echo of it is queued
-    // ahead of anything published later: the WiFi reading after it arrives after the echoes.
+    // Once the broker has passed the last serial value on, an echo of it (were there one)
+    // would be queued ahead of anything published later: the WiFi reading arrives after it.
     await waitFor('the last kitchen value on the broker', () => seen.includes('22.4'));
     await echo.endAsync();
     await wifi.reading('pressure', '1013.2');
     await waitFor('the WiFi pressure in the history', async () => (await http(dash.url, '/api/history?room=living_room&measurement=pressure')).status === 200);
     const state = (await http(dash.url, '/api/state')).json();
-    // 5 serial values (not 10: their echoes came first and were dropped) and one from the broker.
+    // 5 serial values (not 10: no echo of them came back) and one from the broker.
     expect(state.hub.dashboard.history.recorded - before).toBe(6);
+    expect(state.hub.broker.mqtt).toBe('5');
+    // What the broker sent the hub meanwhile: the WiFi pressure, not the 5 echoes as well.
+    expect(state.hub.broker.received - first.broker.received).toBeLessThan(5);
     const history = (await http(dash.url, '/api/history?room=living_room&range=hour')).json();
     expect(history.series.map((s: { measurement: string }) => s.measurement).sort()).toEqual(['pressure', 'temperature']);
     const pressure = history.series.find((s: { measurement: string }) => s.measurement === 'pressure');

@@ -113,7 +113,7 @@ describe('drivers in the firmware, against simulated devices', () => {
 
   function start(sensors: object[], devices: SimDevices, extra: object = {}): SimNode {
     node = new SimNode({ node: 'bench-1', room: 'lab', transport: 'serial', interval: 1, sensors, ...extra }, code, { devices });
-    return node.boot();
+    return node.boot().actAsHub();
   }
 
   /** Asks for info over the REPL entry point (as the hub does) until `ok` holds. */

@@ -42,6 +42,23 @@ export class SimNode {
     return this;
   }
 
+  /**
+   * For a serial node tested without a hub: answers like one (announces itself, acknowledges
+   * every numbered reading as it is printed), so the node prints its readings live instead of
+   * keeping them for a hub (shared/serial-ack.ts). Call after boot().
+   */
+  actAsHub(): this {
+    this.runtime.on('output', (text: string) => {
+      for (const m of text.matchAll(/"seq":(\d+),"boot":"([a-z0-9]+)"/g)) {
+        setImmediate(() => {
+          if (this.runtime.running) this.runtime.run(`roomlinkAck("${m[2]}",${m[1]},${m[1]})`);
+        });
+      }
+    });
+    this.runtime.run('roomlinkHub()');
+    return this;
+  }
+
   /** Complete console lines, "\r" and the REPL's escape codes left in. */
   get lines(): string[] {
     const parts = this.output.split('\n');

@@ -19,10 +19,12 @@ import { readingTopic, type TopicPrefixes } from '../../shared/topics.ts';
 import type { HubSettings } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Publisher } from '../mqtt/publisher.ts';
+import type { QueuedMessage } from '../queue/durable-queue.ts';
 import type { HubPort } from '../serial/port-manager.ts';
 import type { HubEvents } from './events.ts';
 import type { NodeRecord, NodeRegistry } from './nodes.ts';
 import { RateLimit } from './rate-limit.ts';
+import type { SerialAcks } from './serial-acks.ts';
 
 export interface BridgeCounters {
   lines_read: number;
@@ -57,6 +59,8 @@ export interface BridgeOptions {
   publisher: Publisher;
   events: HubEvents;
   log: Logger;
+  /** Serial acknowledgements for numbered readings of roomlink firmware. */
+  acks?: SerialAcks;
   /** Log lines per refusal reason per 10 s. Default 5. */
   logBurst?: number;
 }
@@ -160,6 +164,19 @@ export class Bridge {
     }
     if (!this.admitted(reading.node, port, text)) return;
     const node = this.options.nodes.seen(reading.node, port.id, this.now);
+    // A numbered reading from roomlink firmware is kept by the node until acknowledged: one
+    // the hub already has is dropped here, never published twice.
+    const { boot, seq } = reading;
+    const acks = boot !== undefined && seq !== undefined ? this.options.acks : undefined;
+    if (acks && !acks.isNew(port, node.id, boot!, seq!)) return;
+    const messages: QueuedMessage[] = [];
+    this.publishReading(port, text, node, reading, problems, messages);
+    // Acknowledged once safe, also when nothing of it could be published: sending it again
+    // would not change that.
+    acks?.published(port, node.id, boot!, seq!, messages);
+  }
+
+  private publishReading(port: HubPort, text: string, node: NodeRecord, reading: Reading, problems: ValueProblem[], messages: QueuedMessage[]): void {
     const room = this.roomOf(node, port, reading.room);
     for (const problem of problems) this.refuse(problem.reason, port, text, problem.message);
     if (room === undefined) {
@@ -168,9 +185,11 @@ export class Bridge {
     }
     let changed = false;
     // Only roomlink firmware puts a boot id on its readings: from now on it gets commands as
-    // REPL calls, even when the hub started after the node and never saw its info line.
-    if (reading.boot !== undefined && !node.firmware) {
+    // REPL calls (even when the hub started after the node and never saw its info line), and
+    // the hub acknowledges its readings.
+    if (reading.boot !== undefined && !node.acks) {
       node.firmware = true;
+      node.acks = true;
       changed = true;
     }
     if (node.room !== room) {
@@ -192,7 +211,7 @@ export class Bridge {
         node.measurements.add(measurement);
         changed = true;
       }
-      this.options.publisher.reading({ room, measurement, value });
+      messages.push(this.options.publisher.reading({ room, measurement, value }, reading.boot !== undefined && this.options.acks !== undefined));
       this.options.events.emit('reading', node, room, measurement, value, this.now);
       accepted++;
     }
@@ -220,6 +239,15 @@ export class Bridge {
     if (moved) node.room = room;
     this.options.events.emit('nodeInfo', node);
     if (moved && node.measurements.size > 0) this.options.events.emit('nodeChanged', node);
+    // roomlink firmware that keeps its readings for the hub says how many wait (and says so
+    // again every 10 s while no hub answers): answer, and it sends them.
+    if (typeof line.info['queued'] === 'number' && this.options.acks) {
+      if (!node.acks) {
+        node.acks = true;
+        this.options.events.emit('nodeChanged', node);
+      }
+      this.options.acks.hello(port);
+    }
   }
 
   /** False (and the line refused as too_many_nodes) for a new node id past max_nodes. */

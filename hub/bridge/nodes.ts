@@ -16,6 +16,8 @@ export interface NodeRecord {
   readonly measurements: Set<string>;
   /** It runs roomlink firmware (printed an info line or a boot id), so it takes REPL commands. */
   firmware: boolean;
+  /** Its readings carry a boot id and seq: it keeps them until the hub acknowledges them. */
+  acks: boolean;
   /** The last info object it printed. */
   info: { [key: string]: unknown } | undefined;
   /** Seconds between readings, from its info line. */
@@ -34,6 +36,7 @@ export interface RememberedNode {
   room?: string;
   measurements: string[];
   firmware: boolean;
+  acks?: boolean;
   info?: { [key: string]: unknown };
   interval?: number;
 }
@@ -114,6 +117,7 @@ export class NodeRegistry {
     node.room = saved.room;
     for (const m of saved.measurements) node.measurements.add(m);
     node.firmware = saved.firmware;
+    node.acks = saved.acks === true;
     node.info = saved.info;
     node.announcedInterval = saved.interval;
     node.unconfirmed = true;
@@ -128,6 +132,7 @@ export class NodeRegistry {
       room: node.room,
       measurements: [...node.measurements].sort(),
       firmware: node.firmware,
+      acks: node.acks || undefined,
       info: node.info,
       interval: node.announcedInterval,
     };
@@ -159,6 +164,7 @@ export class NodeRegistry {
       room: undefined,
       measurements: new Set(),
       firmware: false,
+      acks: false,
       info: undefined,
       announcedInterval: undefined,
       online: false,

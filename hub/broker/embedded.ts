@@ -11,12 +11,14 @@ import { join } from 'node:path';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-level';
 import { Level } from 'level';
-import { plainHint } from '../config/args.ts';
 import { RateLimit } from '../bridge/rate-limit.ts';
 import type { Logger } from '../log.ts';
 import { checkClient, isLoopbackHost, type Account, type AccessRules } from './access.ts';
 import { ANONYMOUS_DEFAULT, EVERYTHING, mayPublish, maySubscribe, type Permissions } from './acl.ts';
 import { DEFAULT_MAX_PACKET_BYTES, guardPacketSize } from './packet-guard.ts';
+import { BrokerStartError } from './start-error.ts';
+
+export { BrokerStartError };
 
 export interface EmbeddedBrokerOptions {
   /** Address to listen on. Anything but loopback needs credentials or allowAnonymous. */
@@ -59,26 +61,6 @@ export interface EmbeddedBroker {
   stats(): EmbeddedBrokerStats;
   /** Disconnects clients, stops listening and closes the database after pending writes. */
   close(): Promise<void>;
-}
-
-/**
- * A reason the broker cannot start that the user can fix; the message says how. `template`
- * is the message with each settings key in braces ({broker.port}), which a command renders
- * as its own flag for that key, or as the key in the settings file (config/args.ts renderHint).
- */
-export class BrokerStartError extends Error {
-  readonly template: string;
-  constructor(
-    template: string,
-    /** 'port-in-use' when another program holds the port. */
-    readonly reason?: 'port-in-use',
-  ) {
-    super(plainHint(template));
-    this.template = template;
-    this.name = 'BrokerStartError';
-    // No stack trace: this is a setting to change, not a bug.
-    this.stack = `${this.name}: ${this.message}`;
-  }
 }
 
 /** CONNACK return code 4, "bad user name or password". */

@@ -1,8 +1,8 @@
 // `roomlink hub`: bridge USB-serial nodes to MQTT until SIGINT/SIGTERM, then stop reading,
 // flush the durable queue, give the broker a moment to take what is queued, and exit 0.
 // Whatever the broker did not take is sent after the next start.
-import { BrokerStartError } from '../broker/embedded.ts';
-import { DashboardStartError } from '../dashboard/dashboard.ts';
+import { BrokerStartError } from '../broker/start-error.ts';
+import { DashboardStartError } from '../dashboard/start-error.ts';
 import type { Command } from '../cli.ts';
 import { HUB_FLAGS, hubUsage, parseHubArgs, renderHint } from '../config/args.ts';
 import { describeSettings } from '../config/describe.ts';

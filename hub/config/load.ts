@@ -5,7 +5,6 @@ import { access, readFile } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseHubArgs, type ParsedArgs } from './args.ts';
 import { CONFIG_ENV, envLayer } from './env.ts';
@@ -132,6 +131,9 @@ export async function readSettingsFile(path: string, required = true): Promise<S
     if (!required && code === 'ENOENT') return { source: path, values: {} };
     throw new SettingsError([{ source: path, path: [], message: fileProblem(err) }]);
   }
+  // Loaded only when there is a file to read: a hub run from flags alone does not carry the
+  // YAML parser in memory.
+  const { parseDocument } = await import('yaml');
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new SettingsError(

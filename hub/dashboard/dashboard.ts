@@ -5,16 +5,16 @@
 // What it shows comes from the hub itself (its serial nodes, their accepted readings, its
 // counters) and from the broker: it subscribes, at QoS 0, to <readings>/#, <nodes>/+/status,
 // <nodes>/+/info and the Home Assistant device configs, so WiFi nodes and other hubs' nodes
-// are on the page too. The hub's own readings come back on <readings>/#; those topics are
-// taken from the bridge instead (once, with the time the line was read) and the echo is
-// dropped.
+// are on the page too. The hub's own readings are taken from the bridge instead (once, with
+// the time the line was read): over MQTT 5 <readings>/# is a No Local subscription, so the
+// broker does not send them back at all; a 3.1.1 broker does, and the echo is dropped by its
+// topic before its payload is read.
 //
 // Commands go the way of <nodes>/<node>/set: to the hub's own nodes through the downlink
 // (the serial port), to other nodes published on their /set topic. The answer a roomlink
 // node gives (its info) is awaited for a few seconds and reported with the result.
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
 import { checkCommand } from '../../shared/commands.ts';
 import { roomTitle } from '../../shared/discovery.ts';
 import { getMeasurement, measurementIds, type ReadingValue } from '../../shared/measurements.ts';
@@ -30,8 +30,9 @@ import { redactUrl } from '../config/redact.ts';
 import { dashboardPasswordProblem, parseListen, type HubSettings } from '../config/schema.ts';
 import type { Downlink } from '../features/downlink.ts';
 import type { Logger } from '../log.ts';
-import type { MqttConnection } from '../mqtt/connection.ts';
+import type { BrokerLink, MqttConnection } from '../mqtt/connection.ts';
 import { Auth } from './auth.ts';
+import { DashboardStartError } from './start-error.ts';
 import { HISTORY_RANGES, HistoryStore, isHistoryRange, type HistoryRange, type SeriesHandle } from './history.ts';
 import { House, type LatestReading } from './house.ts';
 import { DashboardServer, type ApiResult } from './server.ts';
@@ -40,15 +41,7 @@ import { loadStaticFiles } from './static.ts';
 /** Name of the history database inside data_dir. */
 export const HISTORY_FILE = 'history.sqlite';
 
-/** A reason the dashboard cannot start that the user can fix; the message says how. */
-export class DashboardStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DashboardStartError';
-    // No stack trace: a setting to change, not a bug.
-    this.stack = `${this.name}: ${message}`;
-  }
-}
+export { DashboardStartError };
 
 /** How long an action waits for the node's answer (its info), in ms. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -99,6 +92,7 @@ export class Dashboard {
   /** <readings>/# is the dashboard's subscription, not the hub's. */
   private readonly ownsReadings: boolean;
   private readonly readingsHead: string;
+  private readonly readingsFilter: string;
   private readonly clients = new Set<(event: string, text: string) => void>();
   private readonly pendingReadings = new Set<LatestReading>();
   private readonly pendingNodes = new Set<string>();
@@ -117,6 +111,7 @@ export class Dashboard {
     this.now = parts.now ?? Date.now;
     const p = parts.prefixes;
     this.readingsHead = p.readings + '/';
+    this.readingsFilter = p.readings + '/#';
     this.history = new HistoryStore({
       file: join(parts.settings.data_dir, HISTORY_FILE),
       retentionDays: parts.settings.history.retention_days,
@@ -197,8 +192,8 @@ export class Dashboard {
       }),
       events.on('brokerConnected', () => {
         this.brokerSince = this.now();
-        const client = this.parts.connection.client;
-        if (client && this.filters.length > 0) this.subscribe(client);
+        const link = this.parts.connection.link;
+        if (link && this.filters.length > 0) this.subscribe(link);
       }),
       events.on('brokerDisconnected', () => (this.brokerSince = this.now())),
     ];
@@ -216,10 +211,10 @@ export class Dashboard {
     ];
     for (const t of this.timers) t.unref();
     // Already connected (the dashboard starts after the connection): subscribe now.
-    const client = this.parts.connection.client;
-    if (client) {
+    const link = this.parts.connection.link;
+    if (link) {
       this.brokerSince = this.now();
-      this.subscribe(client);
+      this.subscribe(link);
     }
   }
 
@@ -300,9 +295,13 @@ export class Dashboard {
     });
   }
 
-  private subscribe(client: MqttClient): void {
-    client.subscribe(this.filters, { qos: 0 }, (err) => {
-      if (err) this.log.warn('dashboard: subscribe failed; WiFi nodes will be missing from the page', { error: err.message });
+  private subscribe(link: BrokerLink): void {
+    if (this.filters.length === 0) return;
+    // No Local on the readings: the hub's own come from the bridge, not back from the broker.
+    const subscriptions = this.filters.map((topic) => ({ topic, qos: 0 as const, noLocal: topic === this.readingsFilter }));
+    link.subscribe(subscriptions, (err, granted) => {
+      const refused = this.filters.filter((_, i) => (granted[i] ?? 0) >= 0x80);
+      if (err || refused.length > 0) this.log.warn('dashboard: subscribe failed; WiFi nodes will be missing from the page', { error: err?.message ?? `refused: ${refused.join(', ')}` });
     });
   }
 
@@ -492,10 +491,10 @@ export class Dashboard {
         }
         return { status: 200, body: this.withAnswer(result, id, action, `sent to ${outcome.port}`, since, await answer.promise) };
       }
-      const client = this.parts.connection.client;
-      if (!client) return refuse(503, `${action}: the hub is not connected to the broker, so ${id} cannot be reached`);
+      const link = this.parts.connection.link;
+      if (!link) return refuse(503, `${action}: the hub is not connected to the broker, so ${id} cannot be reached`);
       const topic = nodeCommandTopic(this.parts.prefixes, id);
-      const acked = await publishAcked(client, topic, payload);
+      const acked = await publishAcked(link, topic, payload);
       if (acked !== true) return refuse(503, `${action}: the broker did not take the command (${acked})`);
       const result = { node: id, command, via: 'broker', topic, sent_at: since };
       if (!view?.firmware) return { status: 200, body: { ...result, answered: null, message: `${action}: published to ${topic}` } };
@@ -545,10 +544,10 @@ function toNumber(value: ReadingValue): number {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
 }
 
-function publishAcked(client: MqttClient, topic: string, payload: Buffer): Promise<true | string> {
+function publishAcked(link: BrokerLink, topic: string, payload: Buffer): Promise<true | string> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(`no acknowledgement within ${PUBACK_TIMEOUT_MS / 1000} s`), PUBACK_TIMEOUT_MS);
-    client.publish(topic, payload, { qos: 1, retain: false }, (err) => {
+    link.publish(topic, payload, { qos: 1, retain: false }, (err) => {
       clearTimeout(timer);
       resolve(err ? err.message : true);
     });

@@ -174,6 +174,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const hub: Hub = createHub(settings, { log: log.child('hub'), binding });
     await hub.start();
     stops.push(() => hub.stop());
+    // Runs after the boards stopped (stops run last first): see the watcher below.
+    let watcherStop: () => Promise<void> = async () => {};
+    stops.push(() => watcherStop());
 
     const [kitchen, living] = demoNodes(broker.port, interval, livingLogin);
     const boards: EspruinoRuntime[] = [];
@@ -197,8 +200,17 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 
     const table = new LiveTable({ ...DEFAULT_PREFIXES, ...settings.topics });
     const watcher: MqttClient = await mqtt.connectAsync(broker.url, { clientId: 'roomlink-demo-table', reconnectPeriod: 500 });
-    stops.push(() => watcher.endAsync(true));
+    // At Ctrl-C living-1 drops off like an unplugged board: the broker publishes its Last Will.
+    // The broker must not close before that has gone out: wait for it (at most a second).
+    const livingStatus = `${settings.topics.nodes}/${living.node}/status`;
+    let livingOffline: () => void = () => {};
+    const offlineSeen = new Promise<void>((resolve) => (livingOffline = resolve));
+    watcherStop = async () => {
+      await Promise.race([offlineSeen, new Promise((r) => setTimeout(r, 1000))]);
+      await watcher.endAsync(true);
+    };
     watcher.on('message', (topic, payload) => {
+      if (topic === livingStatus && payload.toString() === 'offline') livingOffline();
       const row = table.update(topic, payload.toString(), Date.now());
       if (row) options.onReading?.(LiveTable.line(row), table);
     });

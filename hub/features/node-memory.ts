@@ -114,6 +114,6 @@ export function parseMemory(text: string): RememberedNode[] {
     if (!Array.isArray(n.measurements) || !n.measurements.every(isSlug)) throw new Error(`${where}: measurements must be a list of ids`);
     const info = n.info !== undefined && typeof n.info === 'object' && n.info !== null && !Array.isArray(n.info) ? n.info : undefined;
     const interval = typeof n.interval === 'number' && n.interval > 0 ? n.interval : undefined;
-    return { id: n.id, port: n.port, room: n.room, measurements: n.measurements, firmware: n.firmware === true, info, interval };
+    return { id: n.id, port: n.port, room: n.room, measurements: n.measurements, firmware: n.firmware === true, acks: n.acks === true, info, interval };
   });
 }

@@ -4,7 +4,7 @@
 // connect, so it is sent only while connected and never queued.
 import { topicNameProblem } from '../../shared/topics.ts';
 import type { Logger } from '../log.ts';
-import type { DurableQueue } from '../queue/durable-queue.ts';
+import type { DurableQueue, QueuedMessage } from '../queue/durable-queue.ts';
 import type { MqttConnection } from './connection.ts';
 import type { MessageKind, MessageRenderer, OutgoingMessages } from './messages.ts';
 import type { ReadingPump } from './reading-pump.ts';
@@ -29,10 +29,12 @@ export class Publisher {
   }
 
   /** Queues a reading. Room and measurement are already-checked slugs (see bridge.ts). */
-  reading(data: OutgoingMessages['reading']): void {
+  /** `prompt`: the node keeps it until the hub has it (serial acknowledgements; see DurableQueue.push). */
+  reading(data: OutgoingMessages['reading'], prompt = false): QueuedMessage {
     const { topic, payload } = this.renderer.render('reading', data);
-    this.queue.push(topic, payload);
+    const message = this.queue.push(topic, payload, prompt);
     this.pump.kick();
+    return message;
   }
 
   /** Publishes state now if connected; false when not (it is republished on connect). */
@@ -48,8 +50,8 @@ export class Publisher {
   }
 
   private send<K extends StateKind>(kind: K, data: OutgoingMessages[K], done?: () => void): true | undefined {
-    const client = this.connection.client;
-    if (!client) return undefined;
+    const link = this.connection.link;
+    if (!link) return undefined;
     const message = this.renderer.render(kind, data);
     // Node ids reach topics here; they were checked as slugs, and this is the last guard.
     const problem = topicNameProblem(message.topic);
@@ -58,7 +60,7 @@ export class Publisher {
       return undefined;
     }
     // State goes out at QoS 1 (few messages), so a callback costs no 'drain' listener.
-    client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, done);
+    link.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, done);
     this.statePublished++;
     return true;
   }

@@ -1,82 +1,121 @@
-// Moves readings from the durable queue to the broker, in order. The pump writes its
-// PUBLISH packets itself, a batch per socket write (publish-packets.ts), on the connection
-// MQTT.js opened and keeps alive; MQTT.js numbers its own packets from a separate id range
-// (packet-ids.ts) and hands the pump every PUBACK through 'packetreceive'. At QoS 1 at most
-// `maxInflight` readings (and never more than the broker's Receive Maximum) await their
-// PUBACK; a reading leaves the queue only on its PUBACK, and the window is refilled in
-// batches once a quarter of it is free. At QoS 0 a reading leaves the queue once written to
-// the socket. When the socket backs up, the pump waits for one 'drain'.
-import type { MqttClient } from 'mqtt';
+// Moves readings from the durable queue to the broker, in order. The pump encodes its
+// PUBLISH packets itself, a batch per socket write (codec.ts), numbered from the packet ids
+// the connection leaves to it (packet-ids.ts), and the connection hands it the PUBACKs of
+// those ids (BrokerLink.onReadingAck). At QoS 1 at most `maxInflight` readings (and never
+// more than the broker's Receive Maximum) await their PUBACK; a reading leaves the queue
+// only on its PUBACK, and the window is refilled in batches once a quarter of it is free. At
+// QoS 0 a reading leaves the queue once written to the socket. When the socket backs up, the
+// pump waits for one 'drain'.
+//
+// A reading the broker refuses (MQTT 5 PUBACK reason 0x80 or above: not authorized, topic
+// name invalid, quota exceeded, ...) would be refused again if sent again: it leaves the
+// queue like an acknowledged one and goes to `onRefused` (the hub parks it, with the
+// reason, in queue.sqlite's parked table: see queue/parked.ts), so it never blocks or
+// loops the readings behind it.
+//
+// Some brokers close the connection right after refusing (Mosquitto 2.0 does, after its
+// PUBACK 0x87, when more packets follow); the connection then ends with a reset, and the
+// refusal and the PUBACKs before it can be lost with it. So after a connection that ended
+// with readings in flight, the pump sends the next CAREFUL_ACKS readings one at a time:
+// alone on the wire, a refusal arrives before the close. A reading that was alone in flight
+// when the broker closed the connection PARK_AT times in a row is parked as well (reason
+// CLOSED_ON_IT): sent again, it would close it again.
 import type { DurableQueue, QueuedMessage } from '../queue/durable-queue.ts';
+import { encodePublishes, type PublishFormat } from './codec.ts';
+import type { BrokerLink } from './connection.ts';
 import type { ReadingDelivery } from './messages.ts';
 import { FIRST_READING_ID, READING_IDS } from './packet-ids.ts';
-import { encodePublishes, type PublishFormat } from './publish-packets.ts';
 
-/** What the pump reads of an incoming packet (MQTT.js's parsed form). */
-interface AckPacket {
-  cmd: string;
-  messageId?: number;
-  reasonCode?: number;
-}
+/** Pseudo reason code of a reading parked because the broker closed the connection on it. */
+export const CLOSED_ON_IT = -1;
+/** Readings sent one at a time, once the pump suspects one of them closes the connection. */
+const CAREFUL_ACKS = 64;
+/** Connections ended with the same reading alone in flight: then it is parked. */
+const PARK_AT = 3;
 
 export interface ReadingPumpOptions extends ReadingDelivery {
   /** Most QoS 1 publishes awaiting PUBACK at once. */
   maxInflight: number;
   /** Readings taken from the queue per step. Default 256. */
   batchSize?: number;
-  /** Called when the broker rejects a reading (MQTT 5 reason code); it stays queued. */
-  onError?: (error: Error) => void;
+  /** The broker refused this reading (MQTT 5 reason code >= 0x80, or CLOSED_ON_IT); it has left the queue. */
+  onRefused?: (message: QueuedMessage, reason: number) => void;
 }
 
 export class ReadingPump {
   /** Readings the broker has taken, since start. */
   published = 0;
+  /** Readings the broker refused (and that left the queue), since start. */
+  refused = 0;
   private readonly queue: DurableQueue;
   private readonly options: ReadingPumpOptions;
-  private client: MqttClient | undefined;
+  private link: BrokerLink | undefined;
   private format: PublishFormat;
   /** Most readings awaiting PUBACK on this connection. */
   private window: number;
   /** The reading awaiting PUBACK under packet id FIRST_READING_ID + i, at index i. */
-  private readonly awaiting: (QueuedMessage | undefined)[] = new Array<QueuedMessage | undefined>(READING_IDS).fill(undefined);
+  /** As many slots as readings may be in flight (not all 61,440 ids of the range). */
+  private readonly awaiting: (QueuedMessage | undefined)[];
   /** Where the search for a free packet id starts. */
   private nextSlot = 0;
   private inflight = 0;
   private scheduled = false;
   private waitingForDrain = false;
   private idleWaiters: (() => void)[] = [];
+  /** The reading alone in flight when the last connection(s) ended, and how many ended so in a row. */
+  private stuckId = -1;
+  private strikes = 0;
+  /** While above 0: one reading in flight at a time, until this many more are acknowledged. */
+  private careful = 0;
 
   constructor(queue: DurableQueue, options: ReadingPumpOptions) {
     this.queue = queue;
     this.options = options;
     this.format = { qos: options.qos, retain: options.retain, protocolVersion: 4 };
-    this.window = Math.min(options.maxInflight, READING_IDS);
+    this.window = Math.max(1, Math.min(options.maxInflight, READING_IDS));
+    this.awaiting = new Array<QueuedMessage | undefined>(this.window).fill(undefined);
   }
 
-  /**
-   * A new connection: everything not acknowledged is sent again, oldest first.
-   * `receiveMaximum` is the broker's (MQTT 5 CONNACK), if it sent one.
-   */
-  connected(client: MqttClient, receiveMaximum?: number): void {
-    this.client = client;
+  /** A new connection: everything not acknowledged is sent again, oldest first. */
+  connected(link: BrokerLink): void {
+    this.link = link;
     this.resetInflight();
-    this.format = { qos: this.options.qos, retain: this.options.retain, protocolVersion: client.options.protocolVersion ?? 4 };
-    this.window = Math.max(1, Math.min(this.options.maxInflight, READING_IDS, receiveMaximum ?? READING_IDS));
-    client.on('packetreceive', (packet: AckPacket) => {
-      if (packet.cmd === 'puback' && this.client === client) this.acknowledged(packet);
+    this.format = { qos: this.options.qos, retain: this.options.retain && link.retainAvailable, protocolVersion: link.protocolVersion };
+    this.window = Math.max(1, Math.min(this.options.maxInflight, READING_IDS, link.receiveMaximum ?? READING_IDS));
+    link.onReadingAck((id, reason) => {
+      if (this.link === link) this.acknowledged(id, reason);
     });
     this.queue.rewind();
     this.kick();
   }
 
   disconnected(): void {
-    this.client = undefined;
+    this.link = undefined;
+    if (this.inflight > 0) this.suspect();
     this.resetInflight();
+  }
+
+  /** The connection ended with readings in flight: one of them may be what ended it. */
+  private suspect(): void {
+    const alone = this.careful > 0 && this.inflight === 1 ? this.awaiting.find((m) => m !== undefined) : undefined;
+    this.careful = CAREFUL_ACKS;
+    if (alone === undefined) return;
+    if (alone.id === this.stuckId) this.strikes++;
+    else {
+      this.stuckId = alone.id;
+      this.strikes = 1;
+    }
+    if (this.strikes < PARK_AT) return;
+    this.strikes = 0;
+    this.stuckId = -1;
+    this.queue.ack(alone);
+    this.refused++;
+    this.options.onRefused?.(alone, CLOSED_ON_IT);
   }
 
   /** Something was queued: send it soon (batched per event-loop turn). */
   kick(): void {
-    if (this.scheduled || !this.client) return;
+    if (this.scheduled || !this.link) return;
     this.scheduled = true;
     setImmediate(this.run);
   }
@@ -110,30 +149,30 @@ export class ReadingPump {
 
   private readonly run = (): void => {
     this.scheduled = false;
-    const client = this.client;
-    if (!client || this.waitingForDrain) return;
+    const link = this.link;
+    if (!link || this.waitingForDrain) return;
     const qos = this.options.qos;
     const batchSize = this.options.batchSize ?? 256;
     // A few PUBACKs are not worth a refill: wait until a quarter of the window is free.
-    if (qos === 1 && this.inflight > 0 && this.window - this.inflight < this.refillAt()) return;
-    const stream = client.stream;
+    const window = this.careful > 0 ? 1 : this.window;
+    if (qos === 1 && this.inflight > 0 && window - this.inflight < this.refillAt(window)) return;
     for (;;) {
-      if (stream.writableNeedDrain) {
-        this.waitForDrain(client);
+      if (link.needsDrain) {
+        this.waitForDrain(link);
         return;
       }
-      const room = qos === 1 ? this.window - this.inflight : batchSize;
+      const room = qos === 1 ? (this.careful > 0 ? 1 : this.window) - this.inflight : batchSize;
       if (room <= 0) return;
       const batch = this.queue.take(Math.min(room, batchSize));
       if (batch.length === 0) break;
-      if (qos === 1) stream.write(encodePublishes(batch, this.format, this.assignIds(batch)));
-      else this.writeQos0(stream, batch);
+      if (qos === 1) link.write(encodePublishes(batch, this.format, this.assignIds(batch)));
+      else this.writeQos0(link, batch);
     }
     if (this.isIdle()) this.notifyIdle();
   };
 
-  private refillAt(): number {
-    return Math.max(1, Math.floor(this.window / 4));
+  private refillAt(window: number): number {
+    return Math.max(1, Math.floor(window / 4));
   }
 
   /** A free packet id for each reading, remembered until its PUBACK. */
@@ -143,49 +182,51 @@ export class ReadingPump {
     let slot = this.nextSlot;
     for (let i = 0; i < batch.length; i++) {
       // Acknowledgements mostly arrive in order, so the next slot is nearly always free.
-      while (awaiting[slot] !== undefined) slot = slot + 1 === READING_IDS ? 0 : slot + 1;
+      while (awaiting[slot] !== undefined) slot = slot + 1 === awaiting.length ? 0 : slot + 1;
       awaiting[slot] = batch[i];
       ids[i] = FIRST_READING_ID + slot;
-      slot = slot + 1 === READING_IDS ? 0 : slot + 1;
+      slot = slot + 1 === awaiting.length ? 0 : slot + 1;
     }
     this.nextSlot = slot;
     this.inflight += batch.length;
     return ids;
   }
 
-  private writeQos0(stream: MqttClient['stream'], batch: QueuedMessage[]): void {
-    stream.write(encodePublishes(batch, this.format));
+  private writeQos0(link: BrokerLink, batch: QueuedMessage[]): void {
+    link.write(encodePublishes(batch, this.format));
     for (const message of batch) this.queue.ack(message);
     this.published += batch.length;
   }
 
-  private acknowledged(packet: AckPacket): void {
-    const id = packet.messageId;
-    // Below the range: one of MQTT.js's own packets, which it handles.
-    if (id === undefined || id < FIRST_READING_ID) return;
+  private acknowledged(id: number, reason: number): void {
     const slot = id - FIRST_READING_ID;
     const message = this.awaiting[slot];
     if (message === undefined) return;
     this.awaiting[slot] = undefined;
     this.inflight--;
+    if (this.careful > 0) this.careful--;
+    if (message.id === this.stuckId) {
+      this.stuckId = -1;
+      this.strikes = 0;
+    }
+    this.queue.ack(message);
     // MQTT 5: 0x10 "no matching subscribers" is a success; 0x80 and up refuse the reading.
-    const reason = packet.reasonCode ?? 0;
     if (reason >= 0x80) {
-      // Stays queued and is sent again after the next reconnect.
-      this.options.onError?.(new Error(`broker refused the reading (reason code 0x${reason.toString(16)})`));
+      this.refused++;
+      this.options.onRefused?.(message, reason);
     } else {
-      this.queue.ack(message);
       this.published++;
     }
     if (this.inflight === 0 && this.isIdle()) this.notifyIdle();
     // run() refills only once enough of the window is free; skip scheduling it before.
-    if (this.inflight === 0 || this.window - this.inflight >= this.refillAt()) this.kick();
+    const window = this.careful > 0 ? 1 : this.window;
+    if (this.inflight === 0 || window - this.inflight >= this.refillAt(window)) this.kick();
   }
 
-  private waitForDrain(client: MqttClient): void {
+  private waitForDrain(link: BrokerLink): void {
     this.waitingForDrain = true;
-    client.stream.once('drain', () => {
-      if (this.client !== client) return;
+    link.onDrain(() => {
+      if (this.link !== link) return;
       this.waitingForDrain = false;
       this.kick();
     });

@@ -8,7 +8,7 @@
 // Beside it, hub.pid says who holds it, for the message.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BrokerStartError } from '../broker/embedded.ts';
+import { BrokerStartError } from '../broker/start-error.ts';
 import type { Logger } from '../log.ts';
 import { Database, type SqliteDatabase } from './sqlite.ts';
 

@@ -26,6 +26,11 @@
 // their own before any insert (a delete frees pages for the inserts); if even that fails,
 // they are remembered, skipped when read back, and deleted later. The caller hears of the
 // trouble and of the recovery through `onDiskTrouble`/`onDiskRecovered`.
+//
+// Serial acknowledgements (hub/bridge/serial-acks.ts) ask two more things of it: whether a
+// reading is safe (on disk, or taken by the broker) before the node may forget it, and a
+// small key-value table (`meta`) written in the same transaction as the readings, so that
+// what the hub remembers of each node's sequence numbers matches what it has committed.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Database, type SqliteDatabase, type Statement } from './sqlite.ts';
@@ -49,6 +54,8 @@ export interface DurableQueueOptions {
   onDiskTrouble?: (trouble: DiskTrouble) => void;
   /** A write succeeded again after trouble; `written` readings held in memory reached disk. */
   onDiskRecovered?: (info: { written: number; troubleMs: number }) => void;
+  /** A flush committed what was accepted (and the meta values set) to disk. */
+  onCommitted?: () => void;
 }
 
 export interface DiskTrouble {
@@ -69,13 +76,22 @@ const INSERT_ROWS = 64;
 const IN_MEMORY = 0;
 const ON_DISK = 1;
 const DONE = 2;
+/** Dropped from memory while the disk refused writes: never sent, never safe. */
+const DROPPED = 3;
 
 export interface QueuedMessage {
   readonly id: number;
   readonly topic: string;
   readonly payload: string;
-  /** IN_MEMORY, ON_DISK or DONE (acknowledged). */
+  /** IN_MEMORY, ON_DISK, DONE (acknowledged) or DROPPED. */
   where: number;
+  /** Committed at once, and deleted at once once acknowledged (see push()). */
+  readonly prompt: boolean;
+}
+
+/** A reading the hub can no longer lose: committed to disk, or taken by the broker. */
+export function isSafe(message: QueuedMessage): boolean {
+  return message.where === ON_DISK || message.where === DONE;
 }
 
 export interface QueueStats {
@@ -109,6 +125,10 @@ export class DurableQueue {
   private dropOldest!: Statement<[number]>;
   private oldestId!: Statement<[], { id: number | null }>;
   private removeTxn!: (ids: number[]) => number;
+  private writeMeta!: Statement<[string, string]>;
+  /** Meta values set since the last commit. */
+  private metaPending = new Map<string, string>();
+  private flushQueued = false;
   private insertTxn!: (rows: QueuedMessage[]) => number;
 
   private nextId = 1;
@@ -174,6 +194,8 @@ export class DurableQueue {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec('CREATE TABLE IF NOT EXISTS readings (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL)');
+    db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.writeMeta = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.insert = db.prepare<[number, string, string]>('INSERT INTO readings (id, topic, payload) VALUES (?, ?, ?)');
     this.insertMany = db.prepare<(number | string)[]>(`INSERT INTO readings (id, topic, payload) VALUES ${new Array(INSERT_ROWS).fill('(?, ?, ?)').join(', ')}`);
     this.removeRange = db.prepare<[number, number]>('DELETE FROM readings WHERE id BETWEEN ? AND ?');
@@ -199,13 +221,47 @@ export class DurableQueue {
     return this.db !== undefined;
   }
 
-  /** Accepts a reading; it is on disk within flushIntervalMs unless acknowledged sooner. */
-  push(topic: string, payload: string): void {
-    const message: QueuedMessage = { id: this.nextId++, topic, payload, where: IN_MEMORY };
+  /**
+   * Accepts a reading; it is on disk within flushIntervalMs unless acknowledged sooner. A
+   * `prompt` one (a reading its node keeps until the hub has it) is committed before the
+   * pump sends it (flushSoon()), and deleted right after the broker's acknowledgement, so
+   * that a SIGKILL leaves the next start almost nothing to send a second time.
+   */
+  push(topic: string, payload: string, prompt = false): QueuedMessage {
+    const message: QueuedMessage = { id: this.nextId++, topic, payload, where: IN_MEMORY, prompt };
     this.unflushed.push(message);
     this.window.push(message);
     this.inMemory++;
+    if (prompt) this.flushSoon();
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+    return message;
+  }
+
+  /**
+   * Flushes once the current work is done (process.nextTick): before the pump, which runs
+   * from setImmediate, sends what was just pushed. For readings a node keeps until they
+   * are safe here, so they are committed with what the hub remembers of them first.
+   */
+  flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    process.nextTick(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** Sets a meta value; it is written with the next flush, in the same transaction. */
+  setMeta(key: string, value: string): void {
+    this.metaPending.set(key, value);
     this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+  }
+
+  /** Meta values whose key starts with `prefix`, as stored (after open()). */
+  readMeta(prefix: string): [string, string][] {
+    if (!this.db) return [];
+    const rows = this.db.prepare<[string, string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key >= ? AND key < ?').all(prefix, prefix + '\uffff');
+    return rows.map((r) => [r.key, r.value]);
   }
 
   /** Up to `max` readings not handed out since the last rewind, oldest first. */
@@ -222,7 +278,7 @@ export class DurableQueue {
         const rows = this.selectPage.all(this.cursor, windowFrom, Math.max(PAGE_ROWS, max));
         for (const row of rows) {
           if (acknowledged?.has(row.id)) continue;
-          this.page.push({ id: row.id, topic: row.topic, payload: row.payload, where: ON_DISK });
+          this.page.push({ id: row.id, topic: row.topic, payload: row.payload, where: ON_DISK, prompt: false });
         }
         if (this.page.length === 0 && rows.length > 0) {
           // Only acknowledged rows were there: move on past them.
@@ -243,7 +299,7 @@ export class DurableQueue {
       const message = window[this.windowHead++]!;
       this.cursor = message.id;
       // Dropped while held in memory (the disk was full), or acknowledged already.
-      if (message.where !== DONE) out.push(message);
+      if (message.where === IN_MEMORY || message.where === ON_DISK) out.push(message);
     }
     this.compactWindow();
     return out;
@@ -271,7 +327,8 @@ export class DurableQueue {
       this.inMemory--;
     } else if (message.where === ON_DISK) {
       this.acknowledgedOnDisk.push(message.id);
-      this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
+      if (message.prompt) this.flushSoon();
+      else this.flushTimer ??= setTimeout(() => this.flush(), this.options.flushIntervalMs);
     }
     message.where = DONE;
   }
@@ -285,7 +342,7 @@ export class DurableQueue {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (!this.db && !this.opening) return;
-    if (this.unflushed.length === 0 && this.acknowledgedOnDisk.length === 0 && this.db) return;
+    if (this.unflushed.length === 0 && this.acknowledgedOnDisk.length === 0 && this.metaPending.size === 0 && this.db) return;
     if (this.trouble && Date.now() < this.retryAt) {
       // Not yet time to try the disk again: keep memory bounded and come back then.
       this.boundMemory();
@@ -308,6 +365,7 @@ export class DurableQueue {
     }
     const deleted = this.attempt('delete', this.removeTx);
     const inserted = this.attempt('insert', this.insertTx);
+    if (inserted) this.options.onCommitted?.();
     if (deleted && inserted && this.trouble) {
       const troubleMs = Date.now() - this.trouble.since;
       this.trouble = undefined;
@@ -360,7 +418,7 @@ export class DurableQueue {
     for (; i < this.unflushed.length && excess > 0; i++) {
       const message = this.unflushed[i]!;
       if (message.where !== IN_MEMORY) continue;
-      message.where = DONE;
+      message.where = DROPPED;
       excess--;
       gone++;
     }
@@ -439,11 +497,12 @@ export class DurableQueue {
   private commitInserts(): void {
     const rows: QueuedMessage[] = [];
     for (const message of this.unflushed) if (message.where === IN_MEMORY) rows.push(message);
-    if (rows.length === 0) {
+    if (rows.length === 0 && this.metaPending.size === 0) {
       this.unflushed = [];
       return;
     }
     const gone = this.insertTxn(rows);
+    this.metaPending.clear();
     // Committed: from here on these readings are on disk.
     this.unflushed = [];
     for (const message of rows) if (message.where === IN_MEMORY) message.where = ON_DISK;
@@ -460,8 +519,9 @@ export class DurableQueue {
     }
   }
 
-  /** Inside one transaction: the INSERTs, then the oldest rows beyond maxMessages go. */
+  /** Inside one transaction: the INSERTs and meta values, then the oldest rows beyond maxMessages go. */
   private insertRows(rows: QueuedMessage[]): number {
+    for (const [key, value] of this.metaPending) this.writeMeta.run(key, value);
     const params = new Array<number | string>(INSERT_ROWS * 3);
     let i = 0;
     for (; i + INSERT_ROWS <= rows.length; i += INSERT_ROWS) {

@@ -22,6 +22,8 @@ export interface ProcSample {
   rssKb: number;
   /** Peak resident set size (VmHWM), kB. */
   hwmKb: number;
+  /** Anonymous part of the RSS (RssAnon: heaps, not mapped files), kB. */
+  anonKb: number;
 }
 
 /** CPU and memory of a live process, or undefined when it is gone. */
@@ -33,7 +35,7 @@ export function procSample(pid: number): ProcSample | undefined {
     const cpuS = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-    return { cpuS, rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+    return { cpuS, rssKb: kb('VmRSS'), hwmKb: kb('VmHWM'), anonKb: kb('RssAnon') };
   } catch {
     return undefined;
   }
@@ -146,6 +148,8 @@ export interface BridgeOptions {
   workDir: string;
   /** Extra settings file for the hub (--config). */
   hubConfig?: string;
+  /** Project folder whose hub/bin.js runs (another checkout, e.g. the code before a change); default this one. */
+  hubRoot?: string;
   /** Write a V8 CPU profile of the hub here. */
   cpuProfDir?: string;
 }
@@ -264,7 +268,7 @@ export class Bridge {
     if (o.cpuProfDir) node.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
     const args = [
       ...node,
-      join(PROJECT_ROOT, 'hub/bin.js'),
+      join(o.hubRoot ?? PROJECT_ROOT, 'hub/bin.js'),
       'hub',
       '--broker',
       `mqtt://${o.brokerHost}:${o.brokerPort}`,
@@ -281,7 +285,7 @@ export class Bridge {
       '127.0.0.1:0',
       ...(o.hubConfig ? ['--config', o.hubConfig] : []),
     ];
-    return spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, args, { cwd: o.hubRoot ?? PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   private spawnNaive(k: number): ChildProcess {

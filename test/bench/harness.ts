@@ -16,8 +16,8 @@ import { COUNT_FILTER, layout, warmupLine, type Layout } from './lines.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import { percentile, median } from './stats.ts';
 
-export type Part = 'throughput' | 'latency' | 'outage' | 'ports' | 'firmware' | 'profile';
-export const ALL_PARTS: Part[] = ['throughput', 'latency', 'outage', 'ports', 'firmware', 'profile'];
+export type Part = 'throughput' | 'idle' | 'latency' | 'outage' | 'ports' | 'firmware' | 'profile';
+export const ALL_PARTS: Part[] = ['throughput', 'idle', 'latency', 'outage', 'ports', 'firmware', 'profile'];
 
 export interface BenchOptions {
   parts: Part[];
@@ -43,6 +43,10 @@ export interface BenchOptions {
   hubConfig?: string;
   /** Settings files of hub variants, by name: path `hub@<name>` runs the hub with it. */
   hubVariants: Record<string, string>;
+  /** Project folders of hub variants, by name: path `hub@<name>` runs that folder's hub (old code vs new in one run). */
+  hubRoots: Record<string, string>;
+  /** Idle part: seconds after the first reading went through before RSS is read. */
+  idleSeconds: number;
   /** Profile every hub run (node --cpu-prof) into this folder and summarise it in the run. */
   hubCpuProfDir?: string;
   log: (message: string) => void;
@@ -67,6 +71,18 @@ export interface ThroughputRun {
   brokerCpuS: number;
   counterCpuS: number;
   note?: string;
+}
+
+export interface IdleRun {
+  path: PathName;
+  round: number;
+  /** Seconds after the first reading went through. */
+  seconds: number;
+  /** RSS then, and the part of it that is anonymous memory (heap, not mapped files), MB. */
+  rssMB: number;
+  anonMB: number;
+  /** Peak RSS so far (start-up included), MB. */
+  peakRssMB: number;
 }
 
 export interface LatencyRun {
@@ -234,6 +250,7 @@ export class Bench {
         qos: cfg.qos,
         workDir: work,
         hubConfig: variant !== undefined ? this.opts.hubVariants[variant] : this.opts.hubConfig,
+        hubRoot: variant !== undefined ? this.opts.hubRoots[variant] : undefined,
         cpuProfDir,
       });
       bridge.start();
@@ -342,6 +359,26 @@ export class Bench {
       };
       if (delivered < lines) run.note = `${lines - delivered} readings never arrived`;
       return run;
+    });
+  }
+
+  // ------------------------------------------------------------ idle footprint
+
+  /** The bridge connected, one reading through, then idle: its RSS after `idleSeconds`. */
+  async idleRun(path: PathName, round: number): Promise<IdleRun> {
+    const broker = await this.startBroker();
+    return this.withSetup(`idle-${path}`, broker, { path, qos: 1, ports: 1, layout: layout(1, 1) }, async ({ bridge }) => {
+      await sleep(this.opts.idleSeconds * 1000);
+      const pid = bridge.pids()[0];
+      const s = pid ? procSample(pid) : undefined;
+      return {
+        path,
+        round,
+        seconds: this.opts.idleSeconds,
+        rssMB: round1((s?.rssKb ?? NaN) / MB),
+        anonMB: round1((s?.anonKb ?? NaN) / MB),
+        peakRssMB: round1((s?.hwmKb ?? NaN) / MB),
+      };
     });
   }
 

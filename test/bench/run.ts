@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findTool } from '../helpers/tools.ts';
 import { ALL_PATHS, isHub, PROJECT_ROOT, type PathName } from './children.ts';
-import { ALL_PARTS, Bench, type BenchOptions, type LatencyRun, type OutageRun, type PortsRun, type ThroughputRun } from './harness.ts';
+import { ALL_PARTS, Bench, type BenchOptions, type IdleRun, type LatencyRun, type OutageRun, type PortsRun, type ThroughputRun } from './harness.ts';
 import type { ProfileSummary } from './profile.ts';
 import { median } from './stats.ts';
 
@@ -19,6 +19,7 @@ writes dist/bench.json. Needs mosquitto, mosquitto_pub and socat.
 
 Parts (default: all):
   throughput  readings written as fast as the pty takes them, QoS 0 and 1 (msg/s, CPU, RSS)
+  idle        each bridge connected, one reading through, then idle: RSS after --idle-seconds
   latency     one reading every 1 ms: write-to-arrival p50/p99/max
   outage      hub (and naive) during a broker outage at 1,000 readings/s: RSS, CPU, delivery
   ports       16 ptys at 1,000 readings/s each: delivered, p99 latency, CPU
@@ -42,6 +43,10 @@ Options:
   --hub-config FILE         settings file passed to the hub (--config)
   --hub-variant NAME=FILE   also run the hub with this settings file, as path hub@NAME
                             (repeatable; e.g. --hub-variant big=w5000.yaml --paths naive,hub,hub@big)
+  --hub-root NAME=DIR       path hub@NAME runs the hub of another checkout of the project (its
+                            own hub/bin.js; with --hub-variant NAME=FILE also that settings file),
+                            to compare code before and after a change in one run
+  --idle-seconds S          (default 10)
   --hub-cpu-prof DIR        profile every hub run (node --cpu-prof) and summarise it per run
   --out FILE                JSON report (default dist/bench.json)`;
 
@@ -87,6 +92,8 @@ export const BENCH_OPTIONS = {
   'ports-qos': { type: 'string' },
   'hub-config': { type: 'string' },
   'hub-variant': { type: 'string', multiple: true },
+  'hub-root': { type: 'string', multiple: true },
+  'idle-seconds': { type: 'string' },
   'hub-cpu-prof': { type: 'string' },
   out: { type: 'string' },
 } as const;
@@ -108,7 +115,15 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
     if (eq <= 0 || !/^[a-z0-9_-]+$/.test(v.slice(0, eq))) throw new Error(`--hub-variant wants NAME=FILE (name of a-z0-9_-), got '${v}'`);
     hubVariants[v.slice(0, eq)] = resolve(v.slice(eq + 1));
   }
-  const pathNames = [...ALL_PATHS, ...Object.keys(hubVariants).map((n) => `hub@${n}` as PathName)];
+  const hubRoots: Record<string, string> = {};
+  for (const v of values['hub-root'] ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || !/^[a-z0-9_-]+$/.test(v.slice(0, eq))) throw new Error(`--hub-root wants NAME=DIR (name of a-z0-9_-), got '${v}'`);
+    const dir = resolve(v.slice(eq + 1));
+    if (!existsSync(join(dir, 'hub/bin.js'))) throw new Error(`--hub-root ${v}: no hub/bin.js in ${dir}`);
+    hubRoots[v.slice(0, eq)] = dir;
+  }
+  const pathNames = [...ALL_PATHS, ...[...new Set([...Object.keys(hubVariants), ...Object.keys(hubRoots)])].map((n) => `hub@${n}` as PathName)];
   return {
     quick,
     out: resolve(values.out ?? join(PROJECT_ROOT, 'dist/bench.json')),
@@ -131,6 +146,8 @@ function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
       portsQos,
       hubConfig: values['hub-config'] ? resolve(values['hub-config']) : undefined,
       hubVariants,
+      hubRoots,
+      idleSeconds: num(values['idle-seconds'], quick ? 2 : 10, 'idle-seconds'),
       hubCpuProfDir: values['hub-cpu-prof'] ? resolve(values['hub-cpu-prof']) : undefined,
       log,
     },
@@ -321,6 +338,31 @@ export async function runBench(argv: string[]): Promise<number> {
       if (ratios.length) {
         text.push(table(['QoS', 'ratio', 'msg/s (medians)', 'msg/s (median per round)', 'peak RSS'], ratios.map((r) => [String(r.qos), r.ratio, r.ofMedians, r.medianPerRound, r.rssRatio])), '');
       }
+    }
+
+    // ---- idle footprint
+    if (opts.parts.includes('idle')) {
+      const idlePaths = opts.paths.filter((p) => p !== 'mosquitto_pub');
+      const runs: IdleRun[] = [];
+      for (let round = 0; round < opts.runs; round++) {
+        for (const path of rotate(idlePaths, round)) {
+          const r = await attempt(`idle round ${round + 1}/${opts.runs} ${path}`, () => bench.idleRun(path, round));
+          if (r) {
+            runs.push(r);
+            log(`  RSS ${r.rssMB} MB (anonymous ${r.anonMB} MB), peak ${r.peakRssMB} MB`);
+          }
+        }
+      }
+      const summary = idlePaths.map((path) => {
+        const rs = runs.filter((r) => r.path === path);
+        return { path, runs: rs.length, rssMB: r2(median(rs.map((r) => r.rssMB))), anonMB: r2(median(rs.map((r) => r.anonMB))), peakRssMB: r2(median(rs.map((r) => r.peakRssMB))) };
+      });
+      report.idle = { runs, summary };
+      text.push(
+        `Idle: connected, one reading through, then ${opts.idleSeconds} s idle; RSS of the bridge process, median of ${opts.runs} alternating round(s)`,
+        table(['path', 'RSS MB', 'anonymous MB', 'peak RSS MB (start-up)'], summary.map((s) => [s.path, s.rssMB, s.anonMB, s.peakRssMB])),
+        '',
+      );
     }
 
     // ---- 2. latency

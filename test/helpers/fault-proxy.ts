@@ -113,6 +113,8 @@ export class FaultProxy {
   swallowPubacks = false;
   /** The client's link is closed right after the broker's CONNACK has been passed on. */
   closeAfterConnack = false;
+  /** A PUBLISH on this topic is not passed on: the link is cut instead (a broker that hangs up on it). */
+  cutOnTopic: string | undefined;
   private server: Server | undefined;
   private readonly links = new Set<Link>();
   private readonly t0 = Date.now();
@@ -210,7 +212,14 @@ export class FaultProxy {
       for (const packet of up.push(chunk)) {
         if (!this.links.has(link)) return;
         this.connections[index]!.up.push(packet[0]! >> 4);
-        if (packet[0]! >> 4 === 3) this.published.push({ at: this.now(), conn: index, ...decodePublish(packet) });
+        if (packet[0]! >> 4 === 3) {
+          const seen = { at: this.now(), conn: index, ...decodePublish(packet) };
+          this.published.push(seen);
+          if (seen.topic === this.cutOnTopic) {
+            this.close(link, 'proxy');
+            return;
+          }
+        }
         if (this.cutNext === 'up') {
           this.cutNext = undefined;
           const half = packet.subarray(0, Math.max(1, packet.length >> 1));

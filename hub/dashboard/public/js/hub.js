@@ -11,6 +11,7 @@ const SUMMARY = [
   ['published', 'Readings published'],
   ['queued', 'Queued for the broker'],
   ['dropped', 'Dropped (queue full)'],
+  ['parked', 'Refused by the broker (parked)'],
   ['disk', 'Written to disk (broker slow or away)'],
   ['commands', 'Commands sent'],
   ['history', 'History'],
@@ -70,6 +71,11 @@ export class HubView {
     setText(c.queued, formatCount(hub.queued));
     setText(c.dropped, formatCount(hub.dropped));
     c.dropped.className = hub.dropped > 0 ? 'error' : '';
+    // Readings the broker refused (MQTT 5 reason code): kept aside in queue.sqlite, not resent.
+    const parked = hub.parked ?? { total: 0, by_reason: {} };
+    const reasons = Object.entries(parked.by_reason ?? {}).map(([reason, n]) => `${reason}: ${formatCount(n)}`).join(', ');
+    setText(c.parked, `${formatCount(parked.total)}${reasons ? ` (since start: ${reasons})` : ''}${parked.last ? `; last on ${parked.last.topic}` : ''}`);
+    c.parked.className = parked.total > 0 ? 'error' : '';
     setText(c.disk, formatCount(hub.written_to_disk));
     const refusedCommands = Object.values(hub.commands?.refused ?? {}).reduce((a, n) => a + n, 0);
     setText(c.commands, `${formatCount(hub.commands?.sent)}${refusedCommands ? `, ${refusedCommands} refused` : ''}`);
