@@ -31,6 +31,8 @@ export function scd4x(s: SensorConfig): Driver {
       let k = 0;
       function step(): void {
         let d: Uint8Array;
+        // A recalibration began meanwhile: its answer must not be read here.
+        if (st === 2) return done('SCD4x recalibrating');
         try {
           if (!k) {
             b.writeTo(0x62, [0xe4, 0xb8]);
