@@ -21,10 +21,10 @@ import { getMeasurement, measurementIds, type ReadingValue } from '../../shared/
 import { isSlug } from '../../shared/slug.ts';
 import { VERSION } from '../../shared/version.ts';
 import { discoveryConfigFilter, nodeCommandTopic, topicMatches, type TopicPrefixes } from '../../shared/topics.ts';
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRecord, NodeRegistry } from '../core/nodes.ts';
 import type { PortRefusals } from '../bridge/bridge.ts';
-import { RateLimit } from '../bridge/rate-limit.ts';
+import { RateLimit } from '../core/rate-limit.ts';
 import { isLoopbackHost } from '../broker/access.ts';
 import { redactUrl } from '../config/redact.ts';
 import { dashboardPasswordProblem, parseListen, type HubSettings } from '../config/schema.ts';

@@ -6,8 +6,8 @@
 // (from the settings, else from its info line, else availability.default_interval).
 // Silence is checked by one periodic sweep, not a timer per node, so a busy line costs
 // nothing here.
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRecord, NodeRegistry } from '../core/nodes.ts';
 import type { HubSettings } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Publisher } from '../mqtt/publisher.ts';

@@ -12,8 +12,8 @@
 // birth message or reconnect does not bring it back.
 import { hubDeviceId, MODEL_NODE, MODEL_SERIAL_DEVICE, type DiscoveryNode } from '../../shared/discovery.ts';
 import { bridgeStatusTopic, nodeStatusTopic, type TopicPrefixes } from '../../shared/topics.ts';
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRecord, NodeRegistry } from '../core/nodes.ts';
 import type { HubSettings } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Publisher } from '../mqtt/publisher.ts';

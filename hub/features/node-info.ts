@@ -1,7 +1,7 @@
 // Node info on <nodes>/<node>/info: the JSON object the node printed about itself
 // (firmware version, interval, ...), retained, and again on every connect.
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRegistry } from '../bridge/nodes.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRegistry } from '../core/nodes.ts';
 import type { Publisher } from '../mqtt/publisher.ts';
 
 export class NodeInfo {

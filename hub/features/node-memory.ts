@@ -9,9 +9,9 @@
 // aside as nodes.json.bad and the hub starts without it.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRegistry, RememberedNode } from '../bridge/nodes.ts';
-import { RateLimit } from '../bridge/rate-limit.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRegistry, RememberedNode } from '../core/nodes.ts';
+import { RateLimit } from '../core/rate-limit.ts';
 import type { Logger } from '../log.ts';
 import { isSlug } from '../../shared/slug.ts';
 
