@@ -3,26 +3,22 @@
 import type { HubEvents } from '../core/events.ts';
 import type { NodeRegistry } from '../core/nodes.ts';
 import type { Publisher } from '../mqtt/publisher.ts';
+import { Feature } from './feature.ts';
 
-export class NodeInfo {
-  private unsubscribe: (() => void)[] = [];
+export class NodeInfo extends Feature {
+  readonly name = 'node-info';
 
-  constructor(private readonly parts: { nodes: NodeRegistry; events: HubEvents; publisher: Publisher }) {}
-
-  start(): void {
-    const { events, publisher, nodes } = this.parts;
-    this.unsubscribe = [
-      events.on('nodeInfo', (node) => {
-        if (node.info) publisher.state('nodeInfo', { node: node.id, info: node.info });
-      }),
-      events.on('brokerConnected', () => {
-        for (const node of nodes.all()) if (node.info) publisher.state('nodeInfo', { node: node.id, info: node.info });
-      }),
-    ];
+  constructor(private readonly parts: { nodes: NodeRegistry; events: HubEvents; publisher: Publisher }) {
+    super(parts.events);
   }
 
-  stop(): void {
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
+  start(): void {
+    const { publisher, nodes } = this.parts;
+    this.on('nodeInfo', (node) => {
+      if (node.info) publisher.state('nodeInfo', { node: node.id, info: node.info });
+    });
+    this.on('brokerConnected', () => {
+      for (const node of nodes.all()) if (node.info) publisher.state('nodeInfo', { node: node.id, info: node.info });
+    });
   }
 }
