@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `roomlink` command. The hub is written in TypeScript and compiled on first use (see
-// compiled.js), so a fresh clone needs `npm install` and nothing else. ROOMLINK_TSX=1 runs
+// compiled.js), so a fresh clone needs `npm install` (or, for the hub alone, `npm ci
+// --omit=dev`) and nothing else. ROOMLINK_TSX=1 runs
 // the sources through tsx instead, for stack traces that name the .ts files; so does a
 // project folder the compiler cannot write to.
 import { pathToFileURL } from 'node:url';
@@ -30,8 +31,15 @@ if (process.env.ROOMLINK_TSX !== '1') {
   }
 }
 if (cli === undefined) {
-  const { register } = await import('tsx/esm/api');
-  register();
+  // tsx is a devDependency: a hub-only install (npm ci --omit=dev) runs compiled only.
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    console.error('roomlink: tsx is not installed (a hub-only install has only what the compiled hub needs): let roomlink write dist/cli, or run `npm install` for tsx');
+    process.exit(1);
+  }
+  tsx.register();
   cli = './cli.ts';
 }
 const { main } = await import(cli);

@@ -68,6 +68,35 @@ export async function reportError(command: string, err: unknown): Promise<number
   return undefined;
 }
 
+/** What building firmware needs; devDependencies, so a hub-only install leaves them out. */
+export const TOOLCHAIN_PACKAGES = ['typescript', 'terser', 'acorn', 'acorn-walk', 'astring'] as const;
+
+/** The package a failed import could not find ("Cannot find package 'x'"), if that is what failed. */
+export function missingPackage(err: unknown): string | undefined {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' && e?.code !== 'MODULE_NOT_FOUND') return undefined;
+  const name = /Cannot find (?:package|module) '((?:@[^/']+\/)?[^/'.][^/']*)/.exec(e.message ?? '')?.[1];
+  return name;
+}
+
+/**
+ * A command that needs a package this install left out (a hub-only install, `npm ci
+ * --omit=dev`, has no firmware toolchain): one clear message and exit 1, not a stack trace.
+ */
+export function reportMissingPackage(command: string, err: unknown, root: string): number | undefined {
+  const name = missingPackage(err);
+  if (name === undefined) return undefined;
+  const toolchain = (TOOLCHAIN_PACKAGES as readonly string[]).includes(name);
+  const what = toolchain
+    ? `needs the firmware toolchain (${TOOLCHAIN_PACKAGES.join(', ')}), which is not installed here`
+    : `needs the package ${name}, which is not installed here`;
+  process.stderr.write(
+    `roomlink ${command}: ${what}. A hub-only install (npm ci --omit=dev) has only what the hub needs.\n` +
+      `hint: run \`npm install\` in ${root} for the full install (firmware build, flash, sim, demo, bench, tests)\n`,
+  );
+  return 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...more] = argv;
   // `roomlink help watch` is `roomlink watch --help`.
@@ -89,11 +118,11 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`roomlink: ${what}${hint ? ` (did you mean ${hint}?)` : ''}\n\n${usage()}`);
     return 2;
   }
-  const { command } = await entry.load();
   try {
+    const { command } = await entry.load();
     return await command.run(rest);
   } catch (err) {
-    const code = await reportError(name, err);
+    const code = (await reportError(name, err)) ?? reportMissingPackage(name, err, (await import('../hub/project-root.ts')).PROJECT_ROOT);
     if (code === undefined) throw err;
     return code;
   }
