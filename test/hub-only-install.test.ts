@@ -103,9 +103,9 @@ describe('the hub without the firmware toolchain', () => {
       expect(hub.stderr).not.toMatch(/tsx|Cannot find/);
     });
 
-    it.each([['build'], ['sim', '--config', 'node.json']])('`roomlink %s` says what to install, without a stack trace', async (...args) => {
-      // config init needs no toolchain: the node config a sim would run.
-      if (args[0] === 'sim') expect(await new CliRun(['config', 'init', join(root, 'node.json'), '--force'], { root }).exited).toBe(0);
+    it.each([['build'], ['sim', '--config', 'node.json'], ['flash', '--target', '/dev/null', '--config', 'node.json']])('`roomlink %s` says what to install, without a stack trace', async (...args) => {
+      // config init needs no toolchain: the node config a sim or flash would use.
+      if (args[0] !== 'build') expect(await new CliRun(['config', 'init', join(root, 'node.json'), '--force'], { root }).exited).toBe(0);
       const run = new CliRun(args, { root });
       expect(await run.exited).toBe(1);
       expect(run.stderr).toMatch(new RegExp(`^roomlink ${args[0]}: needs the firmware toolchain \\(typescript, terser, acorn, acorn-walk, astring\\)`, 'm'));

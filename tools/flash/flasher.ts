@@ -63,6 +63,8 @@ async function loadFirmware(path: string | undefined): Promise<{ path: string; b
     try {
       resolved = (await ensureFirmwareBuilt()).minifiedPath;
     } catch (err) {
+      // No toolchain (a hub-only install): the CLI says what to install.
+      if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw err;
       throw new FlashError('firmware-missing', `cannot build the firmware: ${(err as Error).message}`, 'run `roomlink build` to see the problem, or pass --firmware FILE');
     }
   }
