@@ -496,7 +496,7 @@ describe('11. npm start: says what it does at once, fast on a second run, fits 1
   it('a first run in a fresh copy says it is building the firmware before it is built; the second run shows readings in < 10 s', async () => {
     // A copy of the project without dist/, as after `git clone` (node_modules linked).
     const root = tempDir('roomlink-fresh-');
-    for (const part of ['hub', 'shared', 'firmware', 'package.json']) cpSync(join(PROJECT_ROOT, part), join(root, part), { recursive: true });
+    for (const part of ['cli', 'hub', 'tools', 'espruino-host', 'shared', 'firmware', 'package.json']) cpSync(join(PROJECT_ROOT, part), join(root, part), { recursive: true });
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
     const first = start(['demo', '--port', '0', '--plain'], { root });
     await first.waitFor(/roomlink demo: building the firmware \(dist\/firmware\.js is missing\)…/, 30_000);
