@@ -14,10 +14,10 @@ import { SettingsError } from '../hub/config/errors.ts';
 import { loadHubSettings, type LoadHubSettingsOptions } from '../hub/config/load.ts';
 import { hubSettingsSchema } from '../hub/config/schema.ts';
 import { createLogger } from '../hub/log.ts';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
-import { Recorder } from './helpers/mqtt.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { Recorder } from '../bench/helpers/mqtt.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
