@@ -4,51 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, UsageError } from '../hub/config/args.ts';
+import { BENCH_FLAGS, benchUsage } from './flags.ts';
 import { findTool } from './helpers/tools.ts';
 import { ALL_PATHS, isHub, PROJECT_ROOT, roomlinkBin, type PathName } from './children.ts';
 import { ALL_PARTS, Bench, type BenchOptions, type IdleRun, type LatencyRun, type OutageRun, type PortsRun, type ThroughputRun } from './harness.ts';
 import type { ProfileSummary } from './profile.ts';
 import { median } from './stats.ts';
-
-export const BENCH_USAGE = `Usage: roomlink bench [options]        (npm run bench -- [options])
-
-Measures roomlink hub against mosquitto_pub -l and a naive serialport+MQTT.js bridge, each
-reading a socat pty into one private Mosquitto (a free port on 127.0.0.1). Prints a table and
-writes dist/bench.json. Needs mosquitto, mosquitto_pub and socat.
-
-Parts (default: all):
-  throughput  readings written as fast as the pty takes them, QoS 0 and 1 (msg/s, CPU, RSS)
-  idle        each bridge connected, one reading through, then idle: RSS after --idle-seconds
-  latency     one reading every 1 ms: write-to-arrival p50/p99/max
-  outage      hub (and naive) during a broker outage at 1,000 readings/s: RSS, CPU, delivery
-  ports       16 ptys at 1,000 readings/s each: delivered, p99 latency, CPU
-  firmware    bytes of dist/firmware.js and .min.js, memory estimate in the host runtime
-  profile     one hub throughput run per QoS under --cpu-prof: top self-time functions
-
-Options:
-  --quick                   short smoke run (< 1 minute): small sizes, one round
-  --only LIST               parts to run, comma separated (footprint = outage)
-  --skip LIST               parts to leave out
-  --paths LIST              contenders (default mosquitto_pub,naive,hub)
-  --qos LIST                QoS levels for throughput and latency (default 0,1)
-  --runs N                  alternating rounds per measurement, median reported (default 3)
-  --lines N                 throughput readings per run (default 200000)
-  --mosquitto-pub-segment N lines per mosquitto_pub process at QoS 1 (default 50000)
-  --latency-seconds S       (default 10)      --latency-interval-ms MS   (default 1)
-  --outage-seconds S        (default 600)     --outage-rate N/s          (default 1000)
-  --outage-paths LIST       (default naive,hub)
-  --ports N                 (default 16)      --ports-rate N/s per port  (default 1000)
-  --ports-seconds S         (default 30)      --ports-qos 0|1            (default 1)
-  --hub-config FILE         settings file passed to the hub (--config)
-  --hub-variant NAME=FILE   also run the hub with this settings file, as path hub@NAME
-                            (repeatable; e.g. --hub-variant big=w5000.yaml --paths naive,hub,hub@big)
-  --hub-root NAME=DIR       path hub@NAME runs the hub of another checkout of the project (its
-                            own cli/bin.js; with --hub-variant NAME=FILE also that settings file),
-                            to compare code before and after a change in one run
-  --idle-seconds S          (default 10)
-  --hub-cpu-prof DIR        profile every hub run (node --cpu-prof) and summarise it per run
-  --out FILE                JSON report (default dist/bench.json)`;
 
 function list<T extends string>(text: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
   if (text === undefined) return undefined;
@@ -70,36 +32,10 @@ interface Parsed {
   quick: boolean;
 }
 
-/** The flags of `roomlink bench` (cli/commands/bench.ts checks them the way every command does). */
-export const BENCH_OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  quick: { type: 'boolean' },
-  only: { type: 'string' },
-  skip: { type: 'string' },
-  paths: { type: 'string' },
-  qos: { type: 'string' },
-  runs: { type: 'string' },
-  lines: { type: 'string' },
-  'mosquitto-pub-segment': { type: 'string' },
-  'latency-seconds': { type: 'string' },
-  'latency-interval-ms': { type: 'string' },
-  'outage-seconds': { type: 'string' },
-  'outage-rate': { type: 'string' },
-  'outage-paths': { type: 'string' },
-  ports: { type: 'string' },
-  'ports-rate': { type: 'string' },
-  'ports-seconds': { type: 'string' },
-  'ports-qos': { type: 'string' },
-  'hub-config': { type: 'string' },
-  'hub-variant': { type: 'string', multiple: true },
-  'hub-root': { type: 'string', multiple: true },
-  'idle-seconds': { type: 'string' },
-  'hub-cpu-prof': { type: 'string' },
-  out: { type: 'string' },
-} as const;
-
 function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
-  const { values } = parseArgs({ args: argv, strict: true, options: BENCH_OPTIONS });
+  // Switches are true, repeatable flags (--hub-variant, --hub-root) lists, the others text.
+  const { values: all } = parseCommandLine(argv, BENCH_FLAGS);
+  const values = all as Record<string, string | undefined> & Record<'hub-variant' | 'hub-root', string[] | undefined> & Record<'help' | 'quick', true | undefined>;
   if (values.help) return 'help';
   const quick = values.quick === true;
   let parts = list(values.only, ALL_PARTS, 'part') ?? (quick ? ALL_PARTS.filter((p) => p !== 'profile') : [...ALL_PARTS]);
@@ -217,11 +153,12 @@ export async function runBench(argv: string[]): Promise<number> {
   try {
     parsed = parse(argv, log);
   } catch (err) {
-    process.stderr.write(`roomlink bench: ${(err as Error).message}\n\n${BENCH_USAGE}\n`);
-    return 2;
+    // Printed as every command prints a command line it cannot use (cli.ts: reportError).
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message);
   }
   if (parsed === 'help') {
-    console.log(BENCH_USAGE);
+    console.log(benchUsage());
     return 0;
   }
   const { opts, out, quick } = parsed;

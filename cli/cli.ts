@@ -8,8 +8,8 @@ export interface Command {
   summary: string;
   /** Runs the command; resolves to the process exit code. */
   run(argv: string[]): Promise<number>;
-  /** Its flags, as its own parser reads them (for tests that check hints and README snippets). */
-  flags?: readonly FlagSpec[];
+  /** Its flags, as the one parser (parseCommandLine) reads them; `--help` and the tests' checks of hints and README snippets use the same table. */
+  flags: readonly FlagSpec[];
   /** The arguments it takes besides flags. */
   positionals?: PositionalRule;
 }

@@ -1,20 +1,14 @@
 // `roomlink bench` (npm run bench): the hub against mosquitto_pub -l and a naive bridge,
-// plus the firmware's size and memory. The harness lives in bench/.
+// plus the firmware's size and memory. The harness lives in bench/; its flags (bench/flags.ts)
+// are read by the same parser as every other command's.
 import type { Command } from '../cli.ts';
-import { parseCommandLine, type FlagSpec } from '../../hub/config/args.ts';
+import { BENCH_FLAGS } from '../../bench/flags.ts';
 
 export const command: Command = {
   summary: 'benchmark the hub against mosquitto_pub and a naive bridge (issue 7)',
+  flags: BENCH_FLAGS,
   async run(argv) {
-    const { runBench, BENCH_OPTIONS } = await import('../../bench/run.ts');
-    // Mistakes read as in every other command (unknown option with "did you mean", exit 2).
-    const table: FlagSpec[] = Object.entries(BENCH_OPTIONS).map(([name, o]) => ({
-      flag: `--${name}`,
-      ...('short' in o ? { short: o.short } : {}),
-      kind: o.type === 'boolean' ? 'true' : 'multiple' in o ? 'list' : 'string',
-      help: '',
-    }));
-    parseCommandLine(argv, table);
+    const { runBench } = await import('../../bench/run.ts');
     return runBench(argv);
   },
 };
