@@ -91,7 +91,9 @@ export function installEspruinoApi(realm: Realm, loop: EventLoop, hooks: ApiHook
     getSizeOf: (value: unknown) => hooks.blocksOf(value),
     getTemperature: () => 40 + Math.round(Math.random() * 40) / 10,
     getAnalogVRef: () => 3.3,
-    hwRand: () => (Math.random() * 0x100000000) | 0,
+    // On an ESP32 hwRand is rand() too (targets/esp32/jshardware.c): Math.random's sequence.
+    hwRand: () => (realm.random() * 0x80000000) | 0,
+    srand: (seed: unknown) => realm.seedRandom(Number(seed) | 0),
     getErrorFlags: () => realm.array([]),
     enableWatchdog: (timeout: unknown, isAuto?: unknown) => hooks.enableWatchdog(Number(timeout) || 1, isAuto === undefined || Boolean(isAuto)),
     kickWatchdog: () => hooks.kickWatchdog(),

@@ -18,6 +18,27 @@ export class Realm {
     for (const name of ['Object', 'Array', 'Error', 'TypeError', 'SyntaxError', 'ReferenceError', 'Uint8Array']) {
       this.ctors[name] = this.global[name];
     }
+    this.global.Math.random = () => this.random();
+  }
+
+  // Espruino's Math.random() (src/jsutils.c: rand(), multiply-with-carry) starts from the same
+  // fixed seed at every power-up, on an ESP32 too: each boot sees the same numbers until
+  // E.srand(). Checked against the Linux build: 0.93255273858, 0.70772355841, ...
+  private randW = 0xdeadbeef;
+  private randZ = 0xcafebabe;
+
+  /** Math.random() as Espruino computes it. */
+  random(): number {
+    this.randZ = (36969 * (this.randZ & 65535) + (this.randZ >>> 16)) >>> 0;
+    this.randW = (18000 * (this.randW & 65535) + (this.randW >>> 16)) >>> 0;
+    return (((this.randZ << 16) + this.randW) & 0x7fffffff) / 0x80000000;
+  }
+
+  /** E.srand(seed). */
+  seedRandom(seed: number): void {
+    const s = seed >>> 0;
+    this.randW = ((s & 0xffff) | (s << 16)) >>> 0;
+    this.randZ = ((s & 0xffff0000) | (s >>> 16)) >>> 0;
   }
 
   /** Runs source in the context; `filename` shows in stack traces. */

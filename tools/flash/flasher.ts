@@ -2,6 +2,7 @@
 // TCP, verified, started, and watched until it reports running (and, given a broker, until
 // the node says `online` there). Nothing is written before the config is valid and the board
 // has proven to be a recent-enough Espruino with room for the files.
+import { randomInt } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import mqtt from 'mqtt';
 import type { NodeConfig } from '../../shared/node-config.ts';
@@ -18,6 +19,8 @@ import { DEFAULT_BAUD, openTransport } from './transport.ts';
 /** Storage names the firmware reads (issue 4). */
 export const CONFIG_FILE = 'roomlink.json';
 export const BOOT_FILE = '.bootcde';
+/** The node's boot count, which names each boot (firmware/main.ts: bootId). */
+export const BOOT_COUNT_FILE = 'roomlink.b';
 
 /** What the firmware prints once it is up: `roomlink <VERSION> running node=<node> transport=<wifi|serial>`. */
 export const RUNNING_LINE = /roomlink (\S+) running node=(\S+) transport=(wifi|serial)/;
@@ -159,6 +162,11 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
       }
       say(`verified ${name}: ${files[name]!.length} bytes, CRC32 ${files[name]!.crc} matches`);
     }
+
+    // The boot count starts at a random number at every flash: a node flashed again (after
+    // --wipe, say) must not name its boots as it did before, or the hub, which remembers
+    // what it acknowledged per boot, would take its first readings for repeats.
+    await repl.call(`require("Storage").write(${JSON.stringify(BOOT_COUNT_FILE)},"${randomInt(36 ** 4, 36 ** 5)}")`, { what: 'starting the boot count' });
 
     // 6. Start it and watch. Subscribe before load() so a fresh `online` cannot slip past.
     const prefixes = { ...DEFAULT_PREFIXES, ...(config.topics ?? {}) };
