@@ -4,8 +4,6 @@
 import type { FlagSpec, PositionalRule } from '../hub/config/args.ts';
 
 export interface Command {
-  /** One line for `roomlink --help`. */
-  summary: string;
   /** Runs the command; resolves to the process exit code. */
   run(argv: string[]): Promise<number>;
   /** Its flags, as the one parser (parseCommandLine) reads them; `--help` and the tests' checks of hints and README snippets use the same table. */
@@ -14,6 +12,7 @@ export interface Command {
   positionals?: PositionalRule;
 }
 
+/** Each command with its one line for `roomlink --help` (kept here so --help loads no command). */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   demo: { summary: 'live readings from two simulated rooms (what npm start runs)', load: () => import('./commands/demo.ts') },
   hub: { summary: 'bridge USB-serial sensor nodes to an MQTT broker', load: () => import('./commands/hub.ts') },

@@ -5,7 +5,6 @@ import type { Command } from '../cli.ts';
 import { BENCH_FLAGS } from '../../bench/flags.ts';
 
 export const command: Command = {
-  summary: 'benchmark the hub against mosquitto_pub and a naive bridge (issue 7)',
   flags: BENCH_FLAGS,
   async run(argv) {
     const { runBench } = await import('../../bench/run.ts');

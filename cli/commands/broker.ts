@@ -35,7 +35,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'run the embedded MQTT broker on its own',
   flags: BROKER_FLAGS,
   run,
 };

@@ -26,7 +26,6 @@ export function buildUsage(): string {
 }
 
 export const command: Command = {
-  summary: 'build dist/firmware.js for Espruino',
   flags: BUILD_FLAGS,
   async run(argv) {
     const { values } = parseCommandLine(argv, BUILD_FLAGS);

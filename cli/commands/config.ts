@@ -98,7 +98,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'write an example node config (config init) or validate one (config check)',
   flags: CONFIG_FLAGS,
   positionals: { max: 2, words: SUBCOMMANDS },
   run,

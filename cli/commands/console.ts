@@ -76,7 +76,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'a terminal on a board\'s REPL over serial or tcp:// (Ctrl-] quits)',
   flags: CONSOLE_FLAGS,
   run,
 };

@@ -64,7 +64,6 @@ export function demoBanner(url: string, port: number, dashboard: string | undefi
 }
 
 export const command: Command = {
-  summary: 'live readings from two simulated rooms (what npm start runs)',
   flags: DEMO_FLAGS,
   async run(argv) {
     const { values } = parseCommandLine(argv, DEMO_FLAGS);

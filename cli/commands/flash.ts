@@ -75,7 +75,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'write the firmware and a node config onto an Espruino board (serial or tcp://)',
   flags: FLASH_FLAGS,
   run,
 };

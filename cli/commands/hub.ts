@@ -74,7 +74,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'bridge USB-serial sensor nodes to an MQTT broker',
   flags: HUB_FLAGS,
   run,
 };

@@ -59,7 +59,6 @@ async function run(argv: string[]): Promise<number> {
 }
 
 export const command: Command = {
-  summary: 'list serial ports and the boards detected on them',
   flags: PORTS_FLAGS,
   run,
 };

@@ -52,7 +52,6 @@ export function withBroker(config: NodeConfig, url: string): NodeConfig {
 }
 
 export const command: Command = {
-  summary: 'run dist/firmware.js in the host runtime as a simulated node',
   flags: SIM_FLAGS,
   async run(argv) {
     const { values } = parseCommandLine(argv, SIM_FLAGS);

@@ -20,7 +20,6 @@ function embeddedBrokerUrl(host: string, port: number): string {
 }
 
 export const command: Command = {
-  summary: 'print readings as they arrive, with units and nodes',
   flags: WATCH_FLAGS,
   positionals: { max: 1 },
   async run(argv) {
