@@ -62,6 +62,8 @@ declare const E: {
   kickWatchdog(): void;
   reboot(): void;
   CRC32(data: string): number;
+  /** Seeds Math.random() (absent on SAVE_ON_FLASH builds). */
+  srand?(seed: number): void;
 };
 
 declare const process: {

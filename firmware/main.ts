@@ -39,8 +39,20 @@ let errors: { [k: string]: string } = {};
 let interval = 60;
 let loop: any;
 let seq = 0;
-/** Picked at each boot and printed on every serial reading (see Reading.boot). */
-const bootId = Math.floor(Math.random() * 2176782336).toString(36);
+/**
+ * Printed on every serial reading (see Reading.boot): unique per boot. Espruino's
+ * Math.random() starts from one fixed seed at every reset (an ESP32's too), so a random id
+ * would repeat after each power cut, and the hub would take the new boot's readings for
+ * repeats of the old one's. So boots are counted in Storage (`roomlink flash` starts the
+ * count at a random number), and the count seeds Math.random (discovery's jitter).
+ */
+const bootId = (function () {
+  const S = require('Storage');
+  const n = (parseInt(S.read('roomlink.b'), 10) || 0) + 1;
+  S.write('roomlink.b', '' + n);
+  if (E.srand) E.srand(n);
+  return n.toString(36);
+})();
 let serial = false;
 let busy = false;
 /** Discovery to be sent again after Home Assistant's birth message. */

@@ -7,21 +7,17 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { bridgeStatusTopic, discoveryConfigFilter, type TopicPrefixes } from '../shared/topics.ts';
 import { Bridge } from './bridge/bridge.ts';
-import { HubEvents } from './bridge/events.ts';
-import { NodeRegistry } from './bridge/nodes.ts';
-import { RateLimit } from './bridge/rate-limit.ts';
+import { HubEvents } from './core/events.ts';
+import { NodeRegistry } from './core/nodes.ts';
+import { RateLimit } from './core/rate-limit.ts';
 import type { EmbeddedBroker, EmbeddedBrokerStats } from './broker/embedded.ts';
 import { SerialAcks, type SerialAckCounters } from './bridge/serial-acks.ts';
 import { embeddedBrokerOptions, hubAccount } from './broker/from-settings.ts';
 import { mqttConnectOptions } from './config/client-options.ts';
 import type { Dashboard } from './dashboard/dashboard.ts';
 import type { HubSettings } from './config/schema.ts';
-import { Availability } from './features/availability.ts';
-import { Discovery } from './features/discovery.ts';
 import { Downlink } from './features/downlink.ts';
-import { Health } from './features/health.ts';
-import { NodeInfo } from './features/node-info.ts';
-import { NodeMemory } from './features/node-memory.ts';
+import { createFeatures } from './features/index.ts';
 import { redactUrl } from './config/redact.ts';
 import type { Logger } from './log.ts';
 import { MqttConnection, reasonText, type BrokerLink, type MqttConnectionOptions } from './mqtt/connection.ts';
@@ -219,18 +215,8 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   const publisher = new Publisher({ renderer, queue, pump, connection, log: log.child('mqtt') });
   const serialAcks = new SerialAcks({ queue, log: log.child('serial') });
   const bridge = new Bridge({ settings, prefixes, nodes, publisher, events, acks: serialAcks, log: log.child('serial') });
-  const availability = new Availability({ settings, nodes, events, publisher, log: log.child('availability') });
-  const nodeInfo = new NodeInfo({ nodes, events, publisher });
-  const discovery = new Discovery({
-    prefixes,
-    qos: settings.qos,
-    settings,
-    nodes,
-    events,
-    publisher,
-    log: log.child('discovery'),
-    birthDelayMs: options.birthDelayMs,
-  });
+  const features = createFeatures(settings, { nodes, events, publisher, log, report: () => stats(), birthDelayMs: options.birthDelayMs });
+  const { availability, discovery, nodeMemory } = features;
   const ports = new PortManager(
     {
       ports: settings.serial.ports,
@@ -253,9 +239,6 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
     },
   );
   const downlink = new Downlink({ prefixes, nodes, ports, log: log.child('downlink') });
-  const health = new Health({ intervalS: settings.health.interval, report: () => stats(), publisher });
-  const nodeMemory = new NodeMemory({ dataDir: settings.data_dir, nodes, events, log: log.child('nodes') });
-  const features = [nodeMemory, availability, nodeInfo, discovery, health];
   let brokerUrl: string | undefined;
   // Loaded only when used (like the embedded broker): a hub without them does not carry
   // their modules in memory.
@@ -328,16 +311,16 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
 
   function onConnect(link: BrokerLink): void {
     publisher.state('bridgeStatus', { online: true });
+    // Features republish their state (health last), before the queued readings go out.
     events.emit('brokerConnected');
-    health.publish();
     pump.connected(link);
   }
 
   function onMessage(topic: string, payload: Buffer, retained: boolean): void {
     // The dashboard sees every message; those of its own subscriptions stop there.
     if (dashboard?.mqttMessage(topic, payload, retained)) return;
-    if (topic === settings.homeassistant.birth_topic) discovery.birth(payload.toString());
-    else if (!discovery.config(topic, payload)) downlink.handle(topic, payload, retained);
+    if (discovery && topic === settings.homeassistant.birth_topic) discovery.birth(payload.toString());
+    else if (!discovery?.config(topic, payload)) downlink.handle(topic, payload, retained);
   }
 
   let lock: DataDirLock | undefined;
@@ -368,10 +351,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       brokerUrl = target.url;
       log.info('connecting to broker', { url: redactUrl(target.url), client_id: settings.mqtt.client_id });
       connection.start({ url: target.url, client: target.options });
-      for (const feature of features) {
-        if (feature === discovery && !settings.homeassistant.discovery) continue;
-        feature.start();
-      }
+      for (const feature of features.all) feature.start();
       dashboard?.start();
       serialAcks.start();
       await ports.start();
@@ -391,7 +371,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       serialAcks.stop();
       await ports.stop();
       dashboard?.stop();
-      for (const feature of [...features].reverse()) feature.stop();
+      for (const feature of [...features.all].reverse()) feature.stop();
       queue.flush();
       const grace = options.shutdownGraceMs ?? 2000;
       if (connection.connected) {

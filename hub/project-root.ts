@@ -1,5 +1,5 @@
 // The project's folder, found from wherever this module runs: from its source under hub/
-// (tests, tsx) or from the compiled hub under dist/ (hub/bin.js). Files the hub reads at run
+// (tests, tsx) or from the compiled hub under dist/ (cli/bin.js). Files the hub reads at run
 // time (firmware sources, the Espruino prelude, README) are named from here.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -4,7 +4,7 @@
 // Anything else a board prints (boot banner, REPL prompt, logs) is node output, not an error.
 
 import { checkValue, formatValue, getMeasurement, type ReadingValue, type ValueRefusal } from './measurements.ts';
-import { RESERVED_NODE_IDS } from './topics.ts';
+import { RESERVED_NODE_IDS, utf8Length } from './topics.ts';
 import { isSlug, printable, slugProblem } from './slug.ts';
 import { asciiJson } from './json.ts';
 
@@ -103,16 +103,6 @@ export function cleanConsoleLine(raw: string): string {
   while (line.charAt(prompt) === '>') prompt++;
   if (prompt > 0 && line.charAt(prompt) === '{') line = line.slice(prompt);
   return line;
-}
-
-/** Bytes of UTF-8 needed for a string that holds no lone surrogates. */
-function byteLength(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdbff ? 1 : c >= 0xdc00 && c <= 0xdfff ? 1 : 2;
-  }
-  return n;
 }
 
 /** Index of a control character (other than tab) or U+FFFD (a decoder's mark for bad bytes). */
@@ -247,7 +237,7 @@ function decodeKeyValue(line: string, defaultNode: string | undefined): DecodedL
  */
 export function decodeLine(raw: string, maxBytes?: number, defaultNode?: string): DecodedLine {
   const limit = maxBytes || MAX_LINE_BYTES;
-  if (raw.length > limit || byteLength(raw) > limit) {
+  if (raw.length > limit || utf8Length(raw) > limit) {
     return refused('too_long', 'line is longer than ' + limit + ' bytes');
   }
   const line = cleanConsoleLine(raw);

@@ -9,9 +9,9 @@ import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium, type Browser } from './helpers/chromium.ts';
 import { fakeWifiNode, startDashboardHub, type DashboardHub, type FakeWifiNode } from './helpers/dashboard.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat') && requireChromium();
 

@@ -9,11 +9,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compiledCli } from '../hub/compiled.js';
+import { compiledCli } from '../cli/compiled.js';
 import { PROJECT_ROOT } from '../hub/project-root.ts';
-import { ensureFirmwareBuilt } from '../hub/toolchain/build.ts';
+import { ensureFirmwareBuilt } from '../tools/toolchain/build.ts';
 import { launchChromium, requireChromium, type Browser } from './helpers/chromium.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireChromium();
 const SCREENSHOTS = process.env.ROOMLINK_SCREENSHOTS === '1';
@@ -35,7 +35,7 @@ describe.skipIf(!ok)('npm start in Chromium', () => {
     await Promise.all([compiledCli(), ensureFirmwareBuilt()]);
     browser = await launchChromium();
     started = Date.now();
-    demo = spawn(process.execPath, ['hub/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, ['cli/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     demo.stdout!.on('data', (d) => (out += d));
     demo.stderr!.on('data', (d) => (err += d));
   });

@@ -19,9 +19,9 @@ import { MAX_BODY_BYTES } from '../hub/dashboard/server.ts';
 import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { fakeWifiNode, http, openEvents, startDashboardHub, type DashboardHub, type FakeWifiNode } from './helpers/dashboard.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 
@@ -304,7 +304,7 @@ describe.skipIf(!ok)('dashboard start refusals', () => {
   let demoHelp: string | undefined;
   /** Every --flag named in a message must be one `roomlink hub` and `roomlink demo` take. */
   function expectRealFlags(message: string): void {
-    demoHelp ??= spawnSync(process.execPath, ['hub/bin.js', 'demo', '--help'], { encoding: 'utf8' }).stdout;
+    demoHelp ??= spawnSync(process.execPath, ['cli/bin.js', 'demo', '--help'], { encoding: 'utf8' }).stdout;
     const flags = [...message.matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0]);
     expect(flags.length).toBeGreaterThan(0);
     for (const flag of flags) {
@@ -319,7 +319,7 @@ describe.skipIf(!ok)('dashboard start refusals', () => {
     const error = await load.then(() => '', (e: Error) => e.message);
     expectRealFlags(error);
     // The same from the command line: exit 2, the message, no stack trace.
-    const cli = spawnSync(process.execPath, ['hub/bin.js', 'hub', '--broker', broker.url, '--http', '0.0.0.0:0', '--serial', '/dev/null-none'], { encoding: 'utf8', env: { ...process.env, ROOMLINK_CONFIG: '' } });
+    const cli = spawnSync(process.execPath, ['cli/bin.js', 'hub', '--broker', broker.url, '--http', '0.0.0.0:0', '--serial', '/dev/null-none'], { encoding: 'utf8', env: { ...process.env, ROOMLINK_CONFIG: '' } });
     expect(cli.status).toBe(2);
     expect(cli.stderr).toMatch(/refusing to serve the dashboard on 0\.0\.0\.0 without a password/);
     expect(cli.stderr).not.toMatch(/\n\s+at /);
@@ -360,7 +360,7 @@ describe.skipIf(!ok)('dashboard start refusals', () => {
       expectRealFlags(err!.message);
       // `roomlink hub` prints it as one line and exits 1.
       const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-dash-'));
-      const child = spawn(process.execPath, ['hub/bin.js', 'hub', '--broker', broker.url, '--http', `127.0.0.1:${port}`, '--data-dir', dataDir, '--serial', '/dev/null-none'], {
+      const child = spawn(process.execPath, ['cli/bin.js', 'hub', '--broker', broker.url, '--http', `127.0.0.1:${port}`, '--data-dir', dataDir, '--serial', '/dev/null-none'], {
         env: { ...process.env, ROOMLINK_CONFIG: '' },
       });
       let stderr = '';

@@ -3,9 +3,9 @@
 // Assistant's rules, and discovery sent again when Home Assistant announces itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireTools, toolPath } from './helpers/tools.ts';
-import { subscribe, type Recorder } from './helpers/mqtt.ts';
-import { waitFor } from './helpers/wait.ts';
+import { requireTools, toolPath } from '../bench/helpers/tools.ts';
+import { subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 import { discoveryProblems } from './helpers/ha-rules.ts';
 
 const ok = requireTools('mosquitto_sub');
@@ -18,7 +18,7 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
   let ha: Recorder;
 
   beforeAll(async () => {
-    demo = spawn(process.execPath, ['hub/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain', '--interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, ['cli/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain', '--interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
     demo.stdout!.on('data', (d) => (out += d));
     demo.stderr!.on('data', (d) => (err += d));
     port = await waitFor('the demo to print its broker URL', () => Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined, 50_000);

@@ -11,8 +11,8 @@ import { BROKER_FLAGS, renderHint } from '../hub/config/args.ts';
 import { EVERYTHING } from '../hub/broker/acl.ts';
 import { BrokerStartError, startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../hub/broker/embedded.ts';
 import { createLogger } from '../hub/log.ts';
-import { Recorder, subscribe } from './helpers/mqtt.ts';
-import { freePort, waitFor } from './helpers/wait.ts';
+import { Recorder, subscribe } from '../bench/helpers/mqtt.ts';
+import { freePort, waitFor } from '../bench/helpers/wait.ts';
 
 const dirs: string[] = [];
 const running: EmbeddedBroker[] = [];
@@ -182,7 +182,7 @@ describe('embedded broker', () => {
 });
 
 describe('roomlink broker command', () => {
-  const bin = new URL('../hub/bin.js', import.meta.url).pathname;
+  const bin = new URL('../cli/bin.js', import.meta.url).pathname;
 
   function runBroker(args: string[], env: NodeJS.ProcessEnv = {}) {
     const child = spawn(process.execPath, [bin, 'broker', ...args], {

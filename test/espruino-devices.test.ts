@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Aht20, Bme280, Dht22, Ds18b20, Sht3x, devicesForSensors, type SimDevices } from '../hub/espruino/devices/index.ts';
-import { EspruinoRuntime } from '../hub/espruino/runtime.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Aht20, Bme280, Dht22, Ds18b20, Sht3x, devicesForSensors, type SimDevices } from '../espruino-host/devices/index.ts';
+import { EspruinoRuntime } from '../espruino-host/runtime.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

@@ -5,9 +5,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MISSING_ON_ESPRUINO } from '../hub/espruino/globals.ts';
-import { EspruinoRuntime, type EspruinoRuntimeOptions } from '../hub/espruino/runtime.ts';
-import { freePort, waitFor } from './helpers/wait.ts';
+import { MISSING_ON_ESPRUINO } from '../espruino-host/globals.ts';
+import { EspruinoRuntime, type EspruinoRuntimeOptions } from '../espruino-host/runtime.ts';
+import { freePort, waitFor } from '../bench/helpers/wait.ts';
 
 interface Harness {
   rt: EspruinoRuntime;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkEspruinoSafety } from '../hub/toolchain/espruino-check.ts';
-import { bundleForEspruino, EspruinoBuildError } from '../hub/toolchain/espruino-bundle.ts';
+import { checkEspruinoSafety } from '../tools/toolchain/espruino-check.ts';
+import { bundleForEspruino, EspruinoBuildError } from '../tools/toolchain/espruino-bundle.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,15 +4,15 @@
 // readings is a line-protocol line. Bad CRCs and frames must show on info and never as values.
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { crc8 } from '../firmware/sensors/crc.ts';
-import { crc8Htu, crc8Sensirion } from '../hub/espruino/crc.ts';
-import { Bh1750, Htu21d, Ld2410, Mhz19, Pms5003, Scd4x } from '../hub/espruino/devices/index.ts';
-import type { SimDevices } from '../hub/espruino/devices/index.ts';
-import { seededRandom } from '../hub/espruino/devices/drift.ts';
-import { ld2410Frame } from '../hub/espruino/devices/ld2410.ts';
-import { mhzChecksum } from '../hub/espruino/devices/mhz19.ts';
-import { pmsDataFrame, pmsFrame } from '../hub/espruino/devices/pms5003.ts';
+import { crc8Htu, crc8Sensirion } from '../espruino-host/crc.ts';
+import { Bh1750, Htu21d, Ld2410, Mhz19, Pms5003, Scd4x } from '../espruino-host/devices/index.ts';
+import type { SimDevices } from '../espruino-host/devices/index.ts';
+import { seededRandom } from '../espruino-host/devices/drift.ts';
+import { ld2410Frame } from '../espruino-host/devices/ld2410.ts';
+import { mhzChecksum } from '../espruino-host/devices/mhz19.ts';
+import { pmsDataFrame, pmsFrame } from '../espruino-host/devices/pms5003.ts';
 import { commandLine, decodeLine, type DecodedLine } from '../shared/line-protocol.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 import { firmwareCode, SimNode } from './firmware-node.ts';
 
 describe('frames, checksums and CRCs from the datasheets', () => {

@@ -7,9 +7,9 @@ import { crc8, crcMaxim } from '../firmware/sensors/crc.ts';
 import { filterValue, type FilterState } from '../firmware/filters.ts';
 import { checkCommand, parseCommand } from '../shared/commands.ts';
 import { commandLine, decodeLine, type DecodedLine } from '../shared/line-protocol.ts';
-import { Aht20, Bme280, Dht22, Ds18b20, Sht3x } from '../hub/espruino/devices/index.ts';
-import type { SimDevices } from '../hub/espruino/devices/index.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Aht20, Bme280, Dht22, Ds18b20, Sht3x } from '../espruino-host/devices/index.ts';
+import type { SimDevices } from '../espruino-host/devices/index.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 import { firmwareCode, SimNode } from './firmware-node.ts';
 
 describe('pure parts, with datasheet vectors', () => {

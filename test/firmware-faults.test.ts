@@ -6,11 +6,11 @@
 // Assistant's birth message (issue 11 item 4) and PUBLISHes on topics that are not the
 // node's command topic, and Storage compaction across outages.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe, type Recorder } from './helpers/mqtt.ts';
+import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
 import { publishPacket, startFaultProxy, type FaultProxy } from './helpers/fault-proxy.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 import { firmwareCode, SimNode } from './firmware-node.ts';
 
 const haveTools = requireTools('mosquitto');

@@ -3,12 +3,12 @@
 // interval command, and no password on the console.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe, type Received, type Recorder } from './helpers/mqtt.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
-import { ensureFirmwareBuilt } from '../hub/toolchain/build.ts';
-import { checkEspruinoSafety } from '../hub/toolchain/espruino-check.ts';
+import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe, type Received, type Recorder } from '../bench/helpers/mqtt.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
+import { ensureFirmwareBuilt } from '../tools/toolchain/build.ts';
+import { checkEspruinoSafety } from '../tools/toolchain/espruino-check.ts';
 import { firmwareCode, SimNode } from './firmware-node.ts';
 
 const haveTools = requireTools('mosquitto');

@@ -3,10 +3,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EspruinoRuntime, type EspruinoRuntimeOptions } from '../hub/espruino/runtime.ts';
-import type { SimDevices } from '../hub/espruino/devices/index.ts';
-import { ensureFirmwareBuilt } from '../hub/toolchain/build.ts';
-import { waitFor } from './helpers/wait.ts';
+import { EspruinoRuntime, type EspruinoRuntimeOptions } from '../espruino-host/runtime.ts';
+import type { SimDevices } from '../espruino-host/devices/index.ts';
+import { ensureFirmwareBuilt } from '../tools/toolchain/build.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 let firmware: Promise<string> | undefined;
 

@@ -1,17 +1,17 @@
 // Firmware built per node: `roomlink build|flash --config` bundles only the drivers the
-// node's sensors use (hub/toolchain/drivers.ts), and such a build runs its sensors in the
+// node's sensors use (tools/toolchain/drivers.ts), and such a build runs its sensors in the
 // host runtime like the generic one.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { Bme280, Pms5003, Scd4x } from '../hub/espruino/devices/index.ts';
-import { buildFirmware, ensureFirmwareBuilt, PROJECT_ROOT } from '../hub/toolchain/build.ts';
-import { DRIVER_MODULES, driverModulesFor, driversSource, firmwareStem } from '../hub/toolchain/drivers.ts';
+import { Bme280, Pms5003, Scd4x } from '../espruino-host/devices/index.ts';
+import { buildFirmware, ensureFirmwareBuilt, PROJECT_ROOT } from '../tools/toolchain/build.ts';
+import { DRIVER_MODULES, driverModulesFor, driversSource, firmwareStem } from '../tools/toolchain/drivers.ts';
 import { commandLine, decodeLine } from '../shared/line-protocol.ts';
 import { sensorTypes } from '../shared/node-config.ts';
 import { SimNode } from './firmware-node.ts';
-import { waitFor } from './helpers/wait.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'roomlink-pernode-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync, type ReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { ReplConsole } from '../hub/board/repl-console.ts';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe } from './helpers/mqtt.ts';
-import { openPtyPair, type PtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { ReplConsole } from '../tools/board/repl-console.ts';
+import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe } from '../bench/helpers/mqtt.ts';
+import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 import { firmwareCode, SimNode } from './firmware-node.ts';
 
 const haveTools = requireTools('mosquitto', 'socat');
@@ -62,7 +62,7 @@ describe.skipIf(!haveTools)('firmware -> pty -> roomlink hub -> broker', () => {
 
   function startHub(pty: PtyPair, clientId: string): { child: ChildProcess; log: () => string } {
     const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-chain-'));
-    const child = spawn(process.execPath, ['hub/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', clientId, '--http', '127.0.0.1:0'], {
+    const child = spawn(process.execPath, ['cli/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', clientId, '--http', '127.0.0.1:0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';

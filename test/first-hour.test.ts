@@ -1,24 +1,24 @@
 // Issue 15, "the first hour": every command tried as a new user would, through the real CLI
-// (`node hub/bin.js ...` as a child process), one describe per item of the issue. Each checks
+// (`node cli/bin.js ...` as a child process), one describe per item of the issue. Each checks
 // the message, the exit code and, where it matters, what is left on disk.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../hub/cli.ts';
+import { COMMANDS } from '../cli/cli.ts';
 import { BROKER_FLAGS, HUB_FLAGS, parseCommandLine, WATCH_FLAGS, type FlagSpec } from '../hub/config/args.ts';
 import { knownKeysAt } from '../hub/config/load.ts';
-import { DEMO_FLAGS } from '../hub/commands/demo.ts';
-import { demoNodes } from '../hub/demo/demo.ts';
+import { DEMO_FLAGS } from '../cli/commands/demo.ts';
+import { demoNodes } from '../tools/demo/demo.ts';
 import { createLogger } from '../hub/log.ts';
 import { MqttConnection } from '../hub/mqtt/connection.ts';
 import { PROJECT_ROOT } from '../hub/project-root.ts';
 import { startCli, runCli, type CliRun } from './helpers/cli.ts';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
-import { connectRecorder, subscribe } from './helpers/mqtt.ts';
-import { findTool, requireTools } from './helpers/tools.ts';
-import { freePort, waitFor } from './helpers/wait.ts';
+import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { connectRecorder, subscribe } from '../bench/helpers/mqtt.ts';
+import { findTool, requireTools } from '../bench/helpers/tools.ts';
+import { freePort, waitFor } from '../bench/helpers/wait.ts';
 
 const dirs: string[] = [];
 function tempDir(prefix = 'roomlink-first-hour-'): string {
@@ -435,7 +435,7 @@ describe('9. file errors, flag typos, subcommands and --help read the same in ev
   it('a mistyped flag gets "did you mean" in every command, and exit code 2', async () => {
     for (const [name, command] of Object.entries(COMMANDS)) {
       const { flags } = (await command.load()).command;
-      const flag = name === 'bench' ? '--quick' : flags!.find((f) => f.flag.length >= 6 && f.flag !== '--help')!.flag;
+      const flag = flags!.find((f) => f.flag.length >= 6 && f.flag !== '--help')!.flag;
       const typo = flag.slice(0, -2) + flag.slice(-1); // one letter dropped
       const run = await runCli([name, typo]);
       expect(run.code, `${name} ${typo}`).toBe(2);
@@ -456,7 +456,6 @@ describe('9. file errors, flag typos, subcommands and --help read the same in ev
 
   it('--help describes every flag of every command (build --help too)', async () => {
     for (const [name, command] of Object.entries(COMMANDS)) {
-      if (name === 'bench') continue; // its flags come from test/bench/run.ts with its own help
       const { flags } = (await command.load()).command;
       const help = await runCli([name, '--help']);
       expect(help.code, name).toBe(0);
@@ -496,7 +495,7 @@ describe('11. npm start: says what it does at once, fast on a second run, fits 1
   it('a first run in a fresh copy says it is building the firmware before it is built; the second run shows readings in < 10 s', async () => {
     // A copy of the project without dist/, as after `git clone` (node_modules linked).
     const root = tempDir('roomlink-fresh-');
-    for (const part of ['hub', 'shared', 'firmware', 'package.json']) cpSync(join(PROJECT_ROOT, part), join(root, part), { recursive: true });
+    for (const part of ['cli', 'hub', 'tools', 'espruino-host', 'shared', 'firmware', 'package.json']) cpSync(join(PROJECT_ROOT, part), join(root, part), { recursive: true });
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
     const first = start(['demo', '--port', '0', '--plain'], { root });
     await first.waitFor(/roomlink demo: building the firmware \(dist\/firmware\.js is missing\)…/, 30_000);

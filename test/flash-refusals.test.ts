@@ -1,6 +1,6 @@
 // What `roomlink flash` refuses, and what it never prints: a wrong target (a pty that echoes
 // garbage, a silent one), an Espruino older than 2v29, an invalid config or a busy port: a
-// clear cause and nothing written. The CLI itself (`node hub/bin.js ...` as a child
+// clear cause and nothing written. The CLI itself (`node cli/bin.js ...` as a child
 // process) never prints the WiFi or MQTT password, and `config init` output passes `config check`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStandInBoard } from '../hub/board/stand-in-board.ts';
-import { FlashError } from '../hub/flash/errors.ts';
-import { flashBoard } from '../hub/flash/flasher.ts';
-import { PROJECT_ROOT, ensureFirmwareBuilt } from '../hub/toolchain/build.ts';
-import { openPtyPair, type PtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
+import { startStandInBoard } from '../tools/board/stand-in-board.ts';
+import { FlashError } from '../tools/flash/errors.ts';
+import { flashBoard } from '../tools/flash/flasher.ts';
+import { PROJECT_ROOT, ensureFirmwareBuilt } from '../tools/toolchain/build.ts';
+import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
 
 const WIFI_PASSWORD = 'Wlan-p4ss-never-shown';
 const MQTT_PASSWORD = 'Mqtt-p4ss-never-shown';
@@ -32,7 +32,7 @@ async function flashError(promise: Promise<unknown>): Promise<FlashError> {
 /** Runs the real CLI; resolves with its exit code and everything it printed. */
 function cli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'hub/bin.js'), ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'cli/bin.js'), ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { discoveryProblems } from './helpers/ha-rules.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe, type Recorder } from './helpers/mqtt.ts';
-import { openPtyPair, type PtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
+import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 
@@ -42,7 +42,7 @@ describe.skipIf(!ok)('availability through the real CLI (Mosquitto + pty)', () =
     writeFileSync(config, settings);
     const child = spawn(
       process.execPath,
-      ['hub/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', `availability-${caseNo}`, '--config', config, '--http', '127.0.0.1:0'],
+      ['cli/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', `availability-${caseNo}`, '--config', config, '--http', '127.0.0.1:0'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let log = '';

@@ -12,11 +12,11 @@ import { hubSettingsSchema, type HubSettingsInput } from '../hub/config/schema.t
 import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { discoveryProblems } from './helpers/ha-rules.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { connectRecorder, type Recorder, subscribe } from './helpers/mqtt.ts';
-import { openPtyPair, type PtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { connectRecorder, type Recorder, subscribe } from '../bench/helpers/mqtt.ts';
+import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 

@@ -7,17 +7,18 @@ import mqtt from 'mqtt';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hubUsage, parseHubArgs } from '../hub/config/args.ts';
+import { BROKER_FLAGS, brokerUsage, HUB_FLAGS, hubUsage, parseHubArgs, WATCH_FLAGS, watchUsage, type FlagKind, type FlagSpec } from '../hub/config/args.ts';
+import { CONFIG_ENV, ENV_VARS, envLayer } from '../hub/config/env.ts';
 import { mqttConnectOptions } from '../hub/config/client-options.ts';
 import { describeSettings, redactUrl } from '../hub/config/describe.ts';
 import { SettingsError } from '../hub/config/errors.ts';
 import { loadHubSettings, type LoadHubSettingsOptions } from '../hub/config/load.ts';
 import { hubSettingsSchema } from '../hub/config/schema.ts';
 import { createLogger } from '../hub/log.ts';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
-import { Recorder } from './helpers/mqtt.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { Recorder } from '../bench/helpers/mqtt.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -332,6 +333,86 @@ describe('hub flags', () => {
     for (const flag of ['--broker', '--username', '--password-file', '--ca', '--cert', '--key', '--serial', '--baud', '--config', '--data-dir', '--qos', '--log-level', '--client-id', '--help']) {
       expect(usage).toContain(flag);
     }
+  });
+});
+
+describe('flags and environment variables come from the settings schema', () => {
+  interface Json {
+    type?: string;
+    default?: unknown;
+    enum?: unknown[];
+    properties?: Record<string, Json>;
+    flag?: string;
+    env?: string;
+  }
+  const json = z.toJSONSchema(hubSettingsSchema, { io: 'input' }) as Json;
+  const at = (key: readonly string[]) => key.reduce<Json | undefined>((s, k) => s?.properties?.[k], json);
+  /** The JSON types a kind of flag or variable can set. */
+  const TYPES: Record<FlagKind, string[]> = {
+    string: ['string'],
+    path: ['string'],
+    url: ['string'],
+    number: ['integer', 'number'],
+    true: ['boolean'],
+    false: ['boolean'],
+    serial: ['array'],
+    list: ['array'],
+  };
+  const TABLES: Record<string, readonly FlagSpec[]> = { hub: HUB_FLAGS, broker: BROKER_FLAGS, watch: WATCH_FLAGS };
+
+  it('keeps .meta() in the JSON schema (what the tables are built from)', () => {
+    expect(at(['qos'])).toMatchObject({ flag: '--qos', env: 'ROOMLINK_QOS', default: 1 });
+    expect(at(['serial', 'baud'])).toMatchObject({ flag: '--baud', default: 115200 });
+  });
+
+  it.each(Object.keys(TABLES))('every %s flag with a key sets a key of the schema, of a type its kind fits', (name) => {
+    for (const spec of TABLES[name]!) {
+      if (!spec.key) continue;
+      const target = at(spec.key);
+      expect(target, `${spec.flag} -> ${spec.key.join('.')}`).toBeDefined();
+      expect(TYPES[spec.kind], `${spec.flag} (${spec.kind}) -> ${spec.key.join('.')} (${target!.type})`).toContain(target!.type);
+      expect(target!.flag, `${spec.flag} is declared on ${spec.key.join('.')}`).toBe(spec.flag);
+    }
+  });
+
+  it('every environment variable sets a key of the schema, of a type its kind fits', () => {
+    expect(ENV_VARS.length).toBeGreaterThan(10);
+    for (const spec of ENV_VARS) {
+      const target = at(spec.key);
+      expect(target, `${spec.name} -> ${spec.key.join('.')}`).toBeDefined();
+      expect(TYPES[spec.kind], `${spec.name} (${spec.kind}) -> ${spec.key.join('.')} (${target!.type})`).toContain(target!.type);
+      expect(spec.name).toMatch(/^ROOMLINK_[A-Z_]+$/);
+    }
+  });
+
+  it('no name stands for two keys: flags within one command, variables anywhere', () => {
+    for (const [name, table] of Object.entries(TABLES)) {
+      const flags = table.flatMap((f) => (f.short ? [f.flag, `-${f.short}`] : [f.flag]));
+      expect(flags, name).toEqual([...new Set(flags)]);
+    }
+    const names = [...ENV_VARS.map((e) => e.name), CONFIG_ENV];
+    expect(names).toEqual([...new Set(names)]);
+  });
+
+  it("--help shows each flag's default from the schema, and lists the command's variables", () => {
+    for (const [name, table] of Object.entries(TABLES)) {
+      for (const spec of table) {
+        const def = spec.key && at(spec.key)!.default;
+        if (typeof def === 'number' || (typeof def === 'string' && !def.includes(homedir()) && !def.startsWith('roomlink-hub-'))) {
+          expect(spec.help, `${name} ${spec.flag}`).toContain(String(def));
+        }
+      }
+    }
+    const usages = [hubUsage(), brokerUsage(), watchUsage()].join('\n');
+    for (const e of ENV_VARS) expect(usages, e.name).toContain(e.name);
+    expect(hubUsage()).toContain('ROOMLINK_SERIAL (comma list)');
+    expect(watchUsage()).not.toContain('ROOMLINK_BROKER_PASSWORD');
+    expect(brokerUsage()).toContain('ROOMLINK_BROKER_PASSWORD_FILE');
+  });
+
+  it('variables are read as their key\'s type says: serial ports as a comma list, numbers as numbers', () => {
+    expect(envLayer({ ROOMLINK_SERIAL: ' /dev/a, /dev/b ,' }).values).toEqual({ serial: { ports: [{ path: '/dev/a' }, { path: '/dev/b' }] } });
+    expect(envLayer({ ROOMLINK_QOS: '0' }).values).toEqual({ qos: 0 });
   });
 });
 

@@ -8,11 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { commandLine } from '../hub/queue/data-dir-lock.ts';
 import { startHubProcess } from './helpers/hub-process.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe } from './helpers/mqtt.ts';
-import { openPtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe } from '../bench/helpers/mqtt.ts';
+import { openPtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 

@@ -1,6 +1,6 @@
 // "Nothing lost", through real parts: readings keep flowing into a pty while the broker is
 // SIGKILLed and restarted, and while it is down from the start across a hub SIGTERM and
-// restart (the hub as a child process, `node hub/bin.js hub`). A persistent QoS 1
+// restart (the hub as a child process, `node cli/bin.js hub`). A persistent QoS 1
 // subscriber must see every reading; each carries its sequence number in its value
 // (temperature 20 + seq/1000, three decimals), so gaps are found exactly.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,11 +13,11 @@ import { createHub, QUEUE_FILE } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { Database } from '../hub/queue/sqlite.ts';
 import { startHubProcess } from './helpers/hub-process.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { connectRecorder, type Recorder, subscribe } from './helpers/mqtt.ts';
-import { openPtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { connectRecorder, type Recorder, subscribe } from '../bench/helpers/mqtt.ts';
+import { openPtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 /**

@@ -13,11 +13,11 @@ import { QUEUE_FILE } from '../hub/hub.ts';
 import { DurableQueue, type DiskTrouble } from '../hub/queue/durable-queue.ts';
 import { Database } from '../hub/queue/sqlite.ts';
 import { startHubProcess } from './helpers/hub-process.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { connectRecorder, subscribe, type Recorder } from './helpers/mqtt.ts';
-import { openPtyPair, type PtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { freePort, waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { connectRecorder, subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
+import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { freePort, waitFor } from '../bench/helpers/wait.ts';
 
 /** Mounting a tmpfs needs root: skipped (with the reason) otherwise, failed in CI. */
 function canMount(): boolean {

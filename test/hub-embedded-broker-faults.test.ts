@@ -15,10 +15,10 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startHubProcess, type HubProcess } from './helpers/hub-process.ts';
-import { subscribe } from './helpers/mqtt.ts';
-import { openPtyPair, type PtyPair } from './helpers/pty.ts';
-import { requireTools, toolPath } from './helpers/tools.ts';
-import { freePort, waitFor } from './helpers/wait.ts';
+import { subscribe } from '../bench/helpers/mqtt.ts';
+import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
+import { requireTools, toolPath } from '../bench/helpers/tools.ts';
+import { freePort, waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto_sub', 'socat');
 

@@ -12,11 +12,11 @@ import { hubSettingsSchema } from '../hub/config/schema.ts';
 import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { MEASUREMENTS } from '../shared/measurements.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe } from './helpers/mqtt.ts';
-import { openPtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe } from '../bench/helpers/mqtt.ts';
+import { openPtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 

@@ -12,10 +12,10 @@ import { MqttConnection, type BrokerLink } from '../hub/mqtt/connection.ts';
 import { CLOSED_ON_IT, ReadingPump } from '../hub/mqtt/reading-pump.ts';
 import { DurableQueue, type QueuedMessage } from '../hub/queue/durable-queue.ts';
 import { FaultProxy } from './helpers/fault-proxy.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe, type Recorder } from './helpers/mqtt.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'mosquitto_passwd');
 

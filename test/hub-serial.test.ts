@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubSettingsSchema } from '../hub/config/schema.ts';
 import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe } from './helpers/mqtt.ts';
-import { PtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe } from '../bench/helpers/mqtt.ts';
+import { PtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 

@@ -12,10 +12,10 @@ import { EVERYTHING } from '../hub/broker/acl.ts';
 import { startEmbeddedBroker } from '../hub/broker/embedded.ts';
 import { createLogger } from '../hub/log.ts';
 import { MqttConnection, type BrokerClientOptions, type BrokerLink } from '../hub/mqtt/connection.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe } from './helpers/mqtt.ts';
-import { requireTools } from './helpers/tools.ts';
-import { freePort, waitFor } from './helpers/wait.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe } from '../bench/helpers/mqtt.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { freePort, waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'openssl');
 

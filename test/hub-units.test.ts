@@ -13,6 +13,7 @@ import type { PortInfo, SerialBinding } from '../hub/serial/port-list.ts';
 import { PortManager } from '../hub/serial/port-manager.ts';
 import { SerialLink } from '../hub/serial/serial-link.ts';
 import { identifyBridge } from '../hub/serial/usb-bridges.ts';
+import { backoffDelay } from '../hub/core/backoff.ts';
 
 /** The part of @serialport/binding-mock used here (its package has no ESM type declarations). */
 interface MockPort {
@@ -199,7 +200,7 @@ describe('SerialLink with binding-mock', () => {
       await settle(() => attempts.length === before + 1);
       await settle(() => l.state === 'retrying');
     }
-    expect(expected.map((_, i) => SerialLink.backoff(i + 1, 100, 500))).toEqual(expected);
+    expect(expected.map((_, i) => backoffDelay(i + 1, 100, 500))).toEqual(expected);
 
     MockBinding.createPort('/dev/ttyUSB0');
     await vi.advanceTimersByTimeAsync(500);

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../hub/toolchain/build.ts';
+import { PROJECT_ROOT } from '../tools/toolchain/build.ts';
 
 type Ini = Map<string, Map<string, string>>;
 
@@ -92,8 +92,8 @@ describe('platformio.ini', () => {
 
   it('has an app step that runs `roomlink flash` on the upload port with the configured node config', () => {
     const command = setting('roomlink', 'upload_command')!;
-    expect(command).toMatch(/hub\/bin\.js"? flash --target "?\$UPLOAD_PORT"? --config /);
-    expect(existsSync(join(PROJECT_ROOT, 'hub/bin.js'))).toBe(true);
+    expect(command).toMatch(/cli\/bin\.js"? flash --target "?\$UPLOAD_PORT"? --config /);
+    expect(existsSync(join(PROJECT_ROOT, 'cli/bin.js'))).toBe(true);
     const configRef = /\$\{roomlink\.config\}/.exec(command);
     expect(configRef).not.toBeNull();
     expect(INI.get('roomlink')?.get('config')).toMatch(/\.json$/);

@@ -10,11 +10,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Database } from '../hub/queue/sqlite.ts';
 import { startHubProcess, type HubProcess } from './helpers/hub-process.ts';
-import { Mosquitto } from './helpers/mosquitto.ts';
-import { subscribe, type Recorder } from './helpers/mqtt.ts';
+import { Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
 import { SerialClockNode } from './helpers/serial-node.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 

@@ -6,9 +6,9 @@ import { SerialPortStream } from '@serialport/stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DirectReader, pollablePort } from '../hub/serial/direct-reader.ts';
 import { defaultBinding } from '../hub/serial/port-list.ts';
-import { openPtyPair, type PtyPair } from './helpers/pty.ts';
-import { requireTools } from './helpers/tools.ts';
-import { waitFor } from './helpers/wait.ts';
+import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 
 const ok = requireTools('socat');
 const { MockBinding } = createRequire(import.meta.url)('@serialport/binding-mock') as {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { requireTools } from './helpers/tools.ts';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.ts';
-import { waitFor } from './helpers/wait.ts';
+import { requireTools } from '../bench/helpers/tools.ts';
+import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 import { discoveryMessage } from '../shared/discovery.ts';
 import { DEFAULT_PREFIXES } from '../shared/topics.ts';
 
@@ -23,7 +23,7 @@ describe.skipIf(!ok)('roomlink watch through Mosquitto', () => {
     await pub.publishAsync('home/kitchen/temperature', '21.5', { retain: true, qos: 1 });
     await pub.publishAsync('home/garage/temperature', 'warm', { retain: true, qos: 1 });
 
-    const child = spawn(process.execPath, ['hub/bin.js', 'watch', '--broker', broker.url, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['cli/bin.js', 'watch', '--broker', broker.url, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -43,7 +43,7 @@ describe.skipIf(!ok)('roomlink watch through Mosquitto', () => {
   });
 
   it('refuses an invalid filter', async () => {
-    const child = spawn(process.execPath, ['hub/bin.js', 'watch', 'home/#/x', '--broker', broker.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['cli/bin.js', 'watch', 'home/#/x', '--broker', broker.url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -1,6 +1,6 @@
 // A driver for each sensor entry of the config. Per-node builds (`roomlink build --config`)
 // replace this file with one that imports only the drivers the node uses
-// (hub/toolchain/drivers.ts writes both; a test checks this one is what it writes).
+// (tools/toolchain/drivers.ts writes both; a test checks this one is what it writes).
 import type { SensorConfig } from '../../shared/node-config.ts';
 import { aht20 } from './aht20.ts';
 import { analog } from './analog.ts';

@@ -21,9 +21,9 @@ import type { Logger } from '../log.ts';
 import type { Publisher } from '../mqtt/publisher.ts';
 import type { QueuedMessage } from '../queue/durable-queue.ts';
 import type { HubPort } from '../serial/port-manager.ts';
-import type { HubEvents } from './events.ts';
-import type { NodeRecord, NodeRegistry } from './nodes.ts';
-import { RateLimit } from './rate-limit.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRecord, NodeRegistry } from '../core/nodes.ts';
+import { RateLimit } from '../core/rate-limit.ts';
 import type { SerialAcks } from './serial-acks.ts';
 
 export interface BridgeCounters {

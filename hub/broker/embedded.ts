@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import aedesPersistenceLevel, { type LevelPersistence } from 'aedes-persistence-level';
 import { Level } from 'level';
-import { RateLimit } from '../bridge/rate-limit.ts';
+import { RateLimit } from '../core/rate-limit.ts';
 import type { Logger } from '../log.ts';
 import { checkClient, isLoopbackHost, type Account, type AccessRules } from './access.ts';
 import { ANONYMOUS_DEFAULT, EVERYTHING, mayPublish, maySubscribe, type Permissions } from './acl.ts';

@@ -3,13 +3,14 @@
 // command (unknown option with "did you mean", missing value, value on a switch, stray
 // argument) and `--help` is printed from the same table. Flags of `roomlink hub`, `broker`
 // and `watch` also map onto settings keys, so flags, environment and file share one
-// validation.
+// validation; those flags are declared on the settings schema itself (cli-meta.ts).
 import { parseArgs } from 'node:util';
+import { CONFIG_ENV, envOf, helpLine, settingsUnder } from './cli-meta.ts';
 import { suggest } from './errors.ts';
 import { setAt, type PlainObject } from './layers.ts';
 import { splitUrlCredentials } from './url.ts';
 
-type FlagKind =
+export type FlagKind =
   | 'string' // taken as given
   | 'number' // digits become a number; anything else is left for the schema to reject
   | 'path' // a file or directory, resolved later against the working directory
@@ -187,50 +188,63 @@ export function plainHint(template: string): string {
 // ---------------------------------------------------------------------------------------
 // Commands whose flags are settings: hub, broker, watch.
 
-const MQTT_CLIENT_FLAGS: readonly FlagSpec[] = [
-  { flag: '--username', key: ['mqtt', 'username'], kind: 'string', metavar: 'USER', help: 'broker user name' },
-  { flag: '--password-file', key: ['mqtt', 'password_file'], kind: 'path', metavar: 'FILE', help: 'file holding the broker password (or set ROOMLINK_MQTT_PASSWORD)' },
-  { flag: '--password', key: ['mqtt', 'password'], kind: 'string', metavar: 'PASSWORD', help: 'broker password (visible in `ps`; prefer --password-file)', secret: true },
-  { flag: '--ca', key: ['mqtt', 'ca'], kind: 'path', metavar: 'FILE', help: 'CA certificate (PEM) for mqtts:// and wss://' },
-  { flag: '--cert', key: ['mqtt', 'cert'], kind: 'path', metavar: 'FILE', help: 'client certificate (PEM)' },
-  { flag: '--key', key: ['mqtt', 'key'], kind: 'path', metavar: 'FILE', help: 'client private key (PEM)' },
-];
+/**
+ * The flags of the settings a command reads (sections or keys, see settingsUnder), as
+ * declared on the schema. `help` replaces the schema's help line of a flag in this command
+ * (the default is still added from the schema).
+ */
+export function settingFlags(selectors: readonly string[], help: Readonly<Record<string, string>> = {}): FlagSpec[] {
+  return settingsUnder(selectors)
+    .filter((s) => s.flag !== undefined)
+    .map((s) => ({
+      flag: s.flag!,
+      key: s.key,
+      kind: s.kind,
+      ...(s.metavar ? { metavar: s.metavar } : {}),
+      help: helpLine(help[s.flag!] ?? s.help, s.shownDefault),
+      ...(s.secret ? { secret: true } : {}),
+    }));
+}
+
+/** "Environment:" of a usage text: the variables of the settings the command reads, and ROOMLINK_CONFIG. */
+export function envFooter(selectors: readonly string[]): string {
+  const names = [
+    ...settingsUnder(selectors)
+      .filter((s) => s.env !== undefined)
+      .map((s) => (s.kind === 'serial' || s.kind === 'list' ? `${s.env} (comma list)` : s.env!)),
+    CONFIG_ENV,
+  ];
+  const lines: string[] = [];
+  for (const name of names) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last]!.length + name.length + 2 <= 96) lines[last] += `, ${name}`;
+    else lines.push(`  ${name}`);
+  }
+  return ['Environment (below flags, above the settings file):', ...lines.map((l, i) => (i < lines.length - 1 ? `${l},` : l))].join('\n');
+}
+
+/** What `roomlink hub` reads from flags and environment. */
+const HUB_SETTINGS = ['mqtt', 'serial', 'qos', 'data_dir', 'http', 'log_level'] as const;
+/** What `roomlink broker` reads. */
+const BROKER_SETTINGS = ['broker', 'data_dir', 'log_level'] as const;
+/** What `roomlink watch` reads: how to reach the broker, and where readings and discovery are. */
+const WATCH_SETTINGS = ['mqtt.url', 'mqtt.username', 'mqtt.password', 'mqtt.password_file', 'mqtt.ca', 'mqtt.cert', 'mqtt.key', 'topics.readings', 'topics.discovery'] as const;
 
 export const HUB_FLAGS: readonly FlagSpec[] = [
-  { flag: '--broker', key: ['mqtt', 'url'], kind: 'url', metavar: 'URL', help: 'MQTT broker, e.g. mqtt://192.168.1.10:1883 (default: start the embedded broker)' },
-  ...MQTT_CLIENT_FLAGS,
-  { flag: '--client-id', key: ['mqtt', 'client_id'], kind: 'string', metavar: 'ID', help: 'MQTT client id, unique per hub (default roomlink-hub-<hostname>-<data dir hash>)' },
-  { flag: '--serial', key: ['serial', 'ports'], kind: 'serial', metavar: 'PATH', help: 'serial port to open; repeat for more (default: detect ESP32 boards)' },
-  { flag: '--baud', key: ['serial', 'baud'], kind: 'number', metavar: 'N', help: 'serial baud rate (default 115200)' },
-  { flag: '--qos', key: ['qos'], kind: 'number', metavar: '0|1', help: 'QoS of readings (default 1)' },
-  { flag: '--data-dir', key: ['data_dir'], kind: 'path', metavar: 'DIR', help: 'queue and broker data (default ~/.roomlink)' },
-  { flag: '--http', key: ['http', 'listen'], kind: 'string', metavar: 'HOST:PORT', help: 'where the web dashboard listens (default 127.0.0.1:8080; port 0 picks a free one)' },
-  { flag: '--http-password-file', key: ['http', 'password_file'], kind: 'path', metavar: 'FILE', help: 'file holding the dashboard password (needed on anything but 127.0.0.1)' },
-  { flag: '--no-http', key: ['http', 'enabled'], kind: 'false', help: 'no web dashboard' },
-  { flag: '--log-level', key: ['log_level'], kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default info)' },
-  { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'settings file (default $ROOMLINK_CONFIG or <data-dir>/config.yaml)' },
+  ...settingFlags(HUB_SETTINGS),
+  { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: `settings file (default $${CONFIG_ENV} or <data-dir>/config.yaml)` },
   HELP_FLAG,
 ];
 
 export const BROKER_FLAGS: readonly FlagSpec[] = [
-  { flag: '--host', key: ['broker', 'host'], kind: 'string', metavar: 'HOST', help: 'address to listen on (default 127.0.0.1; others need credentials or --allow-anonymous)' },
-  { flag: '--port', key: ['broker', 'port'], kind: 'number', metavar: 'N', help: 'TCP port (default 1883; 0 picks a free one)' },
-  { flag: '--username', key: ['broker', 'username'], kind: 'string', metavar: 'USER', help: 'user name clients must present' },
-  { flag: '--password-file', key: ['broker', 'password_file'], kind: 'path', metavar: 'FILE', help: 'file holding the password clients must present' },
-  { flag: '--password', key: ['broker', 'password'], kind: 'string', metavar: 'PASSWORD', help: 'password clients must present (visible in `ps`; prefer --password-file)', secret: true },
-  { flag: '--allow-anonymous', key: ['broker', 'allow_anonymous'], kind: 'true', help: 'accept clients without credentials on a network address' },
-  { flag: '--data-dir', key: ['data_dir'], kind: 'path', metavar: 'DIR', help: 'persistence in <data-dir>/broker (default ~/.roomlink)' },
-  { flag: '--log-level', key: ['log_level'], kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default info)' },
+  ...settingFlags(BROKER_SETTINGS, { '--data-dir': 'persistence in <data-dir>/broker' }),
   { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'settings file; its `broker` section is used' },
   HELP_FLAG,
 ];
 
 export const WATCH_FLAGS: readonly FlagSpec[] = [
-  { flag: '--broker', key: ['mqtt', 'url'], kind: 'url', metavar: 'URL', help: "broker to watch (default: the hub's, mqtt://127.0.0.1:1883 unless its settings say otherwise)" },
-  ...MQTT_CLIENT_FLAGS,
+  ...settingFlags(WATCH_SETTINGS, { '--broker': "broker to watch (default: the hub's, mqtt://127.0.0.1:1883 unless its settings say otherwise)" }),
   { flag: '--json', kind: 'true', help: 'one JSON object per reading, for scripts' },
-  { flag: '--readings', key: ['topics', 'readings'], kind: 'string', metavar: 'PREFIX', help: 'reading topic prefix (default home)' },
-  { flag: '--discovery', key: ['topics', 'discovery'], kind: 'string', metavar: 'PREFIX', help: 'Home Assistant discovery prefix (default homeassistant)' },
   { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: "the hub's settings file: watch the broker it uses, with its credentials" },
   HELP_FLAG,
 ];
@@ -275,6 +289,13 @@ function applyUrlCredentials(result: ParsedArgs, creds: UrlCredentials): void {
   }
 }
 
+/** "prefer --password-file or ROOMLINK_MQTT_PASSWORD": where a password given as `key` belongs instead. */
+function preferInstead(key: readonly string[], table: readonly FlagSpec[]): string {
+  const fileKey = [...key.slice(0, -1), `${key.at(-1)}_file`].join('.');
+  const ways = [table.find((f) => f.key?.join('.') === fileKey)?.flag, envOf(key)].filter((w) => w !== undefined);
+  return `prefer ${ways.join(' or ')}`;
+}
+
 /** Parses flags against a table into settings overrides; throws UsageError listing every unusable flag. */
 export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], rule: PositionalRule = {}): ParsedArgs {
   const line = parseCommandLine(argv, table, rule);
@@ -294,10 +315,7 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
     }
     const key = spec.key;
     const label = `flag ${spec.flag}`;
-    if (spec.secret) {
-      const envName = key[0] === 'broker' ? 'ROOMLINK_BROKER_PASSWORD' : 'ROOMLINK_MQTT_PASSWORD';
-      result.warnings.push(`${spec.flag} puts the password where every user of this machine can read it (ps, shell history); prefer --password-file or ${envName}`);
-    }
+    if (spec.secret) result.warnings.push(`${spec.flag} puts the password where every user of this machine can read it (ps, shell history); ${preferInstead(key, table)}`);
     switch (spec.kind) {
       case 'true':
         setAt(result.overrides, key, true);
@@ -316,7 +334,7 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
         setAt(result.overrides, key, split.url);
         urlCredentials = { section: key[0]!, username: split.username, password: split.password, label };
         if (split.password !== undefined) {
-          result.warnings.push(`${spec.flag} with a password in the URL puts it where every user of this machine can read it (ps, shell history); prefer --password-file or ROOMLINK_MQTT_PASSWORD`);
+          result.warnings.push(`${spec.flag} with a password in the URL puts it where every user of this machine can read it (ps, shell history); ${preferInstead([key[0]!, 'password'], table)}`);
         }
         break;
       }
@@ -351,14 +369,7 @@ export function hubUsage(): string {
       'Bridges USB-serial sensor nodes to an MQTT broker. Without --broker (or mqtt.url in the\n' +
       'settings file) the hub starts its embedded broker on 127.0.0.1:1883 (broker.port).',
     flags: HUB_FLAGS,
-    footer: [
-      'Environment (below flags, above the settings file):',
-      '  ROOMLINK_BROKER, ROOMLINK_MQTT_USERNAME, ROOMLINK_MQTT_PASSWORD, ROOMLINK_MQTT_PASSWORD_FILE,',
-      '  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL, ROOMLINK_SERIAL (comma list), ROOMLINK_QOS,',
-      '  ROOMLINK_HTTP_PASSWORD, ROOMLINK_HTTP_PASSWORD_FILE',
-      '',
-      'Settings file: YAML, every key optional; see hub/config/example.yaml.',
-    ].join('\n'),
+    footer: [envFooter(HUB_SETTINGS), '', 'Settings file: YAML, every key optional; see hub/config/example.yaml.'].join('\n'),
   });
 }
 
@@ -369,7 +380,7 @@ export function brokerUsage(): string {
       'Runs the embedded MQTT broker on its own until Ctrl-C. Retained messages and persistent\n' +
       'sessions are kept in <data-dir>/broker and survive restarts.',
     flags: BROKER_FLAGS,
-    footer: 'Environment: ROOMLINK_BROKER_USERNAME, ROOMLINK_BROKER_PASSWORD, ROOMLINK_BROKER_PASSWORD_FILE,\n  ROOMLINK_CONFIG, ROOMLINK_DATA_DIR, ROOMLINK_LOG_LEVEL',
+    footer: envFooter(BROKER_SETTINGS),
   });
 }
 
@@ -383,6 +394,6 @@ export function watchUsage(): string {
       'broker on 127.0.0.1:1883. An authenticated broker (Home Assistant\'s Mosquitto add-on):\n' +
       '  roomlink watch --broker mqtt://192.168.1.10:1883 --username me --password-file ~/.mqtt-pass',
     flags: WATCH_FLAGS,
-    footer: 'Environment: ROOMLINK_BROKER, ROOMLINK_MQTT_USERNAME, ROOMLINK_MQTT_PASSWORD, ROOMLINK_MQTT_PASSWORD_FILE,\n  ROOMLINK_CONFIG',
+    footer: envFooter(WATCH_SETTINGS),
   });
 }

@@ -1,40 +1,30 @@
 // Environment variables as settings overrides: above the settings file, below flags.
 // Empty variables count as unset (`ROOMLINK_BROKER= roomlink hub` means "no override").
-import { numberOrText } from './args.ts';
+// Which variable sets which key is declared on the settings schema (`.meta({ env })`,
+// read through cli-meta.ts), next to the key's flag.
+import { numberOrText, type FlagKind } from './args.ts';
+import { CONFIG_ENV, envOf, SETTINGS_CLI } from './cli-meta.ts';
 import { setAt, type SettingsLayer, type PlainObject } from './layers.ts';
 import { splitUrlCredentials } from './url.ts';
 
-type EnvKind = 'string' | 'number' | 'path' | 'url' | 'list';
-
-interface EnvSpec {
+export interface EnvSpec {
   name: string;
   key: string[];
-  kind: EnvKind;
+  /** As for flags; 'serial' and 'list' are comma lists, 'true'/'false' a boolean (true/false/1/0). */
+  kind: FlagKind;
 }
 
-export const ENV_VARS: readonly EnvSpec[] = [
-  { name: 'ROOMLINK_BROKER', key: ['mqtt', 'url'], kind: 'url' },
-  { name: 'ROOMLINK_MQTT_USERNAME', key: ['mqtt', 'username'], kind: 'string' },
-  { name: 'ROOMLINK_MQTT_PASSWORD', key: ['mqtt', 'password'], kind: 'string' },
-  { name: 'ROOMLINK_MQTT_PASSWORD_FILE', key: ['mqtt', 'password_file'], kind: 'path' },
-  { name: 'ROOMLINK_BROKER_USERNAME', key: ['broker', 'username'], kind: 'string' },
-  { name: 'ROOMLINK_BROKER_PASSWORD', key: ['broker', 'password'], kind: 'string' },
-  { name: 'ROOMLINK_BROKER_PASSWORD_FILE', key: ['broker', 'password_file'], kind: 'path' },
-  { name: 'ROOMLINK_DATA_DIR', key: ['data_dir'], kind: 'path' },
-  { name: 'ROOMLINK_LOG_LEVEL', key: ['log_level'], kind: 'string' },
-  { name: 'ROOMLINK_SERIAL', key: ['serial', 'ports'], kind: 'list' },
-  { name: 'ROOMLINK_QOS', key: ['qos'], kind: 'number' },
-  { name: 'ROOMLINK_HTTP_PASSWORD', key: ['http', 'password'], kind: 'string' },
-  { name: 'ROOMLINK_HTTP_PASSWORD_FILE', key: ['http', 'password_file'], kind: 'path' },
-];
+export const ENV_VARS: readonly EnvSpec[] = SETTINGS_CLI.filter((s) => s.env !== undefined).map((s) => ({ name: s.env!, key: s.key, kind: s.kind }));
 
-/** Name of the variable that points at the settings file (read by load.ts, not a setting). */
-export const CONFIG_ENV = 'ROOMLINK_CONFIG';
+export { CONFIG_ENV };
+
+const commaList = (raw: string) => raw.split(',').map((p) => p.trim()).filter(Boolean);
 
 /** The settings the environment overrides, labelled per variable for error messages. */
 export function envLayer(env: NodeJS.ProcessEnv): SettingsLayer {
   const values: PlainObject = {};
   const labels: Record<string, string> = {};
+  const isSet = (name: string | undefined) => name !== undefined && env[name] !== undefined && env[name]!.trim() !== '';
   for (const spec of ENV_VARS) {
     const raw = env[spec.name];
     if (raw === undefined || raw.trim() === '') continue;
@@ -44,28 +34,40 @@ export function envLayer(env: NodeJS.ProcessEnv): SettingsLayer {
       case 'number':
         setAt(values, spec.key, numberOrText(raw));
         break;
-      case 'list':
-        setAt(values, spec.key, raw.split(',').map((p) => p.trim()).filter(Boolean).map((path) => ({ path })));
+      case 'serial':
+        setAt(values, spec.key, commaList(raw).map((path) => ({ path })));
         break;
+      case 'list':
+        setAt(values, spec.key, commaList(raw));
+        break;
+      case 'true':
+      case 'false': {
+        const text = raw.trim().toLowerCase();
+        setAt(values, spec.key, text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : raw);
+        break;
+      }
       case 'url': {
         const split = splitUrlCredentials(raw.trim());
         setAt(values, spec.key, split.url);
-        // The dedicated variables, when set, beat credentials inside ROOMLINK_BROKER.
+        // The dedicated variables, when set, beat credentials inside the URL's variable.
+        const section = spec.key.slice(0, -1);
         const overriddenBy = {
-          username: ['ROOMLINK_MQTT_USERNAME'],
-          password: ['ROOMLINK_MQTT_PASSWORD', 'ROOMLINK_MQTT_PASSWORD_FILE'],
+          username: [envOf([...section, 'username'])],
+          password: [envOf([...section, 'password']), envOf([...section, 'password_file'])],
         };
         for (const part of ['username', 'password'] as const) {
-          const overridden = overriddenBy[part].some((name) => env[name]?.trim());
-          if (split[part] !== undefined && !overridden) {
-            setAt(values, [spec.key[0]!, part], split[part]);
-            labels[`${spec.key[0]}.${part}`] = label;
+          if (split[part] !== undefined && !overriddenBy[part].some(isSet)) {
+            setAt(values, [...section, part], split[part]);
+            labels[[...section, part].join('.')] = label;
           }
         }
         break;
       }
+      case 'path':
+        setAt(values, spec.key, raw.trim());
+        break;
       default:
-        setAt(values, spec.key, spec.kind === 'path' ? raw.trim() : raw);
+        setAt(values, spec.key, raw);
     }
   }
   return { source: 'environment', values, labels };

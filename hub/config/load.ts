@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { parseHubArgs, type ParsedArgs } from './args.ts';
+import { SETTINGS_CLI } from './cli-meta.ts';
 import { CONFIG_ENV, envLayer } from './env.ts';
 import { fileProblem, SettingsError, problemsFromIssues, type KeyPath, type SettingsProblem } from './errors.ts';
 import { LayeredSettings, isPlainObject, type PlainObject, type SettingsLayer } from './layers.ts';
@@ -31,16 +32,8 @@ export interface LoadHubSettingsOptions {
 /** File name looked for in the data directory when no settings file is named. */
 export const DEFAULT_CONFIG_NAME = 'config.yaml';
 
-/** Keys holding file or directory paths: `~` expanded, relative ones resolved. */
-const PATH_KEYS: readonly string[][] = [
-  ['mqtt', 'password_file'],
-  ['mqtt', 'ca'],
-  ['mqtt', 'cert'],
-  ['mqtt', 'key'],
-  ['broker', 'password_file'],
-  ['http', 'password_file'],
-  ['data_dir'],
-];
+/** Keys holding file or directory paths (flagKind 'path' on the schema): `~` expanded, relative ones resolved. */
+const PATH_KEYS: readonly string[][] = SETTINGS_CLI.filter((s) => s.kind === 'path').map((s) => s.key);
 
 /** PEM files that must be readable before the hub tries to connect with them. */
 const PEM_KEYS = ['ca', 'cert', 'key'] as const;

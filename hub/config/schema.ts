@@ -13,6 +13,28 @@ import { HUB_USER, ROLE_DESCRIPTIONS, ROLES } from '../broker/acl.ts';
 import { DEFAULT_MAX_PACKET_BYTES, MQTT_MAX_REMAINING } from '../broker/packet-guard.ts';
 import { FIRST_READING_ID, READING_IDS } from '../mqtt/packet-ids.ts';
 
+/**
+ * How a setting is given on the command line and in the environment, next to its key:
+ * `.meta({ flag: '--qos', env: 'ROOMLINK_QOS', metavar: '0|1' })`. The metadata survives into
+ * `z.toJSONSchema(hubSettingsSchema, { io: 'input' })`, from which cli-meta.ts derives the
+ * flag tables of `roomlink hub`, `broker` and `watch`, the environment variables and the
+ * README's configuration reference.
+ */
+declare module 'zod' {
+  interface GlobalMeta {
+    /** Command-line flag of the commands that read this key's section, e.g. '--baud'. */
+    flag?: string;
+    /** Environment variable, e.g. 'ROOMLINK_QOS'. */
+    env?: string;
+    /** Placeholder of the flag's value in `--help`, e.g. 'N' or 'HOST:PORT'. */
+    metavar?: string;
+    /** Where the JSON type is not enough: a path (resolved against the working directory), a broker URL (credentials split off) or serial ports (repeatable, one path each). */
+    flagKind?: 'path' | 'url' | 'serial';
+    /** The `--help` line when the description is too long for one; `{default}` stands for the default, else it is appended. */
+    flagHelp?: string;
+  }
+}
+
 /** Node ids and room names end up as MQTT topic levels and entity ids (rules in shared/slug.ts). */
 export const SLUG_PATTERN = /^[a-z0-9_-]{1,32}$/;
 
@@ -91,18 +113,26 @@ export const mqttSchema = z
         'Broker URL, e.g. mqtt://192.168.1.10:1883 or mqtts://broker.example:8883. ' +
           'Unset: the hub starts its embedded broker (see `broker`) and uses that. ' +
           'user:password@ in the URL is moved into username/password.',
-      ),
-    username: z.string().min(1, 'must not be empty').optional().describe('User name for the broker.'),
+      )
+      .meta({ flag: '--broker', env: 'ROOMLINK_BROKER', metavar: 'URL', flagKind: 'url', flagHelp: 'MQTT broker, e.g. mqtt://192.168.1.10:1883 (default: start the embedded broker)' }),
+    username: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('User name for the broker.')
+      .meta({ flag: '--username', env: 'ROOMLINK_MQTT_USERNAME', metavar: 'USER', flagHelp: 'broker user name' }),
     password: z
       .string()
       .min(1, 'must not be empty')
       .optional()
-      .describe('Password for the broker. Prefer password_file or ROOMLINK_MQTT_PASSWORD so it stays out of the settings file.'),
+      .describe('Password for the broker. Prefer password_file or ROOMLINK_MQTT_PASSWORD so it stays out of the settings file.')
+      .meta({ flag: '--password', env: 'ROOMLINK_MQTT_PASSWORD', metavar: 'PASSWORD', flagHelp: 'broker password (visible in `ps`; prefer --password-file)' }),
     password_file: z
       .string()
       .min(1, 'must not be empty')
       .optional()
-      .describe('File holding the broker password (one line; a trailing newline is ignored).'),
+      .describe('File holding the broker password (one line; a trailing newline is ignored).')
+      .meta({ flag: '--password-file', env: 'ROOMLINK_MQTT_PASSWORD_FILE', metavar: 'FILE', flagKind: 'path', flagHelp: 'file holding the broker password (or set ROOMLINK_MQTT_PASSWORD)' }),
     client_id: z
       .string()
       .min(1, 'must not be empty')
@@ -111,10 +141,26 @@ export const mqttSchema = z
       .describe(
         'MQTT client id; must be unique per hub when several hubs share a broker (a second client with the same id takes the ' +
           'connection over, and the two knock each other off). Default roomlink-hub-<hostname>-<hash of data_dir>, unique per machine and data dir.',
-      ),
-    ca: z.string().min(1).optional().describe('PEM file with the CA certificate(s) that signed the broker certificate (mqtts/wss).'),
-    cert: z.string().min(1).optional().describe('PEM file with the client certificate, for brokers that require TLS client authentication.'),
-    key: z.string().min(1).optional().describe('PEM file with the private key for `cert`.'),
+      )
+      .meta({ flag: '--client-id', metavar: 'ID', flagHelp: 'MQTT client id, unique per hub' }),
+    ca: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PEM file with the CA certificate(s) that signed the broker certificate (mqtts/wss).')
+      .meta({ flag: '--ca', metavar: 'FILE', flagKind: 'path', flagHelp: 'CA certificate (PEM) for mqtts:// and wss://' }),
+    cert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PEM file with the client certificate, for brokers that require TLS client authentication.')
+      .meta({ flag: '--cert', metavar: 'FILE', flagKind: 'path', flagHelp: 'client certificate (PEM)' }),
+    key: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PEM file with the private key for `cert`.')
+      .meta({ flag: '--key', metavar: 'FILE', flagKind: 'path', flagHelp: 'client private key (PEM)' }),
     reject_unauthorized: z
       .boolean()
       .default(true)
@@ -177,11 +223,30 @@ export const brokerSchema = z
       .default('127.0.0.1')
       .describe(
         'Address the embedded broker listens on. Anything but a loopback address needs username+password or allow_anonymous.',
-      ),
-    port: port().default(1883).describe('TCP port of the embedded broker; 0 picks a free port.'),
-    username: z.string().min(1, 'must not be empty').optional().describe('One account with full access (role admin) on the embedded broker; prefer `users` with a role per account.'),
-    password: z.string().min(1, 'must not be empty').optional().describe('Password of broker.username.'),
-    password_file: z.string().min(1, 'must not be empty').optional().describe('File holding the password of broker.username.'),
+      )
+      .meta({ flag: '--host', metavar: 'HOST', flagHelp: 'address to listen on (default {default}; others need credentials or --allow-anonymous)' }),
+    port: port()
+      .default(1883)
+      .describe('TCP port of the embedded broker; 0 picks a free port.')
+      .meta({ flag: '--port', metavar: 'N', flagHelp: 'TCP port (default {default}; 0 picks a free one)' }),
+    username: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('One account with full access (role admin) on the embedded broker; prefer `users` with a role per account.')
+      .meta({ flag: '--username', env: 'ROOMLINK_BROKER_USERNAME', metavar: 'USER', flagHelp: 'user name clients must present' }),
+    password: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('Password of broker.username.')
+      .meta({ flag: '--password', env: 'ROOMLINK_BROKER_PASSWORD', metavar: 'PASSWORD', flagHelp: 'password clients must present (visible in `ps`; prefer --password-file)' }),
+    password_file: z
+      .string()
+      .min(1, 'must not be empty')
+      .optional()
+      .describe('File holding the password of broker.username.')
+      .meta({ flag: '--password-file', env: 'ROOMLINK_BROKER_PASSWORD_FILE', metavar: 'FILE', flagKind: 'path', flagHelp: 'file holding the password clients must present' }),
     users: z
       .record(brokerUserName(), brokerUserSchema)
       .default({})
@@ -192,7 +257,8 @@ export const brokerSchema = z
       .describe(
         'Accept clients without credentials even when listening on a network address. ' +
           'On a loopback address without any account configured anonymous clients are always accepted.',
-      ),
+      )
+      .meta({ flag: '--allow-anonymous', flagHelp: 'accept clients without credentials on a network address' }),
     anonymous: z
       .strictObject({
         publish: topicFilters().default([]).describe('Topic filters anonymous clients may publish to. Default none.'),
@@ -216,10 +282,14 @@ export const brokerSchema = z
 
 export const topicsSchema = z
   .strictObject({
-    readings: topicPrefix('home').describe('Prefix of reading topics: <readings>/<room>/<measurement>.'),
+    readings: topicPrefix('home')
+      .describe('Prefix of reading topics: <readings>/<room>/<measurement>.')
+      .meta({ flag: '--readings', metavar: 'PREFIX', flagHelp: 'reading topic prefix' }),
     nodes: topicPrefix('roomlink').describe('Prefix of per-node topics (availability, info, commands): <nodes>/<node>/...'),
     bridge: topicPrefix('roomlink/bridge').describe('Topic of the hub itself (state, health, last will).'),
-    discovery: topicPrefix('homeassistant').describe('Home Assistant MQTT discovery prefix.'),
+    discovery: topicPrefix('homeassistant')
+      .describe('Home Assistant MQTT discovery prefix.')
+      .meta({ flag: '--discovery', metavar: 'PREFIX', flagHelp: 'Home Assistant discovery prefix' }),
   })
   .prefault({})
   .describe('MQTT topic prefixes. Valid topic names: no wildcards, no leading "$", no "/" at either end.');
@@ -241,12 +311,16 @@ export const portSchema = z
 
 export const serialSchema = z
   .strictObject({
-    ports: z.array(portSchema).default([]).describe('Serial ports to open. Empty: detect ESP32 boards automatically.'),
+    ports: z
+      .array(portSchema)
+      .default([])
+      .describe('Serial ports to open. Empty: detect ESP32 boards automatically.')
+      .meta({ flag: '--serial', env: 'ROOMLINK_SERIAL', metavar: 'PATH', flagKind: 'serial', flagHelp: 'serial port to open; repeat for more (default: detect ESP32 boards)' }),
     autodetect: z
       .boolean()
       .optional()
       .describe('Also open ESP32 boards that are not listed in `ports`. Default: true when no ports are listed.'),
-    baud: baud().default(115200).describe('Default baud rate.'),
+    baud: baud().default(115200).describe('Default baud rate.').meta({ flag: '--baud', metavar: 'N', flagHelp: 'serial baud rate' }),
     dtr: z.boolean().default(false).describe('Default DTR state on open. false: opening the port must not reset an ESP32 dev board.'),
     rts: z.boolean().default(false).describe('Default RTS state on open. false: opening the port must not reset an ESP32 dev board.'),
     max_line_bytes: positiveInt(1_048_576).default(1024).describe('Longest line accepted from a node; longer lines are dropped.'),
@@ -345,7 +419,11 @@ export function dashboardPasswordProblem(host: string): string {
 
 export const httpSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('Serve the web dashboard (rooms, history charts, nodes, the hub). --no-http turns it off.'),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Serve the web dashboard (rooms, history charts, nodes, the hub).')
+      .meta({ flag: '--no-http', flagHelp: 'no web dashboard' }),
     listen: z
       .string()
       .superRefine((value, ctx) => {
@@ -354,19 +432,28 @@ export const httpSchema = z
       })
       .default('127.0.0.1:8080')
       .describe(
-        'HOST:PORT the dashboard listens on (--http); port 0 picks a free one. ' +
+        'HOST:PORT the dashboard listens on; port 0 picks a free one. ' +
           'Anything but a loopback address needs password or password_file: the page shows who is home and can reboot nodes.',
-      ),
+      )
+      .meta({ flag: '--http', metavar: 'HOST:PORT', flagHelp: 'where the web dashboard listens (default {default}; port 0 picks a free one)' }),
     password: z
       .string()
       .min(1, 'must not be empty')
       .optional()
-      .describe('Password of the dashboard login. Prefer password_file or ROOMLINK_HTTP_PASSWORD so it stays out of the settings file.'),
+      .describe('Password of the dashboard login. Prefer password_file or ROOMLINK_HTTP_PASSWORD so it stays out of the settings file.')
+      .meta({ env: 'ROOMLINK_HTTP_PASSWORD' }),
     password_file: z
       .string()
       .min(1, 'must not be empty')
       .optional()
-      .describe('File holding the dashboard password (--http-password-file; one line, a trailing newline is ignored).'),
+      .describe('File holding the dashboard password (one line; a trailing newline is ignored).')
+      .meta({
+        flag: '--http-password-file',
+        env: 'ROOMLINK_HTTP_PASSWORD_FILE',
+        metavar: 'FILE',
+        flagKind: 'path',
+        flagHelp: 'file holding the dashboard password (needed on anything but 127.0.0.1)',
+      }),
   })
   .superRefine((http, ctx) => {
     const parsed = parseListen(http.listen);
@@ -391,7 +478,11 @@ export const hubSettingsSchema = z
     mqtt: mqttSchema,
     broker: brokerSchema,
     topics: topicsSchema,
-    qos: z.literal([0, 1]).default(1).describe('QoS of readings: 1 (at least once, default) or 0.'),
+    qos: z
+      .literal([0, 1])
+      .default(1)
+      .describe('QoS of readings: 1 (at least once, default) or 0.')
+      .meta({ flag: '--qos', env: 'ROOMLINK_QOS', metavar: '0|1', flagHelp: 'QoS of readings' }),
     retain: z.boolean().default(true).describe('Publish readings retained, so a new subscriber sees the last value at once.'),
     serial: serialSchema,
     nodes: z
@@ -411,8 +502,13 @@ export const hubSettingsSchema = z
       .string()
       .min(1, 'must not be empty')
       .default(() => join(homedir(), '.roomlink'))
-      .describe('Directory for the durable queue, the history and the embedded broker data. Default ~/.roomlink (ROOMLINK_DATA_DIR).'),
-    log_level: z.enum(LOG_LEVELS).default('info').describe('Least severe log level printed: debug, info, warn or error.'),
+      .describe('Directory for the durable queue, the history and the embedded broker data.')
+      .meta({ flag: '--data-dir', env: 'ROOMLINK_DATA_DIR', metavar: 'DIR', flagKind: 'path', flagHelp: 'queue and broker data' }),
+    log_level: z
+      .enum(LOG_LEVELS)
+      .default('info')
+      .describe('Least severe log level printed: debug, info, warn or error.')
+      .meta({ flag: '--log-level', env: 'ROOMLINK_LOG_LEVEL', metavar: 'LEVEL', flagHelp: 'debug, info, warn or error' }),
   })
   .describe('roomlink hub settings');
 

@@ -21,10 +21,10 @@ import { getMeasurement, measurementIds, type ReadingValue } from '../../shared/
 import { isSlug } from '../../shared/slug.ts';
 import { VERSION } from '../../shared/version.ts';
 import { discoveryConfigFilter, nodeCommandTopic, topicMatches, type TopicPrefixes } from '../../shared/topics.ts';
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRecord, NodeRegistry } from '../core/nodes.ts';
 import type { PortRefusals } from '../bridge/bridge.ts';
-import { RateLimit } from '../bridge/rate-limit.ts';
+import { RateLimit } from '../core/rate-limit.ts';
 import { isLoopbackHost } from '../broker/access.ts';
 import { redactUrl } from '../config/redact.ts';
 import { dashboardPasswordProblem, parseListen, type HubSettings } from '../config/schema.ts';
@@ -97,7 +97,6 @@ export class Dashboard {
   private readonly pendingReadings = new Set<LatestReading>();
   private readonly pendingNodes = new Set<string>();
   private readonly waiters = new Set<Waiter>();
-  private unsubscribe: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
   private lastHub = '';
   private readonly failures = new RateLimit({ burst: 1, windowMs: 60_000 });
@@ -179,24 +178,23 @@ export class Dashboard {
       this.house.ownChanged();
       this.pendingNodes.add(node.id);
     };
-    this.unsubscribe = [
-      events.on('reading', (node, room, measurement, value, at) => this.serialReading(node, room, measurement, value, at)),
-      events.on('nodeOnline', nodeChanged),
-      events.on('nodeOffline', nodeChanged),
-      events.on('nodeChanged', nodeChanged),
-      events.on('nodeForgotten', nodeChanged),
-      events.on('nodeInfo', (node) => {
-        this.house.ownInfoAt.set(node.id, this.now());
-        nodeChanged(node);
-        this.answered(node.id);
-      }),
-      events.on('brokerConnected', () => {
-        this.brokerSince = this.now();
-        const link = this.parts.connection.link;
-        if (link && this.filters.length > 0) this.subscribe(link);
-      }),
-      events.on('brokerDisconnected', () => (this.brokerSince = this.now())),
-    ];
+    // Owned by the bus under this dashboard: stop() removes them all at once.
+    events.on('reading', (node, room, measurement, value, at) => this.serialReading(node, room, measurement, value, at), this);
+    events.on('nodeOnline', nodeChanged, this);
+    events.on('nodeOffline', nodeChanged, this);
+    events.on('nodeChanged', nodeChanged, this);
+    events.on('nodeForgotten', nodeChanged, this);
+    events.on('nodeInfo', (node) => {
+      this.house.ownInfoAt.set(node.id, this.now());
+      nodeChanged(node);
+      this.answered(node.id);
+    }, this);
+    events.on('brokerConnected', () => {
+      this.brokerSince = this.now();
+      const link = this.parts.connection.link;
+      if (link && this.filters.length > 0) this.subscribe(link);
+    }, this);
+    events.on('brokerDisconnected', () => (this.brokerSince = this.now()), this);
     this.timers = [
       setInterval(() => {
         try {
@@ -219,8 +217,7 @@ export class Dashboard {
   }
 
   stop(): void {
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
+    this.parts.events.removeListeners(this);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const w of this.waiters) w.resolve(undefined);

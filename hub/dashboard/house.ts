@@ -7,7 +7,7 @@ import { MODEL_HUB } from '../../shared/discovery.ts';
 import { getMeasurement, parseDecimal, parsePayload, type ReadingValue } from '../../shared/measurements.ts';
 import { isSlug } from '../../shared/slug.ts';
 import { parseReadingTopic, type TopicPrefixes } from '../../shared/topics.ts';
-import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
+import type { NodeRecord, NodeRegistry } from '../core/nodes.ts';
 import type { HubSettings } from '../config/schema.ts';
 
 /** The latest value on one reading topic. */

@@ -6,11 +6,12 @@
 // (from the settings, else from its info line, else availability.default_interval).
 // Silence is checked by one periodic sweep, not a timer per node, so a busy line costs
 // nothing here.
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRecord, NodeRegistry } from '../core/nodes.ts';
 import type { HubSettings } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Publisher } from '../mqtt/publisher.ts';
+import { Feature } from './feature.ts';
 
 export interface AvailabilityOptions {
   settings: Pick<HubSettings, 'nodes' | 'availability'>;
@@ -22,39 +23,37 @@ export interface AvailabilityOptions {
   sweepMs?: number;
 }
 
-export class Availability {
+export class Availability extends Feature {
+  readonly name = 'availability';
   private readonly options: AvailabilityOptions;
   private timer: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => void)[] = [];
 
   constructor(options: AvailabilityOptions) {
+    super(options.events);
     this.options = options;
   }
 
   start(): void {
-    const { events, publisher, nodes } = this.options;
-    this.unsubscribe = [
-      events.on('nodeOnline', (node) => {
-        this.options.log.info('node online', { node: node.id, port: node.portId });
-        publisher.state('nodeStatus', { node: node.id, online: true });
-      }),
-      events.on('nodeOffline', (node, reason) => {
-        this.options.log.info('node offline', { node: node.id, reason });
-        publisher.state('nodeStatus', { node: node.id, online: false });
-      }),
-      events.on('brokerConnected', () => {
-        for (const node of nodes.all()) if (!node.unconfirmed) publisher.state('nodeStatus', { node: node.id, online: node.online });
-      }),
-    ];
+    const { publisher, nodes } = this.options;
+    this.on('nodeOnline', (node) => {
+      this.options.log.info('node online', { node: node.id, port: node.portId });
+      publisher.state('nodeStatus', { node: node.id, online: true });
+    });
+    this.on('nodeOffline', (node, reason) => {
+      this.options.log.info('node offline', { node: node.id, reason });
+      publisher.state('nodeStatus', { node: node.id, online: false });
+    });
+    this.on('brokerConnected', () => {
+      for (const node of nodes.all()) if (!node.unconfirmed) publisher.state('nodeStatus', { node: node.id, online: node.online });
+    });
     const sweepMs = this.options.sweepMs ?? Math.max(50, Math.min(1000, this.shortestTimeoutMs() / 4));
     this.timer = setInterval(() => this.sweep(Date.now()), sweepMs);
   }
 
-  stop(): void {
+  override stop(): void {
+    super.stop();
     clearInterval(this.timer);
     this.timer = undefined;
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
   }
 
   /** Silence after which `node` is offline, in ms. */

@@ -12,11 +12,12 @@
 // birth message or reconnect does not bring it back.
 import { hubDeviceId, MODEL_NODE, MODEL_SERIAL_DEVICE, type DiscoveryNode } from '../../shared/discovery.ts';
 import { bridgeStatusTopic, nodeStatusTopic, type TopicPrefixes } from '../../shared/topics.ts';
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRecord, NodeRegistry } from '../bridge/nodes.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRecord, NodeRegistry } from '../core/nodes.ts';
 import type { HubSettings } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Publisher } from '../mqtt/publisher.ts';
+import { Feature } from './feature.ts';
 
 export interface DiscoveryOptions {
   prefixes: TopicPrefixes;
@@ -32,34 +33,31 @@ export interface DiscoveryOptions {
   birthDelayMs?: () => number;
 }
 
-export class Discovery {
+export class Discovery extends Feature {
+  readonly name = 'discovery';
   /** Discovery configs published since start. */
   published = 0;
   private readonly options: DiscoveryOptions;
   private readonly configPrefix: string;
-  private unsubscribe: (() => void)[] = [];
   private birthTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DiscoveryOptions) {
+    super(options.events);
     this.options = options;
     this.configPrefix = options.prefixes.discovery + '/device/';
   }
 
   start(): void {
-    const { events } = this.options;
-    this.unsubscribe = [
-      events.on('nodeChanged', (node) => this.announce(node)),
-      // The firmware version or the node's name may have changed.
-      events.on('nodeInfo', (node) => this.announce(node)),
-      events.on('brokerConnected', () => this.announceAll()),
-    ];
+    this.on('nodeChanged', (node) => this.announce(node));
+    // The firmware version or the node's name may have changed.
+    this.on('nodeInfo', (node) => this.announce(node));
+    this.on('brokerConnected', () => this.announceAll());
   }
 
-  stop(): void {
+  override stop(): void {
+    super.stop();
     clearTimeout(this.birthTimer);
     this.birthTimer = undefined;
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
   }
 
   /** A message on Home Assistant's birth topic. */

@@ -14,8 +14,8 @@ import { asciiJson } from '../../shared/json.ts';
 import { commandLine } from '../../shared/line-protocol.ts';
 import { printable } from '../../shared/slug.ts';
 import { parseCommandTopic, type TopicPrefixes } from '../../shared/topics.ts';
-import type { NodeRegistry } from '../bridge/nodes.ts';
-import { RateLimit } from '../bridge/rate-limit.ts';
+import type { NodeRegistry } from '../core/nodes.ts';
+import { RateLimit } from '../core/rate-limit.ts';
 import type { Logger } from '../log.ts';
 import type { PortManager } from '../serial/port-manager.ts';
 

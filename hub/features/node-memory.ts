@@ -9,11 +9,12 @@
 // aside as nodes.json.bad and the hub starts without it.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HubEvents } from '../bridge/events.ts';
-import type { NodeRegistry, RememberedNode } from '../bridge/nodes.ts';
-import { RateLimit } from '../bridge/rate-limit.ts';
+import type { HubEvents } from '../core/events.ts';
+import type { NodeRegistry, RememberedNode } from '../core/nodes.ts';
+import { RateLimit } from '../core/rate-limit.ts';
 import type { Logger } from '../log.ts';
 import { isSlug } from '../../shared/slug.ts';
+import { Feature } from './feature.ts';
 
 export const NODE_MEMORY_FILE = 'nodes.json';
 
@@ -26,14 +27,15 @@ export interface NodeMemoryOptions {
   saveDelayMs?: number;
 }
 
-export class NodeMemory {
+export class NodeMemory extends Feature {
+  readonly name = 'node-memory';
   private readonly options: NodeMemoryOptions;
   private readonly file: string;
   private readonly failures = new RateLimit({ burst: 1, windowMs: 60_000 });
   private timer: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => void)[] = [];
 
   constructor(options: NodeMemoryOptions) {
+    super(options.events);
     this.options = options;
     this.file = join(options.dataDir, NODE_MEMORY_FILE);
   }
@@ -64,19 +66,15 @@ export class NodeMemory {
   }
 
   start(): void {
-    const { events } = this.options;
     const changed = () => this.schedule();
-    this.unsubscribe = [
-      events.on('nodeOnline', changed),
-      events.on('nodeChanged', changed),
-      events.on('nodeInfo', changed),
-      events.on('nodeForgotten', changed),
-    ];
+    this.on('nodeOnline', changed);
+    this.on('nodeChanged', changed);
+    this.on('nodeInfo', changed);
+    this.on('nodeForgotten', changed);
   }
 
-  stop(): void {
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
+  override stop(): void {
+    super.stop();
     if (this.timer) this.save();
   }
 

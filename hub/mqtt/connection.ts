@@ -40,6 +40,7 @@ import {
 } from './codec.ts';
 import { FIRST_READING_ID, LAST_CLIENT_ID } from './packet-ids.ts';
 import { openTransport, type TransportOptions } from './transport.ts';
+import { backoffDelay } from '../core/backoff.ts';
 
 /** Who the hub is to the broker: client id, credentials, TLS, keepalive (see config/client-options.ts). */
 export interface BrokerClientOptions extends TransportOptions {
@@ -606,7 +607,7 @@ export class MqttConnection {
     this.failures++;
     const min = this.options.reconnectMinMs ?? 500;
     const max = this.options.reconnectMaxMs ?? 5000;
-    let delay = Math.min(max, min * 2 ** Math.min(this.failures - 1, 20));
+    let delay = backoffDelay(this.failures, min, max);
     if (this.refused) delay = this.loginRefused(this.refused);
     else if (wasConnected) delay = Math.max(delay, this.takeoverDelay());
     this.log.debug('reconnecting to broker', { in_ms: delay });
@@ -623,7 +624,7 @@ export class MqttConnection {
     if (this.refusedAttempts === 1) this.refusedSince = now;
     const min = this.options.authRetryMinMs ?? 5000;
     const max = this.options.authRetryMaxMs ?? 120_000;
-    const delay = Math.min(max, min * 2 ** Math.min(this.refusedAttempts - 1, 20));
+    const delay = backoffDelay(this.refusedAttempts, min, max);
     if (this.loud('auth', now)) {
       const hint = this.options.hints?.credentials ?? 'mqtt.username and mqtt.password_file';
       this.log.error(`authentication failed: the broker refused the hub's login (${what}); check ${hint}`, {
@@ -662,7 +663,7 @@ export class MqttConnection {
       );
     }
     const max = this.options.reconnectMaxMs ?? 5000;
-    return Math.min(60_000, max * 2 ** Math.max(0, this.kicks.length - TAKEOVER_CLOSES));
+    return backoffDelay(this.kicks.length - TAKEOVER_CLOSES + 1, max, 60_000);
   }
 
   /** True when a lasting failure of this kind may be logged again (the first time, then every repeatErrorMs). */

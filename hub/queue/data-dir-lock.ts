@@ -72,7 +72,7 @@ export function lockDataDir(dataDir: string, log: Logger): DataDirLock {
   };
 }
 
-/** "pid 1234: node hub/bin.js hub ...", from hub.pid and /proc where there is one. */
+/** "pid 1234: node cli/bin.js hub ...", from hub.pid and /proc where there is one. */
 function holder(dataDir: string): string {
   let text: string;
   try {

@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { DirectReader, pollablePort } from './direct-reader.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { listSerialPorts, type SerialBinding } from './port-list.ts';
+import { backoffDelay } from '../core/backoff.ts';
 
 export type LinkState = 'opening' | 'open' | 'retrying' | 'closed';
 
@@ -109,11 +110,6 @@ export class SerialLink {
     return true;
   }
 
-  /** The delay before retry number `failures` (1-based): doubling, capped. */
-  static backoff(failures: number, minMs: number, maxMs: number): number {
-    return Math.min(maxMs, minMs * 2 ** Math.min(failures - 1, 30));
-  }
-
   private async open(): Promise<void> {
     this.state = 'opening';
     const path = await this.resolvePath();
@@ -204,7 +200,7 @@ export class SerialLink {
     this.lastError = error.message;
     this.state = 'retrying';
     this.failures++;
-    const delay = SerialLink.backoff(this.failures, this.options.reconnectMinMs ?? 100, this.options.reconnectMaxMs);
+    const delay = backoffDelay(this.failures, this.options.reconnectMinMs ?? 100, this.options.reconnectMaxMs);
     if (wasOpen) {
       this.log.warn('serial port lost; retrying', { port: this.path, error: error.message });
       this.handlers.onDown?.(this, error);

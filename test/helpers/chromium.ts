@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { requireTools, toolPath } from './tools.ts';
+import { requireTools, toolPath } from '../../bench/helpers/tools.ts';
 
 export const CHROMIUM_ARGS = [
   '--headless',

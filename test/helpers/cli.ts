@@ -1,10 +1,10 @@
-// The real `roomlink` command as a user runs it: `node hub/bin.js <args>` as a child process,
+// The real `roomlink` command as a user runs it: `node cli/bin.js <args>` as a child process,
 // with what it printed on stdout and stderr kept apart, its exit code, and waits for output
 // (never for time).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../hub/project-root.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../bench/helpers/wait.ts';
 
 export interface CliOptions {
   /** Working directory (default the project). */
@@ -32,7 +32,7 @@ export class CliRun {
     // run side by side. A test about the dashboard passes --http itself.
     const serves = (args[0] === 'hub' || args[0] === 'demo') && !args.includes('--help');
     const http = serves && !args.some((a) => a === '--http' || a.startsWith('--http=') || a === '--no-http') ? ['--http', '127.0.0.1:0'] : [];
-    this.child = spawn(process.execPath, [join(root, 'hub/bin.js'), ...args, ...http], {
+    this.child = spawn(process.execPath, [join(root, 'cli/bin.js'), ...args, ...http], {
       cwd: options.cwd ?? root,
       // A developer's own settings must not leak into what the test sees.
       env: { ...process.env, ROOMLINK_CONFIG: '', ROOMLINK_DATA_DIR: '', ROOMLINK_BROKER: '', ...options.env },

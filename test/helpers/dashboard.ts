@@ -10,8 +10,8 @@ import { createLogger } from '../../hub/log.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { discoveryMessage } from '../../shared/discovery.ts';
 import { DEFAULT_PREFIXES } from '../../shared/topics.ts';
-import { openPtyPair, type PtyPair } from './pty.ts';
-import { waitFor } from './wait.ts';
+import { openPtyPair, type PtyPair } from '../../bench/helpers/pty.ts';
+import { waitFor } from '../../bench/helpers/wait.ts';
 
 export interface DashboardHub {
   hub: Hub;

@@ -1,5 +1,5 @@
 // A fault-injecting TCP proxy for MQTT: put it between a client (the firmware) and a real
-// broker (test/helpers/mosquitto.ts) and make the network hostile on demand. It splits both
+// broker (bench/helpers/mosquitto.ts) and make the network hostile on demand. It splits both
 // directions into MQTT packets (by the fixed header) so that faults hit packet boundaries
 // exactly: swallow the broker's PUBACKs, close the link right after a CONNACK, cut a packet
 // in half, or write raw bytes (garbage, a malformed length field, a crafted packet) to the

@@ -1,10 +1,10 @@
-// The hub as a child process (`node hub/bin.js hub --config FILE`), as a user runs it: its
+// The hub as a child process (`node cli/bin.js hub --config FILE`), as a user runs it: its
 // log collected, waited on by pattern, stopped by signal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../bench/helpers/wait.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,7 +21,7 @@ export interface HubProcess {
 export function startHubProcess(configFile: string, extraArgs: string[] = []): HubProcess {
   // Never the dashboard's default port (8080): tests run side by side.
   const http = extraArgs.some((a) => a.startsWith('--http') || a === '--no-http') ? [] : ['--http', '127.0.0.1:0'];
-  const child: ChildProcess = spawn(process.execPath, ['hub/bin.js', 'hub', '--config', configFile, ...http, ...extraArgs], {
+  const child: ChildProcess = spawn(process.execPath, ['cli/bin.js', 'hub', '--config', configFile, ...http, ...extraArgs], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ROOMLINK_CONFIG: '' },

@@ -1,13 +1,13 @@
 // A roomlink node on USB serial for the serial-acknowledgement tests: dist/firmware.js in the
-// host runtime, its console behind the board's REPL (hub/board/repl-console.ts), written into
+// host runtime, its console behind the board's REPL (tools/board/repl-console.ts), written into
 // a socat pty whose other end `roomlink hub` opens. Its illuminance is a clock (seconds since
 // start x 100), so every reading is distinct and increasing and a gap or a repeat shows.
 // The pty can be pulled out and plugged back (a new pty at the same paths); what the board
 // prints meanwhile is lost, as on a cable nobody listens to.
 import type { ReadStream } from 'node:fs';
-import { ReplConsole } from '../../hub/board/repl-console.ts';
+import { ReplConsole } from '../../tools/board/repl-console.ts';
 import { firmwareCode, SimNode } from '../firmware-node.ts';
-import { PtyPair } from './pty.ts';
+import { PtyPair } from '../../bench/helpers/pty.ts';
 
 export class SerialClockNode {
   readonly sim: SimNode;

@@ -1,2 +1,0 @@
-/** Path of the compiled hub/cli.js for the sources under `root` as they are now; compiles when needed. */
-export function compiledCli(root?: string): Promise<string>;
