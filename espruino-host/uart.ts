@@ -79,10 +79,13 @@ function createSerial(realm: Realm, loop: EventLoop, sim: SimUart, name: string)
     for (let i = 0; i < data.length; i += perChunk) {
       const chunk = data.slice(i, i + perChunk);
       const at = start + ((i + chunk.length) * 10 * 1000) / baud;
-      const timer = setTimeout(() => {
-        done();
-        deliver(binaryStringOfBytes(chunk));
-      }, Math.max(0, at - Date.now()));
+      const timer = setTimeout(
+        () => {
+          done();
+          deliver(binaryStringOfBytes(chunk));
+        },
+        Math.max(0, at - Date.now()),
+      );
       const done = loop.own(() => clearTimeout(timer));
     }
     rxFree = start + (data.length * 10 * 1000) / baud;

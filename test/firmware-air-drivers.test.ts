@@ -98,13 +98,21 @@ describe('air, light and presence drivers in the firmware, against simulated par
 
   /** Asks for info over the REPL entry point (as the hub does) until `ok` holds. */
   async function infoUntil(n: SimNode, ok: (info: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> {
-    return waitFor('an info line', () => {
-      const found = infos(n).map((l) => l.info).find(ok);
-      if (!found) n.runtime.run(commandLine({ info: true }).slice(1, -1));
-      return found;
-    }, timeoutMs, 300);
+    return waitFor(
+      'an info line',
+      () => {
+        const found = infos(n)
+          .map((l) => l.info)
+          .find(ok);
+        if (!found) n.runtime.run(commandLine({ info: true }).slice(1, -1));
+        return found;
+      },
+      timeoutMs,
+      300,
+    );
   }
-  const errorOf = (name: string, pattern: RegExp) => (i: Record<string, unknown>) => pattern.test(String((i.errors as Record<string, string> | undefined)?.[name] ?? ''));
+  const errorOf = (name: string, pattern: RegExp) => (i: Record<string, unknown>) =>
+    pattern.test(String((i.errors as Record<string, string> | undefined)?.[name] ?? ''));
 
   /** The PMS5003's fan needs 30 s after power-up: move the board's clock past that. */
   function fanSettled(n: SimNode): void {
@@ -183,7 +191,13 @@ describe('air, light and presence drivers in the firmware, against simulated par
 
   test('MH-Z19: CO2 from the 9-byte answer, ABC off from the config, a bad checksum is an error, zero point by command', async () => {
     const mhz = new Mhz19({ co2: 608, badChecksum: true });
-    const n = start([{ type: 'mhz19', abc: false }, { type: 'sim', measurement: 'humidity' }], { uart: [mhz] });
+    const n = start(
+      [
+        { type: 'mhz19', abc: false },
+        { type: 'sim', measurement: 'humidity' },
+      ],
+      { uart: [mhz] },
+    );
     await infoUntil(n, errorOf('mhz19', /checksum mismatch/));
     for (const r of readings(n)) expect(r.values.map((v) => v.measurement)).toEqual(['humidity']);
     expect(mhz.abc).toBe(false);
@@ -228,10 +242,12 @@ describe('air, light and presence drivers in the firmware, against simulated par
     await infoUntil(m, errorOf('htu21d', /CRC mismatch/));
     for (const x of readings(m)) expect(x.values.map((v) => v.measurement)).toEqual(['pressure']);
     si.badCrc = false;
-    await waitFor('Si7021 values', () => readings(m).find((x) => value(x, 'temperature') !== undefined && value(x, 'humidity') !== undefined), 10_000).then((x) => {
-      expect(value(x, 'temperature')).toBeCloseTo(19.5, 1);
-      expect(value(x, 'humidity')).toBeCloseTo(61, 1);
-    });
+    await waitFor('Si7021 values', () => readings(m).find((x) => value(x, 'temperature') !== undefined && value(x, 'humidity') !== undefined), 10_000).then(
+      (x) => {
+        expect(value(x, 'temperature')).toBeCloseTo(19.5, 1);
+        expect(value(x, 'humidity')).toBeCloseTo(61, 1);
+      },
+    );
   });
 
   test('LD2410: presence and distance from its frames; a change of presence is published at once', async () => {
@@ -243,10 +259,24 @@ describe('air, light and presence drivers in the firmware, against simulated par
     const count = readings(n).length;
     radar.set({});
     // The interval is 30 s: only the change itself can bring this line within the wait.
-    const gone = await waitFor('presence false', () => readings(n).slice(count).find((x) => value(x, 'presence') === false), 5_000);
+    const gone = await waitFor(
+      'presence false',
+      () =>
+        readings(n)
+          .slice(count)
+          .find((x) => value(x, 'presence') === false),
+      5_000,
+    );
     expect(gone.values.map((v) => v.measurement)).toEqual(['presence']);
     radar.set({ moving: 320, still: 140 });
-    await waitFor('presence again', () => readings(n).slice(count).find((x) => value(x, 'presence') === true), 5_000);
+    await waitFor(
+      'presence again',
+      () =>
+        readings(n)
+          .slice(count)
+          .find((x) => value(x, 'presence') === true),
+      5_000,
+    );
   });
 
   test('LD2410: the parser fed random bytes, torn and corrupted frames publishes only what the radar reported', async () => {
@@ -265,7 +295,8 @@ describe('air, light and presence drivers in the firmware, against simulated par
     const n = start([{ type: 'ld2410' }], { uart: [radar] });
     await infoUntil(n, errorOf('ld2410', /corrupted frames, none whole/));
     // Then good frames with random bytes between and around them.
-    for (let i = 0; i < 200; i++) radar.inject.push(i % 2 ? bytes(Math.floor(random() * 40)) : [...bytes(Math.floor(random() * 10)), ...good, ...bytes(Math.floor(random() * 10))]);
+    for (let i = 0; i < 200; i++)
+      radar.inject.push(i % 2 ? bytes(Math.floor(random() * 40)) : [...bytes(Math.floor(random() * 10)), ...good, ...bytes(Math.floor(random() * 10))]);
     await waitFor('distances', () => values(n, 'distance').length >= 3, 15_000);
     expect(new Set(values(n, 'distance'))).toEqual(new Set([233]));
     expect(new Set(values(n, 'presence'))).toEqual(new Set([true]));
@@ -290,7 +321,11 @@ describe('air, light and presence drivers in the firmware, against simulated par
     const mhz = new NoisyMhz({ rx: 25, tx: 26, co2: 1234 });
     const n = start([{ type: 'pms5003' }, { type: 'mhz19', rx: 25, tx: 26 }], { uart: [pms, mhz] });
     fanSettled(n);
-    await waitFor('five rounds with both', () => readings(n).filter((r) => value(r, 'pm25') !== undefined && value(r, 'carbon_dioxide') !== undefined).length >= 5, 20_000);
+    await waitFor(
+      'five rounds with both',
+      () => readings(n).filter((r) => value(r, 'pm25') !== undefined && value(r, 'carbon_dioxide') !== undefined).length >= 5,
+      20_000,
+    );
     expect(new Set(values(n, 'pm25'))).toEqual(new Set([34]));
     expect(new Set(values(n, 'pm10'))).toEqual(new Set([48]));
     expect(new Set(values(n, 'carbon_dioxide'))).toEqual(new Set([1234]));

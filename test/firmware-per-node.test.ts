@@ -53,22 +53,35 @@ describe('per-node builds', () => {
   test('a node with SCD41, PMS5003 and BME280 publishes all its measurements from its own build', async () => {
     const build = await buildFirmware({ outDir: out, drivers: driverModulesFor(['scd4x', 'pms5003', 'bme280']) });
     const code = readFileSync(build.minifiedPath, 'utf8');
-    const config = { node: 'kitchen-2', room: 'kitchen', transport: 'serial', interval: 1, sensors: [{ type: 'scd4x', measurements: ['carbon_dioxide'] }, { type: 'pms5003' }, { type: 'bme280' }] };
+    const config = {
+      node: 'kitchen-2',
+      room: 'kitchen',
+      transport: 'serial',
+      interval: 1,
+      sensors: [{ type: 'scd4x', measurements: ['carbon_dioxide'] }, { type: 'pms5003' }, { type: 'bme280' }],
+    };
     const devices = {
-      i2c: [new Scd4x({ periodMs: 200, values: { co2: 950, temperature: 24, humidity: 52 } }), new Bme280({ values: { temperature: 23.5, pressure: 100800, humidity: 50 } })],
+      i2c: [
+        new Scd4x({ periodMs: 200, values: { co2: 950, temperature: 24, humidity: 52 } }),
+        new Bme280({ values: { temperature: 23.5, pressure: 100800, humidity: 50 } }),
+      ],
       uart: [new Pms5003({ values: { pm1: 12, pm25: 19, pm10: 26 } })],
     };
     const node = new SimNode(config, code, { devices }).boot().actAsHub();
     try {
       node.runtime.run('setTime(getTime() + 31)'); // the PMS5003's fan has run its 30 s
-      const seen = await waitFor('every measurement', () => {
-        const m = new Map<string, number | boolean>();
-        for (const l of node.lines) {
-          const d = decodeLine(l);
-          if (d.kind === 'reading') for (const v of d.reading.values) m.set(v.measurement, v.value);
-        }
-        return m.size === 7 ? m : undefined;
-      }, 15_000).catch((e) => {
+      const seen = await waitFor(
+        'every measurement',
+        () => {
+          const m = new Map<string, number | boolean>();
+          for (const l of node.lines) {
+            const d = decodeLine(l);
+            if (d.kind === 'reading') for (const v of d.reading.values) m.set(v.measurement, v.value);
+          }
+          return m.size === 7 ? m : undefined;
+        },
+        15_000,
+      ).catch((e) => {
         throw new Error(e.message + '\n' + node.lines.join('\n'));
       });
       expect(Object.fromEntries(seen)).toMatchObject({ carbon_dioxide: 950, pm1: 12, pm25: 19, pm10: 26 });
@@ -82,13 +95,22 @@ describe('per-node builds', () => {
   test('a config changed after flashing to a type the build lacks says so on info', async () => {
     const build = await buildFirmware({ outDir: out, drivers: ['bme280'] });
     const code = readFileSync(build.minifiedPath, 'utf8');
-    const node = new SimNode({ node: 'hall-1', room: 'hall', transport: 'serial', interval: 1, sensors: [{ type: 'bme280' }, { type: 'bh1750' }] }, code, { devices: { i2c: [new Bme280()] } }).boot().actAsHub();
+    const node = new SimNode({ node: 'hall-1', room: 'hall', transport: 'serial', interval: 1, sensors: [{ type: 'bme280' }, { type: 'bh1750' }] }, code, {
+      devices: { i2c: [new Bme280()] },
+    })
+      .boot()
+      .actAsHub();
     try {
-      const info = await waitFor('the missing driver on info', () => {
-        const found = node.lines.find((l) => l.includes('no bh1750 driver in this firmware'));
-        if (!found) node.runtime.run(commandLine({ info: true }).slice(1, -1));
-        return found;
-      }, 10_000, 300);
+      const info = await waitFor(
+        'the missing driver on info',
+        () => {
+          const found = node.lines.find((l) => l.includes('no bh1750 driver in this firmware'));
+          if (!found) node.runtime.run(commandLine({ info: true }).slice(1, -1));
+          return found;
+        },
+        10_000,
+        300,
+      );
       expect(info).toContain('no bh1750 driver in this firmware (built for bme280): flash again with roomlink flash --config');
     } finally {
       node.dispose();

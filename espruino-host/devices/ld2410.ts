@@ -30,7 +30,9 @@ export function ld2410Frame(target: Ld2410Target, engineering = false): number[]
   const detection = Math.max(md, sd);
   const le = (n: number) => [n & 0xff, (n >> 8) & 0xff];
   const basic = [state, ...le(md), target.moving !== undefined ? 62 : 0, ...le(sd), target.still !== undefined ? 48 : 0, ...le(detection)];
-  const extra = engineering ? [8, 8, ...Array.from({ length: 9 }, (_, i) => (i * 11) % 100), ...Array.from({ length: 9 }, (_, i) => (i * 7) % 100), 120, state ? 1 : 0] : [];
+  const extra = engineering
+    ? [8, 8, ...Array.from({ length: 9 }, (_, i) => (i * 11) % 100), ...Array.from({ length: 9 }, (_, i) => (i * 7) % 100), 120, state ? 1 : 0]
+    : [];
   const data = [engineering ? 0x01 : 0x02, 0xaa, ...basic, ...extra, 0x55, 0x00];
   return [0xf4, 0xf3, 0xf2, 0xf1, ...le(data.length), ...data, 0xf8, 0xf7, 0xf6, 0xf5];
 }

@@ -19,17 +19,20 @@ export function bh1750(s: SensorConfig): Driver {
       b.writeTo(addr, 0x40 | (mt >> 5));
       b.writeTo(addr, 0x60 | (mt & 31));
       b.writeTo(addr, 0x20);
-      setTimeout(function () {
-        let d: Uint8Array;
-        try {
-          d = b.readFrom(addr, 2);
-        } catch (e) {
-          return done(at + ': ' + e);
-        }
-        const c = (d[0] << 8) | d[1];
-        if (c === 0xffff) return done(at + ': saturated (brighter than ' + Math.round((65535 / 1.2) * (69 / mt)) + ' lx): lower "mtreg"');
-        done(undefined, { illuminance: (c / 1.2) * (69 / mt) });
-      }, Math.ceil((180 * mt) / 69));
+      setTimeout(
+        function () {
+          let d: Uint8Array;
+          try {
+            d = b.readFrom(addr, 2);
+          } catch (e) {
+            return done(at + ': ' + e);
+          }
+          const c = (d[0] << 8) | d[1];
+          if (c === 0xffff) return done(at + ': saturated (brighter than ' + Math.round((65535 / 1.2) * (69 / mt)) + ' lx): lower "mtreg"');
+          done(undefined, { illuminance: (c / 1.2) * (69 / mt) });
+        },
+        Math.ceil((180 * mt) / 69),
+      );
     },
   };
 }

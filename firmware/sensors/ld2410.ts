@@ -30,9 +30,16 @@ export function ld2410(s: SensorConfig, changed: (measurement: string, value: bo
       const t = b.charCodeAt(i + 8);
       const type = b.charCodeAt(i + 6);
       if (
-        len < 13 || len > 64 || b.substr(end - 4, 4) !== '\xf8\xf7\xf6\xf5' || (type !== 1 && type !== 2) ||
-        b.charCodeAt(i + 7) !== 0xaa || b.charCodeAt(end - 6) !== 0x55 || b.charCodeAt(end - 5) !== 0 ||
-        t > 3 || b.charCodeAt(i + 11) > 100 || b.charCodeAt(i + 14) > 100
+        len < 13 ||
+        len > 64 ||
+        b.substr(end - 4, 4) !== '\xf8\xf7\xf6\xf5' ||
+        (type !== 1 && type !== 2) ||
+        b.charCodeAt(i + 7) !== 0xaa ||
+        b.charCodeAt(end - 6) !== 0x55 ||
+        b.charCodeAt(end - 5) !== 0 ||
+        t > 3 ||
+        b.charCodeAt(i + 11) > 100 ||
+        b.charCodeAt(i + 14) > 100
       ) {
         bad++;
         b = b.substr(i + 1);
@@ -57,7 +64,12 @@ export function ld2410(s: SensorConfig, changed: (measurement: string, value: bo
         if (!n && ++k < 10) return;
         clearInterval(t);
         if (n) done(undefined, { presence: p!, distance: d });
-        else done(bad ? 'LD2410: ' + bad + ' corrupted frames, none whole' : 'LD2410 on GPIO ' + (s.rx === undefined ? 16 : s.rx) + ': no frames (wiring? 256000 baud?)');
+        else
+          done(
+            bad
+              ? 'LD2410: ' + bad + ' corrupted frames, none whole'
+              : 'LD2410 on GPIO ' + (s.rx === undefined ? 16 : s.rx) + ': no frames (wiring? 256000 baud?)',
+          );
         n = 0;
         bad = 0;
       }, 100);

@@ -63,12 +63,15 @@ export function pms5003(s: SensorConfig): Driver {
             if (gap < 60) return;
             u.write([0x42, 0x4d, 0xe4, 0, 0, 1, 0x73]);
             asleep = true;
-            return void setTimeout(function () {
-              if (!asleep) return;
-              u.write([0x42, 0x4d, 0xe4, 0, 1, 1, 0x74]);
-              asleep = false;
-              woke = getTime();
-            }, (gap - 35) * 1000);
+            return void setTimeout(
+              function () {
+                if (!asleep) return;
+                u.write([0x42, 0x4d, 0xe4, 0, 1, 1, 0x74]);
+                asleep = false;
+                woke = getTime();
+              },
+              (gap - 35) * 1000,
+            );
           }
           i += 4 + len;
         }

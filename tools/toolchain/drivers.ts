@@ -57,7 +57,10 @@ export function driversSource(modules: readonly string[] | 'all'): string {
   const lines = [
     all ? HEADER : `// Generated for a per-node build by tools/toolchain/drivers.ts: only the drivers ${used.map((d) => d.module).join(', ')}.`,
     "import type { SensorConfig } from '../../shared/node-config.ts';",
-    ...used.map((d) => d.module).sort().map((m) => `import { ${m} } from './${m}.ts';`),
+    ...used
+      .map((d) => d.module)
+      .sort()
+      .map((m) => `import { ${m} } from './${m}.ts';`),
     "import type { Driver } from './types.ts';",
     '',
     'export function driverFor(s: SensorConfig, node: string, changed: (measurement: string, value: boolean) => void): Driver {',
