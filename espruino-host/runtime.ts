@@ -1,6 +1,6 @@
 // EspruinoRuntime: runs the firmware file, unchanged, in a Node `vm` context that behaves
 // like Espruino 2v29 on an ESP32 where it matters (built-ins, Storage, net, WiFi, deep sleep,
-// GPIO, I2C, 1-Wire, timers, uncaught errors). Each boot gets a fresh context; Storage,
+// GPIO, I2C, 1-Wire, UARTs, timers, uncaught errors). Each boot gets a fresh context; Storage,
 // the WiFi access point, pin levels and devices persist like the hardware around the chip.
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { EventLoop, ProgramHalt } from './loop.ts';
 import { estimateMemory, takeBaseline, type Baseline, type MemoryEstimate } from './memory.ts';
 import { SimNet, createNetModule } from './net.ts';
 import { SimOneWire, installOneWire } from './onewire.ts';
+import { SimUart, installUarts } from './uart.ts';
 import { SimPins } from './pins.ts';
 import { Realm } from './realm.ts';
 import { SimStorage } from './storage.ts';
@@ -63,6 +64,7 @@ export class EspruinoRuntime extends EventEmitter {
   readonly net = new SimNet();
   readonly i2c = new SimI2C();
   readonly oneWire = new SimOneWire();
+  readonly uart = new SimUart();
   readonly board: 'linux' | 'esp32';
 
   private realm: Realm | undefined;
@@ -215,6 +217,7 @@ export class EspruinoRuntime extends EventEmitter {
     });
     installI2C(realm, loop, this.i2c);
     installOneWire(realm, loop, this.oneWire);
+    installUarts(realm, loop, this.uart);
     this.baseline = takeBaseline(realm.global);
 
     if (runBootCode) {

@@ -88,3 +88,15 @@ declare class OneWire {
   read(count?: number): number | Uint8Array;
   search(command?: number): string[];
 }
+
+/** A hardware UART (Serial2, Serial3 on the ESP32; Serial1 is the console). */
+interface Serial {
+  setup(baud: number, options: { rx?: Pin | number; tx?: Pin | number }): void;
+  write(data: number | number[] | string): void;
+  /** With no 'data' listener, received bytes wait in a buffer (at most 512): read() takes them all. */
+  read(chars?: number): string;
+  available(): number;
+  on(event: 'data', fn: (data: string) => void): void;
+}
+declare const Serial2: Serial;
+declare const Serial3: Serial;

@@ -123,7 +123,9 @@ function emit(s: Sensor, m: string, value: number | boolean, change: boolean, ou
     errors[s.k] = ok.message;
     return;
   }
-  const v = filterValue(s.c.filters, state[m] || (state[m] = {}), value, getTime(), change);
+  // Filter state only for sensors with filters: ~6 blocks a measurement otherwise kept for nothing.
+  const f = s.c.filters;
+  const v = f ? filterValue(f, state[m] || (state[m] = {}), value, getTime(), change) : value;
   if (v === undefined) return;
   if (!serial) qAdd(readingTopic(P, cfg.room, m) + ' ' + formatValue(m, v));
   else if (out) out.push({ measurement: m, value: v });
@@ -190,13 +192,22 @@ function blink(): void {
 function command(r: CommandCheck): void {
   if (!cfg) return void say('no config, command ignored');
   if (!r.ok) return void say('command refused: ' + r.error);
-  const c = r.command as { interval?: number; identify?: boolean; reboot?: boolean };
+  const c = r.command as { interval?: number; identify?: boolean; reboot?: boolean; calibrate?: number };
   if (c.interval) {
     interval = c.interval;
     require('Storage').writeJSON('roomlink.set', { interval: interval, base: cfg.interval });
     every();
   }
   if (c.identify) blink();
+  if (c.calibrate) {
+    sensors.forEach(function (s) {
+      if (s.d.cal) s.d.cal(c.calibrate!, function (err, said) {
+        if (err) errors[s.k] = err;
+        else say(said!);
+        report();
+      });
+    });
+  }
   if (c.reboot) {
     say('rebooting');
     qSave();
@@ -321,7 +332,7 @@ function addSensor(sc: SensorConfig, k: string): void {
   s.d = driverFor(
     sc,
     cfg.node,
-    sc.type === 'binary'
+    sc.type === 'binary' || sc.type === 'ld2410'
       ? function (m, v) {
           emit(s, m, v, true);
         }

@@ -85,7 +85,8 @@ function headJson(spec: DiscoveryNode): string {
     ids: ['roomlink_' + spec.node],
     name: spec.name || spec.node,
     mf: 'roomlink',
-    mdl: spec.model || MODEL_NODE,
+    // MODEL_NODE, written out: the constant would stay in the board's RAM.
+    mdl: spec.model || 'roomlink node',
     sa: roomTitle(spec.room),
   };
   if (spec.hardware) dev['hw'] = spec.hardware;

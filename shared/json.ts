@@ -2,14 +2,12 @@
 // strings are 8-bit, so a raw "\u00b0" would leave the board as the Latin-1 byte 0xB0, not
 // the UTF-8 that MQTT payloads and Home Assistant expect; an escape is the same on both.
 
-const HEX = '0123456789abcdef';
-
-function hex4(c: number): string {
-  return '\\u' + HEX.charAt((c >> 12) & 15) + HEX.charAt((c >> 8) & 15) + HEX.charAt((c >> 4) & 15) + HEX.charAt(c & 15);
-}
-
 /** A JSON string literal (with quotes) for `text`, ASCII only. */
 export function jsonString(text: string): string {
+  // Declared inside: on Espruino each top-level function or constant costs RAM for good.
+  function hex4(c: number): string {
+    return '\\u' + ('000' + c.toString(16)).slice(-4);
+  }
   let out = '"';
   let from = 0;
   for (let i = 0; i < text.length; i++) {

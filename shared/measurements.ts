@@ -1,6 +1,6 @@
 // What nodes measure: unit, plausible range, display precision and how Home Assistant
 // should show it. Units are spelled exactly as Home Assistant spells them for the device
-// class (see ../shared/ha-discovery.json); non-ASCII units are written with \u escapes so
+// class (test/fixtures/home-assistant-mqtt.json, read out of Home Assistant 2025.6.3); non-ASCII units are written with \u escapes so
 // this file is ASCII on every platform (Espruino strings are 8-bit).
 
 export interface NumericMeasurement {
@@ -28,7 +28,10 @@ export type Measurement = NumericMeasurement | BinaryMeasurement;
 
 /** The ids, in catalogue order (topics and line-protocol keys use them). */
 export function measurementIds(): string[] {
-  return ['temperature', 'humidity', 'pressure', 'illuminance', 'carbon_dioxide', 'pm25', 'pm10', 'voltage', 'battery', 'signal_strength', 'motion', 'door', 'occupancy'];
+  return [
+    'temperature', 'humidity', 'pressure', 'illuminance', 'carbon_dioxide', 'pm1', 'pm25', 'pm10', 'distance',
+    'voltage', 'battery', 'signal_strength', 'motion', 'door', 'occupancy', 'presence',
+  ];
 }
 
 /**
@@ -45,14 +48,17 @@ export function getMeasurement(id: string): Measurement | undefined {
     case 'pressure': n = ['Pressure', 'hPa', 300, 1100, 1]; break;
     case 'illuminance': n = ['Illuminance', 'lx', 0, 200000, 0]; break;
     case 'carbon_dioxide': n = ['CO2', 'ppm', 0, 40000, 0]; break;
+    case 'pm1': n = ['PM1', '\u00b5g/m\u00b3', 0, 1000, 0]; break;
     case 'pm25': n = ['PM2.5', '\u00b5g/m\u00b3', 0, 1000, 0]; break;
     case 'pm10': n = ['PM10', '\u00b5g/m\u00b3', 0, 1000, 0]; break;
+    case 'distance': n = ['Distance', 'cm', 0, 10000, 0]; break;
     case 'voltage': n = ['Voltage', 'V', 0, 100, 2]; break;
     case 'battery': n = ['Battery', '%', 0, 100, 0]; break;
     case 'signal_strength': n = ['Signal strength', 'dBm', -120, 0, 0]; break;
     case 'motion': return { kind: 'binary', name: 'Motion', deviceClass: id };
     case 'door': return { kind: 'binary', name: 'Door', deviceClass: id };
     case 'occupancy': return { kind: 'binary', name: 'Occupancy', deviceClass: id };
+    case 'presence': return { kind: 'binary', name: 'Presence', deviceClass: id };
     default: return undefined;
   }
   const m: NumericMeasurement = { kind: 'numeric', name: n[0], unit: n[1], min: n[2], max: n[3], precision: n[4], deviceClass: id, stateClass: 'measurement' };
@@ -82,17 +88,6 @@ export type ValueCheck =
   | { ok: true; value: ReadingValue }
   | { ok: false; reason: ValueRefusal; message: string };
 
-function refuse(reason: ValueRefusal, message: string): ValueCheck {
-  return { ok: false, reason: reason, message: message };
-}
-
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return "'" + (value.length > 20 ? value.slice(0, 20) + '...' : value) + "'";
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  return typeof value;
-}
-
 /** Strict decimal: optional sign, digits, optional fraction. "1e3", "0x10", " 5" are not. */
 export function parseDecimal(text: string): number | undefined {
   let i = 0;
@@ -114,6 +109,17 @@ export function parseDecimal(text: string): number | undefined {
  * strings count as numbers (for `key=value` lines, where everything is text).
  */
 export function checkValue(measurementId: string, value: unknown, lenient?: boolean): ValueCheck {
+  // Helpers declared inside: on Espruino they exist only while a value is checked.
+  function refuse(reason: ValueRefusal, message: string): ValueCheck {
+    return { ok: false, reason: reason, message: message };
+  }
+
+  function describeValue(value: unknown): string {
+    if (typeof value === 'string') return "'" + (value.length > 20 ? value.slice(0, 20) + '...' : value) + "'";
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    if (value === null) return 'null';
+    return typeof value;
+  }
   const m = getMeasurement(measurementId);
   if (!m) return refuse('unknown_measurement', "unknown measurement '" + measurementId + "'");
   if (m.kind === 'binary') {

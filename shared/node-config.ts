@@ -3,7 +3,7 @@
 
 import { getMeasurement } from './measurements.ts';
 import { slugProblem } from './slug.ts';
-import { prefixProblem, RESERVED_NODE_IDS } from './topics.ts';
+import { prefixProblem } from './topics.ts';
 
 export interface SensorFilters {
   /** Publish only when the value moved at least this much since the last publish. */
@@ -26,6 +26,9 @@ export interface SensorConfig {
   address?: number;
   sda?: number;
   scl?: number;
+  /** UART sensors: the ESP32 pins the sensor's TX and RX are wired to (default 16 and 17). */
+  rx?: number;
+  tx?: number;
   scale?: number;
   offset?: number;
   invert?: boolean;
@@ -33,6 +36,14 @@ export interface SensorConfig {
   pullup?: boolean;
   debounce?: number;
   seed?: number;
+  /** SCD4x: altitude above sea level in m (0..3000), for the CO2 pressure compensation. */
+  altitude?: number;
+  /** SCD4x: ambient pressure in hPa (700..1200); overrides altitude. */
+  ambient_pressure?: number;
+  /** MH-Z19: automatic baseline correction on (true) or off (false); unset leaves the sensor's setting. */
+  abc?: boolean;
+  /** BH1750: measurement time register 31..254 (default 69): lower reaches brighter light, higher resolves dimmer. */
+  mtreg?: number;
   filters?: SensorFilters;
 }
 
@@ -66,7 +77,7 @@ export type ConfigCheck = { ok: true; config: NodeConfig } | { ok: false; errors
 
 /** The sensor types a config may name. */
 export function sensorTypes(): string[] {
-  return ['sim', 'bme280', 'bmp280', 'sht3x', 'aht20', 'dht22', 'ds18b20', 'analog', 'binary'];
+  return ['sim', 'bme280', 'bmp280', 'sht3x', 'aht20', 'dht22', 'ds18b20', 'analog', 'binary', 'scd4x', 'pms5003', 'mhz19', 'bh1750', 'htu21d', 'ld2410'];
 }
 
 /**
@@ -82,9 +93,20 @@ export function sensorTypeMeasurements(type: string): string[] | undefined {
     case 'sht3x':
     case 'aht20':
     case 'dht22':
+    case 'htu21d':
       return ['temperature', 'humidity'];
     case 'ds18b20':
       return ['temperature'];
+    case 'scd4x':
+      return ['carbon_dioxide', 'temperature', 'humidity'];
+    case 'pms5003':
+      return ['pm1', 'pm25', 'pm10'];
+    case 'mhz19':
+      return ['carbon_dioxide'];
+    case 'bh1750':
+      return ['illuminance'];
+    case 'ld2410':
+      return ['presence', 'distance'];
     case 'sim':
     case 'analog':
     case 'binary':
@@ -107,6 +129,17 @@ function sensorKeys(type: string): string[] {
       return ['pin', 'measurement', 'scale', 'offset'];
     case 'binary':
       return ['pin', 'measurement', 'invert', 'pullup', 'debounce'];
+    case 'scd4x':
+      return ['sda', 'scl', 'measurements', 'altitude', 'ambient_pressure'];
+    case 'htu21d':
+      return ['sda', 'scl', 'measurements'];
+    case 'bh1750':
+      return ['address', 'sda', 'scl', 'mtreg'];
+    case 'pms5003':
+    case 'ld2410':
+      return ['rx', 'tx', 'measurements'];
+    case 'mhz19':
+      return ['rx', 'tx', 'abc'];
     default:
       // bme280, bmp280, sht3x, aht20: I2C
       return ['address', 'sda', 'scl', 'measurements'];
@@ -151,6 +184,8 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   // buses. Set from `board` before any pin is checked.
   let maxPin = 39;
   let buses = 2;
+  // UARTs for sensors: Serial2 and Serial3 (Serial1 is the console); the C3 has Serial2 only.
+  let uarts = 2;
   const board = isObject(raw) && raw['board'] !== undefined ? raw['board'] : 'esp32';
 
   function isObject(v: unknown): v is { [key: string]: unknown } {
@@ -172,8 +207,24 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
     }
   }
 
-  function checkPin(v: unknown, path: string): void {
-    if (!isWholeIn(v, 0, maxPin)) errors.push(path + ': must be a GPIO number 0..' + maxPin + ' on ' + board);
+  // A GPIO the chip has and can give a sensor: not its SPI flash, not the console's USB or
+  // UART pins, and, for a pin the node drives (`output`), not the ESP32's input-only 34..39.
+  function checkPin(v: unknown, path: string, output?: boolean): void {
+    if (!isWholeIn(v, 0, maxPin)) return void errors.push(path + ': must be a GPIO number 0..' + maxPin + ' on ' + board);
+    const p = v as number;
+    let why = '';
+    if (board === 'esp32c3') {
+      if (p >= 12 && p <= 17) why = 'drives the SPI flash';
+      else if (p === 18 || p === 19) why = 'is the USB port (the console)';
+    } else if (board === 'esp32s3') {
+      if (p >= 22 && p <= 25) why = 'does not exist';
+      else if (p >= 26 && p <= 32) why = 'drives the SPI flash and PSRAM';
+      else if (p === 19 || p === 20) why = 'is the USB port (the console)';
+    } else if (p >= 6 && p <= 11) why = 'drives the SPI flash';
+    else if (p === 1 || p === 3) why = 'is the console (UART0 to the USB chip)';
+    else if (p === 20 || p === 24 || (p >= 28 && p <= 31)) why = 'does not exist';
+    else if (output && p >= 34) why = 'is input only';
+    if (why) errors.push(path + ': GPIO ' + p + ' ' + why + ' on ' + board);
   }
 
   function checkString(v: unknown, path: string, required: boolean): void {
@@ -199,9 +250,19 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
     const keys = sensorKeys(t);
     unknownKeys(s, ['type', 'filters'].concat(keys), path + '.');
     if (s['filters'] !== undefined) checkFilters(s['filters'], path + '.filters');
-    if (s['pin'] !== undefined || t === 'dht22' || t === 'ds18b20' || t === 'analog' || t === 'binary') checkPin(s['pin'], path + '.pin');
-    if (s['sda'] !== undefined) checkPin(s['sda'], path + '.sda');
-    if (s['scl'] !== undefined) checkPin(s['scl'], path + '.scl');
+    // DHT22 and 1-Wire drive their data line low; I2C drives SDA and SCL.
+    if (s['pin'] !== undefined || t === 'dht22' || t === 'ds18b20' || t === 'analog' || t === 'binary') checkPin(s['pin'], path + '.pin', t === 'dht22' || t === 'ds18b20');
+    if (s['sda'] !== undefined) checkPin(s['sda'], path + '.sda', true);
+    if (s['scl'] !== undefined) checkPin(s['scl'], path + '.scl', true);
+    if (s['rx'] !== undefined) checkPin(s['rx'], path + '.rx');
+    if (s['tx'] !== undefined) checkPin(s['tx'], path + '.tx', true);
+    if (s['altitude'] !== undefined && !isNumberIn(s['altitude'], 0, 3000)) errors.push(path + '.altitude: must be 0..3000 m (what the SCD4x compensates)');
+    if (s['ambient_pressure'] !== undefined && !isNumberIn(s['ambient_pressure'], 700, 1200)) errors.push(path + '.ambient_pressure: must be 700..1200 hPa (what the SCD4x compensates)');
+    if (s['abc'] !== undefined && typeof s['abc'] !== 'boolean') errors.push(path + '.abc: must be true or false');
+    if (s['mtreg'] !== undefined && !isWholeIn(s['mtreg'], 31, 254)) errors.push(path + '.mtreg: must be a whole number 31..254 (the BH1750 default is 69)');
+    if (t === 'bh1750' && s['address'] !== undefined && s['address'] !== 0x23 && s['address'] !== 0x5c) {
+      errors.push(path + '.address: a BH1750 answers at 35 (0x23, ADDR low) or 92 (0x5C, ADDR high)');
+    }
     if (s['address'] !== undefined && !isWholeIn(s['address'], 1, 127)) errors.push(path + '.address: must be a 7-bit I2C address 1..127');
     for (const key of ['scale', 'offset']) {
       if (s[key] !== undefined && !isNumberIn(s[key], -1e9, 1e9)) errors.push(path + '.' + key + ': must be a number');
@@ -236,11 +297,13 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   if (board === 'esp32c3') {
     maxPin = 21;
     buses = 1;
+    uarts = 1;
   } else if (board === 'esp32s3') maxPin = 48;
   else if (board !== 'esp32') errors.push('board: must be "esp32" (default), "esp32c3" or "esp32s3"');
   const nodeProblem = slugProblem(raw['node'], 'node');
   if (nodeProblem) errors.push('node: ' + nodeProblem);
-  else if (RESERVED_NODE_IDS.indexOf(raw['node'] as string) >= 0) errors.push("node: '" + raw['node'] + "' is reserved");
+  // RESERVED_NODE_IDS, written out (a table would stay in the board's RAM).
+  else if (raw['node'] === 'bridge') errors.push("node: '" + raw['node'] + "' is reserved");
   const roomProblem = slugProblem(raw['room'], 'room');
   if (roomProblem) errors.push('room: ' + roomProblem);
   const name = raw['name'];
@@ -294,20 +357,50 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   if (!Array.isArray(sensors) || sensors.length === 0) errors.push('sensors: must be a non-empty list');
   else {
     const seen: { [m: string]: number } = {};
-    // I2C pin pairs in use: each needs a bus of its own (I2C1, I2C2).
+    // I2C pin pairs in use: each needs a bus of its own (I2C1, I2C2); one device per address on a bus.
     const pairs: string[] = [];
+    const addresses: { [at: string]: number } = {};
+    // UART sensors: one UART each, and pins of their own.
+    let serials = 0;
+    const uartPins: { [pin: string]: string } = {};
     for (let i = 0; i < sensors.length; i++) {
       const sn = sensors[i];
-      if (!isObject(sn) || (sn['type'] !== 'bme280' && sn['type'] !== 'bmp280' && sn['type'] !== 'sht3x' && sn['type'] !== 'aht20')) continue;
-      if (board === 'esp32c3' && (sn['sda'] === undefined || sn['scl'] === undefined)) {
-        errors.push('sensors[' + i + ']: set "sda" and "scl" on the ESP32-C3 (the default pins 21/22 are the ESP32\'s; e.g. 8 and 9)');
-        continue;
-      }
-      const pair = (sn['sda'] === undefined ? 21 : sn['sda']) + '/' + (sn['scl'] === undefined ? 22 : sn['scl']);
-      if (pairs.indexOf(pair) < 0) pairs.push(pair);
-      if (pairs.length > buses) {
-        errors.push('sensors[' + i + ']: I2C pins ' + pair + ' would need I2C bus ' + pairs.length + ', and ' + board + ' has ' + buses + ' (sensors can share a bus: give them the same sda/scl)');
-        pairs.pop();
+      if (!isObject(sn)) continue;
+      const t = sn['type'];
+      const at = 'sensors[' + i + ']';
+      // Default I2C address by type (0: not an I2C sensor).
+      const a = t === 'bme280' || t === 'bmp280' ? 0x76 : t === 'sht3x' ? 0x44 : t === 'aht20' ? 0x38 : t === 'scd4x' ? 0x62 : t === 'bh1750' ? 0x23 : t === 'htu21d' ? 0x40 : 0;
+      if (a) {
+        if (board === 'esp32c3' && (sn['sda'] === undefined || sn['scl'] === undefined)) {
+          errors.push(at + ': set "sda" and "scl" on the ESP32-C3 (the default pins 21/22 are the ESP32\'s; e.g. 8 and 9)');
+          continue;
+        }
+        const pair = (sn['sda'] === undefined ? 21 : sn['sda']) + '/' + (sn['scl'] === undefined ? 22 : sn['scl']);
+        if (pairs.indexOf(pair) < 0) pairs.push(pair);
+        if (pairs.length > buses) {
+          errors.push(at + ': I2C pins ' + pair + ' would need I2C bus ' + pairs.length + ', and ' + board + ' has ' + buses + ' (sensors can share a bus: give them the same sda/scl)');
+          pairs.pop();
+        }
+        const addr = typeof sn['address'] === 'number' ? (sn['address'] as number) : a;
+        const key = pair + '@' + addr;
+        if (addresses[key] !== undefined) errors.push(at + ': I2C address ' + addr + ' on pins ' + pair + ' is taken by sensors[' + addresses[key] + ']: one device per address on a bus');
+        else addresses[key] = i;
+      } else if (t === 'pms5003' || t === 'mhz19' || t === 'ld2410') {
+        if (board === 'esp32c3' && (sn['rx'] === undefined || sn['tx'] === undefined)) {
+          errors.push(at + ': set "rx" and "tx" on the ESP32-C3 (GPIO 16/17, the ESP32 defaults, drive its flash; e.g. 5 and 4)');
+          continue;
+        }
+        if (++serials > uarts) {
+          errors.push(at + ': ' + t + ' needs a UART of its own, and ' + board + ' has ' + uarts + ' for sensors (' + (uarts > 1 ? 'Serial2 and Serial3' : 'Serial2') + '; Serial1 is the console)');
+        }
+        for (const key of ['rx', 'tx']) {
+          const pin = '' + (sn[key] === undefined ? (key === 'rx' ? 16 : 17) : sn[key]);
+          if (uartPins[pin] !== undefined) errors.push(at + '.' + key + ': GPIO ' + pin + ' is already ' + uartPins[pin] + ': each UART sensor needs its own rx and tx');
+          else uartPins[pin] = at + '.' + key;
+        }
+        if (t === 'pms5003' && typeof raw['sleep'] === 'number' && raw['sleep'] > 0) {
+          errors.push(at + ': a PMS5003 needs its fan running 30 s before a reading holds, and a deep-sleeping node wakes for less: use "sleep": 0');
+        }
       }
     }
     for (let i = 0; i < sensors.length; i++) {

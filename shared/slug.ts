@@ -8,25 +8,21 @@ function isSlugChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45;
 }
 
-function describeChar(c: number): string {
-  if (c === 0) return 'NUL';
-  if (c === 32) return 'space';
-  if (c < 32 || c === 127) return 'control character 0x' + ('0' + c.toString(16)).slice(-2);
-  return "'" + String.fromCharCode(c) + "'";
-}
-
 /** Why `value` is not a valid slug (for a `what` such as "node id"), or undefined when it is. */
 export function slugProblem(value: unknown, what: string): string | undefined {
+  // Self-contained (32 is SLUG_MAX_LENGTH): the board checks its config with this at boot, and
+  // a top-level helper would cost it RAM for good.
   if (typeof value !== 'string') return what + ' must be a string';
   if (value.length === 0) return what + ' is empty';
-  if (value.length > SLUG_MAX_LENGTH) {
-    return what + ' is ' + value.length + ' characters long (at most ' + SLUG_MAX_LENGTH + ')';
+  if (value.length > 32) {
+    return what + ' is ' + value.length + ' characters long (at most 32)';
   }
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (!isSlugChar(c)) {
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45)) {
       const hint = c >= 65 && c <= 90 ? ' (ids are lower case)' : ' (use a-z, 0-9, _ or -)';
-      return what + " '" + printable(value) + "': " + describeChar(c) + ' at position ' + (i + 1) + ' is not allowed' + hint;
+      const name = c === 0 ? 'NUL' : c === 32 ? 'space' : c < 32 || c === 127 ? 'control character 0x' + ('0' + c.toString(16)).slice(-2) : "'" + String.fromCharCode(c) + "'";
+      return what + " '" + printable(value) + "': " + name + ' at position ' + (i + 1) + ' is not allowed' + hint;
     }
   }
   return undefined;

@@ -30,7 +30,7 @@ function commonProblem(topic: unknown, what: string): string | undefined {
   if (topic.length === 0) return what + ' is empty (must be at least one character, 4.7.3)';
   const bytes = utf8Length(topic);
   if (bytes < 0) return what + ' is not valid UTF-8 (lone surrogate)';
-  if (bytes > MAX_TOPIC_BYTES) return what + ' is ' + bytes + ' bytes (at most 65535)';
+  if (bytes > 65535) return what + ' is ' + bytes + ' bytes (at most 65535)';
   const nul = topic.indexOf('\u0000');
   if (nul >= 0) return what + ' contains U+0000 at position ' + (nul + 1);
   return undefined;

@@ -39,6 +39,9 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
     try {
       await waitFor('readings from the kitchen and the living room', () => /^kitchen temperature .* °C \(kitchen-1\)$/m.test(out) && /^living_room pressure .* hPa \(living-1\)$/m.test(out), 60_000);
       await waitFor('mosquitto_sub to print kitchen readings', () => /^home\/kitchen\/temperature -?\d+(\.\d+)?$/m.test(subOut) && /^home\/kitchen\/humidity /m.test(subOut));
+      // The kitchen's simulated SCD41 and PMS5003 (the PMS5003's fan needs 30 s after power-up).
+      await waitFor('CO2 and PM2.5 in the kitchen', () => /^kitchen carbon_dioxide \d+ ppm \(kitchen-1\)$/m.test(out) && /^kitchen pm25 \d+ µg\/m³ \(kitchen-1\)$/m.test(out), 60_000);
+      await waitFor('mosquitto_sub to print CO2 and PM2.5', () => /^home\/kitchen\/carbon_dioxide \d+$/m.test(subOut) && /^home\/kitchen\/pm25 \d+$/m.test(subOut));
       expect(subOut).not.toMatch(/home\/living_room/);
     } finally {
       sub.kill();
@@ -59,13 +62,25 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
     await waitFor('node and bridge status online', () => statusOf('roomlink/kitchen-1/status') === 'online' && statusOf('roomlink/living-1/status') === 'online' && statusOf('roomlink/bridge/status') === 'online');
     const discovery = ha.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
     expect(discovery.length).toBeGreaterThanOrEqual(2);
-    for (const m of discovery) {
-      expect(m.retain, `${m.topic} retained`).toBe(true);
-      expect(discoveryProblems(m.topic, m.payload, statusOf), m.topic).toEqual([]);
+    for (const m of discovery) expect(discoveryProblems(m.topic, m.payload, statusOf), m.topic).toEqual([]);
+    // What Home Assistant gets when it (re)subscribes: the latest of each, retained. (Discovery
+    // grows with the measurements a node published: PM2.5 comes 30 s after the others.)
+    const late = await subscribe(`mqtt://127.0.0.1:${port}`, ['homeassistant/device/+/config']);
+    try {
+      await late.waitForTopic('homeassistant/device/kitchen-1/config');
+      await late.waitForTopic('homeassistant/device/living-1/config');
+      for (const m of late.messages) expect(m.retain, `${m.topic} retained`).toBe(true);
+      const latest = late.on('homeassistant/device/kitchen-1/config')[0];
+      expect(discoveryProblems(latest.topic, latest.payload, statusOf)).toEqual([]);
+      configs[0] = latest;
+    } finally {
+      await late.end();
     }
     const kitchen = JSON.parse(configs[0].payload);
-    expect(Object.keys(kitchen.cmps).sort()).toEqual(['humidity', 'motion', 'temperature']);
+    expect(Object.keys(kitchen.cmps).sort()).toEqual(['carbon_dioxide', 'humidity', 'motion', 'pm1', 'pm10', 'pm25', 'temperature']);
     expect(kitchen.cmps.temperature.unit_of_meas).toBe('°C');
+    expect(kitchen.cmps.carbon_dioxide).toMatchObject({ dev_cla: 'carbon_dioxide', unit_of_meas: 'ppm' });
+    expect(kitchen.cmps.pm25).toMatchObject({ dev_cla: 'pm25', unit_of_meas: 'µg/m³' });
     const living = JSON.parse(configs[1].payload);
     expect(Object.keys(living.cmps).sort()).toEqual(['pressure', 'temperature']);
     expect(living.cmps.pressure.unit_of_meas).toBe('hPa');

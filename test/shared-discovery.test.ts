@@ -90,6 +90,22 @@ describe('Home Assistant device discovery', () => {
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(chunks.join('').length / 2);
   });
 
+  it('announces CO2, particulates, light, presence and distance as Home Assistant spells them', () => {
+    const air = { ...kitchen, measurements: ['carbon_dioxide', 'pm1', 'pm25', 'pm10', 'illuminance', 'presence', 'occupancy', 'distance'] };
+    const msg = discoveryMessage(DEFAULT_PREFIXES, air);
+    expect(discoveryProblems(msg.topic, msg.payload)).toEqual([]);
+    const c = JSON.parse(msg.payload).cmps;
+    expect(c.carbon_dioxide).toMatchObject({ p: 'sensor', dev_cla: 'carbon_dioxide', unit_of_meas: 'ppm', stat_cla: 'measurement' });
+    for (const pm of ['pm1', 'pm25', 'pm10']) expect(c[pm]).toMatchObject({ p: 'sensor', dev_cla: pm, unit_of_meas: 'µg/m³', stat_cla: 'measurement' });
+    expect(c.illuminance).toMatchObject({ p: 'sensor', dev_cla: 'illuminance', unit_of_meas: 'lx' });
+    expect(c.distance).toMatchObject({ p: 'sensor', dev_cla: 'distance', unit_of_meas: 'cm' });
+    expect(c.presence).toMatchObject({ p: 'binary_sensor', dev_cla: 'presence', def_ent_id: 'binary_sensor.kitchen_1_presence' });
+    expect(c.occupancy).toMatchObject({ p: 'binary_sensor', dev_cla: 'occupancy' });
+    expect(c.presence.unit_of_meas).toBeUndefined();
+    // On the wire the units are ASCII escapes (the board's strings are 8-bit).
+    expect(msg.payload).toContain('\\u00b5g/m\\u00b3');
+  });
+
   it('removes a node with an empty payload', () => {
     expect(discoveryRemoval(DEFAULT_PREFIXES, 'kitchen-1')).toEqual({ topic: 'homeassistant/device/kitchen-1/config', payload: '' });
   });

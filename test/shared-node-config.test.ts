@@ -90,4 +90,47 @@ describe('node config', () => {
     expect(shown).not.toContain('secret');
     expect(JSON.stringify(check.config)).toContain('wifi-secret');
   });
+
+  describe('air, light and presence sensors', () => {
+    const node = (sensors: object[], extra: object = {}) => checkNodeConfig({ node: 'n', room: 'r', transport: 'serial', sensors, ...extra });
+    const errors = (sensors: object[], extra: object = {}) => {
+      const c = node(sensors, extra);
+      return c.ok ? [] : c.errors;
+    };
+
+    it('accepts a kitchen with SCD41, PMS5003 and BME280 and knows what each measures', () => {
+      const c = node([{ type: 'scd4x', measurements: ['carbon_dioxide'], altitude: 450 }, { type: 'pms5003' }, { type: 'bme280' }]);
+      expect(c.ok).toBe(true);
+      if (!c.ok) return;
+      expect(nodeMeasurements(c.config)).toEqual(['carbon_dioxide', 'pm1', 'pm25', 'pm10', 'temperature', 'humidity', 'pressure']);
+      const all = node([{ type: 'mhz19', abc: false }, { type: 'ld2410', rx: 25, tx: 26 }, { type: 'bh1750', address: 0x5c, mtreg: 138 }, { type: 'htu21d' }]);
+      expect(all.ok).toBe(true);
+      if (all.ok) expect(nodeMeasurements(all.config)).toEqual(['carbon_dioxide', 'presence', 'distance', 'illuminance', 'temperature', 'humidity']);
+    });
+
+    it('refuses more UART sensors than the board has UARTs for, and two on one pin', () => {
+      expect(errors([{ type: 'pms5003' }, { type: 'mhz19', rx: 25, tx: 26 }, { type: 'ld2410', rx: 32, tx: 33 }])).toContainEqual(
+        'sensors[2]: ld2410 needs a UART of its own, and esp32 has 2 for sensors (Serial2 and Serial3; Serial1 is the console)',
+      );
+      expect(errors([{ type: 'pms5003', rx: 5, tx: 4 }, { type: 'mhz19', rx: 6, tx: 7 }], { board: 'esp32c3' })).toContainEqual(
+        'sensors[1]: mhz19 needs a UART of its own, and esp32c3 has 1 for sensors (Serial2; Serial1 is the console)',
+      );
+      expect(errors([{ type: 'pms5003' }], { board: 'esp32c3' })[0]).toMatch(/set "rx" and "tx" on the ESP32-C3/);
+      expect(node([{ type: 'pms5003', rx: 5, tx: 4 }], { board: 'esp32c3' }).ok).toBe(true);
+      expect(errors([{ type: 'pms5003' }, { type: 'mhz19', rx: 16, tx: 26 }])).toContainEqual('sensors[1].rx: GPIO 16 is already sensors[0].rx: each UART sensor needs its own rx and tx');
+    });
+
+    it('refuses pins the chip cannot give, two devices at one I2C address, and a PMS5003 on a sleeping node', () => {
+      expect(errors([{ type: 'mhz19', rx: 9, tx: 17 }])).toContainEqual('sensors[0].rx: GPIO 9 drives the SPI flash on esp32');
+      expect(errors([{ type: 'mhz19', rx: 16, tx: 35 }])).toContainEqual('sensors[0].tx: GPIO 35 is input only on esp32');
+      expect(errors([{ type: 'ld2410', rx: 3, tx: 17 }])).toContainEqual('sensors[0].rx: GPIO 3 is the console (UART0 to the USB chip) on esp32');
+      expect(node([{ type: 'ld2410', rx: 34, tx: 17 }]).ok).toBe(true); // input-only pins can receive
+      expect(errors([{ type: 'htu21d' }, { type: 'sht3x', address: 0x40, measurements: ['pressure'] }]).join()).toContain('I2C address 64 on pins 21/22 is taken by sensors[0]');
+      expect(errors([{ type: 'bh1750', address: 0x40 }]).join()).toContain('a BH1750 answers at 35 (0x23, ADDR low) or 92 (0x5C, ADDR high)');
+      expect(errors([{ type: 'bh1750', mtreg: 20 }]).join()).toContain('mtreg: must be a whole number 31..254');
+      expect(errors([{ type: 'scd4x', altitude: 4000 }]).join()).toContain('altitude: must be 0..3000 m');
+      expect(errors([{ type: 'mhz19', abc: 'yes' }]).join()).toContain('abc: must be true or false');
+      expect(errors([{ type: 'pms5003' }], { transport: 'wifi', wifi: { ssid: 'x' }, mqtt: { host: 'h' }, sleep: 300 }).join()).toContain('use "sleep": 0');
+    });
+  });
 });

@@ -11,7 +11,7 @@ import { DEFAULT_BAUD } from '../../tools/flash/transport.ts';
 const FLASH_FLAGS: readonly FlagSpec[] = [
   { flag: '--target', short: 't', kind: 'string', metavar: 'TARGET', help: "serial port (/dev/ttyUSB0, COM3) or tcp://host[:port] (the board's network console, port 23 on a WiFi ESP32: over-the-air update)" },
   { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'node config (write one with `roomlink config init`)' },
-  { flag: '--firmware', kind: 'path', metavar: 'FILE', help: 'firmware to flash (default: dist/firmware.min.js, built when stale)' },
+  { flag: '--firmware', kind: 'path', metavar: 'FILE', help: "firmware to flash (default: the node's own build with only its sensors' drivers, dist/firmware-<drivers>.min.js, built when stale; dist/firmware.min.js has every driver)" },
   { flag: '--wipe', kind: 'true', help: 'erase all of Storage first (eraseAll)' },
   { flag: '--broker', kind: 'string', metavar: 'URL', help: 'also wait until the node publishes "online" at this broker' },
   { flag: '--baud', kind: 'number', metavar: 'N', help: `serial speed (default ${DEFAULT_BAUD})` },
@@ -50,7 +50,7 @@ async function run(argv: string[]): Promise<number> {
   for (const warning of warnings) process.stderr.write(`roomlink flash: warning: ${configPath}: ${warning}\n`);
   if (values.firmware !== undefined) {
     await readFile(values.firmware as string).catch((err: unknown) => {
-      throw new FileError(values.firmware as string, fileProblem(err), 'run `roomlink build`, or leave --firmware out to flash dist/firmware.min.js');
+      throw new FileError(values.firmware as string, fileProblem(err), "run `roomlink build`, or leave --firmware out to flash the node's own build");
     });
   }
   try {

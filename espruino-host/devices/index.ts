@@ -3,14 +3,22 @@
 import type { I2CDevice } from '../i2c.ts';
 import type { OneWireDevice } from '../onewire.ts';
 import type { SimPins } from '../pins.ts';
+import type { UartDevice } from '../uart.ts';
 import { Aht20 } from './aht20.ts';
+import { indoorAir, occupant } from './air.ts';
+import { Bh1750 } from './bh1750.ts';
 import { Bme280 } from './bme280.ts';
 import { Dht22 } from './dht22.ts';
 import { drifting, hashSeed, seededRandom } from './drift.ts';
 import { Ds18b20 } from './ds18b20.ts';
+import { Htu21d } from './htu21d.ts';
+import { Ld2410 } from './ld2410.ts';
+import { Mhz19 } from './mhz19.ts';
+import { Pms5003 } from './pms5003.ts';
+import { Scd4x } from './scd4x.ts';
 import { Sht3x } from './sht3x.ts';
 
-export { Aht20, Bme280, Dht22, Ds18b20, Sht3x };
+export { Aht20, Bh1750, Bme280, Dht22, Ds18b20, Htu21d, Ld2410, Mhz19, Pms5003, Scd4x, Sht3x };
 
 /** Something wired to GPIO pins that reacts to what the program drives (e.g. a DHT22). */
 export interface PinDevice {
@@ -31,6 +39,8 @@ export interface BinaryInput {
 export interface SimDevices {
   i2c?: I2CDevice[];
   oneWire?: OneWireDevice[];
+  /** Devices on UARTs (PMS5003, MH-Z19, LD2410), found by the pin their TX is wired to. */
+  uart?: UartDevice[];
   pinDevices?: PinDevice[];
   /** Analog levels as fractions of full scale, fixed or drifting. */
   analog?: Record<number, number | (() => number)>;
@@ -45,6 +55,7 @@ export interface DeviceHost {
   readonly pins: SimPins;
   readonly i2c: { add(device: I2CDevice): unknown };
   readonly oneWire: { add(device: OneWireDevice): unknown };
+  readonly uart: { add(device: UartDevice): unknown };
   now(): number;
 }
 
@@ -53,6 +64,7 @@ export function attachDevices(devices: SimDevices, host: DeviceHost): () => void
   const cleanups: Array<() => void> = [];
   for (const d of devices.i2c ?? []) host.i2c.add(d);
   for (const d of devices.oneWire ?? []) host.oneWire.add(d);
+  for (const d of devices.uart ?? []) host.uart.add(d);
   for (const d of devices.pinDevices ?? []) cleanups.push(d.attach(host.pins, () => host.now()));
   for (const [pin, level] of Object.entries(devices.digital ?? {})) host.pins.setDigital(Number(pin), level);
   for (const [pin, level] of Object.entries(devices.analog ?? {})) {
@@ -100,6 +112,8 @@ export interface SensorEntry {
   sda?: number;
   scl?: number;
   pin?: number;
+  rx?: number;
+  tx?: number;
   scale?: number;
   offset?: number;
   invert?: boolean;
@@ -108,7 +122,9 @@ export interface SensorEntry {
 
 /** Plausible simulated devices for a node config's sensors; `seed` makes runs reproducible. */
 export function devicesForSensors(sensors: SensorEntry[], seed = 1): SimDevices {
-  const devices: Required<SimDevices> = { i2c: [], oneWire: [], pinDevices: [], analog: {}, digital: {}, binary: [] };
+  const devices: Required<SimDevices> = { i2c: [], oneWire: [], uart: [], pinDevices: [], analog: {}, digital: {}, binary: [] };
+  // One room's air for all of a node's CO2 and particle sensors: a cooking spike shows in both.
+  const air = indoorAir({ seed: hashSeed(`${seed}:air`) });
   sensors.forEach((sensor, index) => {
     const s = hashSeed(`${seed}:${index}:${sensor.type}`);
     const temperature = drifting({ seed: s, center: 21.5, amplitude: 2.5 });
@@ -132,6 +148,24 @@ export function devicesForSensors(sensors: SensorEntry[], seed = 1): SimDevices 
         break;
       case 'aht20':
         devices.i2c.push(new Aht20({ ...wiring, values: () => ({ temperature: temperature(), humidity: humidity() }) }));
+        break;
+      case 'scd4x':
+        devices.i2c.push(new Scd4x({ ...wiring, values: () => ({ co2: air().co2, temperature: temperature(), humidity: humidity() }) }));
+        break;
+      case 'htu21d':
+        devices.i2c.push(new Htu21d({ ...wiring, values: () => ({ temperature: temperature(), humidity: humidity() }) }));
+        break;
+      case 'bh1750':
+        devices.i2c.push(new Bh1750({ ...wiring, address: sensor.address ?? 0x23, lux: drifting({ seed: s, center: 300, amplitude: 250, min: 0 }) }));
+        break;
+      case 'pms5003':
+        devices.uart.push(new Pms5003({ rx: sensor.rx, tx: sensor.tx, values: air }));
+        break;
+      case 'mhz19':
+        devices.uart.push(new Mhz19({ rx: sensor.rx, tx: sensor.tx, co2: () => air().co2 }));
+        break;
+      case 'ld2410':
+        devices.uart.push(new Ld2410({ rx: sensor.rx, tx: sensor.tx, target: occupant({ seed: s }) }));
         break;
       case 'ds18b20':
         devices.oneWire.push(new Ds18b20({ pin: sensor.pin ?? 4, seed: s, temperature }));

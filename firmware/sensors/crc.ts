@@ -1,6 +1,7 @@
-// CRC-8 as Sensirion (SHT3x) and Aosong (AHT20) use it: polynomial 0x31, init 0xFF.
-export function crc8(d: ArrayLike<number>, from: number, n: number): number {
-  let c = 0xff;
+// CRC-8 with polynomial 0x31: init 0xFF as Sensirion (SHT3x, SCD4x) and Aosong (AHT20) use
+// it, init 0x00 as the HTU21D and Si7021 do.
+export function crc8(d: ArrayLike<number>, from: number, n: number, init?: number): number {
+  let c = init === undefined ? 0xff : init;
   for (let i = from; i < from + n; i++) {
     c ^= d[i];
     for (let b = 0; b < 8; b++) c = c & 0x80 ? ((c << 1) ^ 0x31) & 0xff : (c << 1) & 0xff;

@@ -14,9 +14,3 @@ export function i2cBus(sda: number | undefined, scl: number | undefined): I2CBus
   }
   return n ? I2C2 : I2C1;
 }
-
-/** Reads `n` bytes from register `reg`. */
-export function readReg(bus: I2CBus, addr: number, reg: number, n: number): Uint8Array {
-  bus.writeTo(addr, reg);
-  return bus.readFrom(addr, n);
-}

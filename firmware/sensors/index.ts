@@ -1,11 +1,19 @@
-// A driver for each sensor entry of the config.
+// A driver for each sensor entry of the config. Per-node builds (`roomlink build --config`)
+// replace this file with one that imports only the drivers the node uses
+// (tools/toolchain/drivers.ts writes both; a test checks this one is what it writes).
 import type { SensorConfig } from '../../shared/node-config.ts';
 import { aht20 } from './aht20.ts';
 import { analog } from './analog.ts';
+import { bh1750 } from './bh1750.ts';
 import { binary } from './binary.ts';
 import { bme280 } from './bme280.ts';
 import { dht22 } from './dht22.ts';
 import { ds18b20 } from './ds18b20.ts';
+import { htu21d } from './htu21d.ts';
+import { ld2410 } from './ld2410.ts';
+import { mhz19 } from './mhz19.ts';
+import { pms5003 } from './pms5003.ts';
+import { scd4x } from './scd4x.ts';
 import { sht3x } from './sht3x.ts';
 import { sim } from './sim.ts';
 import type { Driver } from './types.ts';
@@ -19,5 +27,11 @@ export function driverFor(s: SensorConfig, node: string, changed: (measurement: 
   if (t === 'dht22') return dht22(s);
   if (t === 'analog') return analog(s);
   if (t === 'binary') return binary(s, changed);
+  if (t === 'scd4x') return scd4x(s);
+  if (t === 'pms5003') return pms5003(s);
+  if (t === 'mhz19') return mhz19(s);
+  if (t === 'bh1750') return bh1750(s);
+  if (t === 'htu21d') return htu21d(s);
+  if (t === 'ld2410') return ld2410(s, changed);
   return sim(s, node);
 }

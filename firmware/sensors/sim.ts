@@ -11,8 +11,10 @@ function typical(m: string): number[] {
   if (m === 'pressure') return [1013, 0.3];
   if (m === 'illuminance') return [300, 20];
   if (m === 'carbon_dioxide') return [600, 15];
+  if (m === 'pm1') return [5, 0.8];
   if (m === 'pm25') return [8, 1];
   if (m === 'pm10') return [15, 1.5];
+  if (m === 'distance') return [150, 20];
   if (m === 'voltage') return [3.3, 0.01];
   if (m === 'battery') return [90, 0.2];
   if (m === 'signal_strength') return [-60, 1];

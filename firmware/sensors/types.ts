@@ -6,6 +6,11 @@ export type Done = (err: string | undefined, values?: Values) => void;
 
 export interface Driver {
   read(done: Done): void;
+  /**
+   * CO2 sensors: forced recalibration to `ppm` (the `calibrate` command); `done` gets an
+   * error, or what was done.
+   */
+  cal?(ppm: number, done: (err: string | undefined, said?: string) => void): void;
 }
 
 export function one(measurement: string, value: number | boolean): Values {

@@ -68,6 +68,10 @@ export function demoNodes(port: number, interval: number, login?: DemoNodeLogin)
         { type: 'sim', measurement: 'temperature', seed: 1 },
         { type: 'sim', measurement: 'humidity', seed: 2 },
         { type: 'binary', pin: 27, measurement: 'motion' },
+        // Simulated SCD41 (I2C) and PMS5003 (UART) in one room's air: cooking now and then
+        // shows as CO2 and PM2.5 rising together (espruino-host/devices/air.ts).
+        { type: 'scd4x', measurements: ['carbon_dioxide'] },
+        { type: 'pms5003' },
       ],
     },
     {

@@ -8,6 +8,7 @@ import mqtt from 'mqtt';
 import type { NodeConfig } from '../../shared/node-config.ts';
 import { DEFAULT_PREFIXES, nodeStatusTopic, readingTopic } from '../../shared/topics.ts';
 import { ensureFirmwareBuilt } from '../toolchain/build.ts';
+import { driverModulesFor } from '../toolchain/drivers.ts';
 import { FlashError } from './errors.ts';
 import { MIN_ESPRUINO_VERSION, isSupportedEspruino, parseEspruinoVersion } from './espruino-version.ts';
 import { configSecrets, readNodeConfigFile, redactSecrets } from './node-config-file.ts';
@@ -28,7 +29,7 @@ export const RUNNING_LINE = /roomlink (\S+) running node=(\S+) transport=(wifi|s
 export interface FlashOptions {
   target: string;
   configPath: string;
-  /** Default: dist/firmware.min.js, built when stale. */
+  /** Default: the node's own build, dist/firmware-<its drivers>.min.js, built when stale. */
   firmwarePath?: string;
   wipe?: boolean;
   /** mqtt://host:port: wait until the node publishes `online` there. */
@@ -60,11 +61,17 @@ function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
 }
 
-async function loadFirmware(path: string | undefined): Promise<{ path: string; bytes: Buffer }> {
+/**
+ * The firmware file: `path`, or the per-node build for the config's sensors (only their
+ * drivers: every function of the firmware costs the node RAM), built when stale.
+ */
+async function loadFirmware(path: string | undefined, config: NodeConfig): Promise<{ path: string; bytes: Buffer; drivers?: string[] }> {
   let resolved = path;
+  let drivers: string[] | undefined;
   if (!resolved) {
     try {
-      resolved = (await ensureFirmwareBuilt()).minifiedPath;
+      drivers = driverModulesFor(config.sensors.map((s) => s.type));
+      resolved = (await ensureFirmwareBuilt({ drivers })).minifiedPath;
     } catch (err) {
       // No toolchain (a hub-only install): the CLI says what to install.
       if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw err;
@@ -73,7 +80,7 @@ async function loadFirmware(path: string | undefined): Promise<{ path: string; b
   }
   try {
     await stat(resolved);
-    return { path: resolved, bytes: await readFile(resolved) };
+    return { path: resolved, bytes: await readFile(resolved), drivers };
   } catch {
     throw new FlashError('firmware-missing', `firmware file ${resolved} not found`, 'run `roomlink build`, or pass --firmware FILE');
   }
@@ -91,9 +98,9 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
   const secrets = configSecrets(config);
   const scrub = (text: string) => redactSecrets(text, secrets);
   const configBytes = Buffer.from(JSON.stringify(config), 'utf8');
-  const firmware = await loadFirmware(options.firmwarePath);
+  const firmware = await loadFirmware(options.firmwarePath, config);
   say(`config: node ${config.node} in room ${config.room}, transport ${config.transport} (${options.configPath}, valid)`);
-  say(`firmware: ${firmware.path} (${kb(firmware.bytes.length)})`);
+  say(`firmware: ${firmware.path} (${kb(firmware.bytes.length)}${firmware.drivers ? `; built for this node, drivers ${firmware.drivers.join(', ')}` : ''})`);
 
   // 2. Connect and prove it is an Espruino we support.
   const tcp = /^tcp:\/\//i.test(options.target);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { COMMAND_ENTRY } from '../../shared/line-protocol.ts';
 import { VERSION } from '../../shared/version.ts';
 import { PROJECT_ROOT } from '../../hub/project-root.ts';
+import { driversSource, firmwareStem } from './drivers.ts';
 
 export { PROJECT_ROOT };
 
@@ -18,6 +19,11 @@ export interface FirmwareBuildOptions {
    * ("dist/firmware.js is missing", "sources changed"), so a command can say what it is doing.
    */
   onBuild?: (why: string) => void;
+  /**
+   * Per-node build: only these driver modules (driverModulesFor(the config's types)), into
+   * firmware-<modules>.js and .min.js. Default: every driver, into firmware.js.
+   */
+  drivers?: readonly string[];
 }
 
 export interface FirmwareBuild {
@@ -27,7 +33,16 @@ export interface FirmwareBuild {
   minifiedBytes: number;
 }
 
-const BANNER = `// roomlink firmware ${VERSION} for Espruino (ESP32). Reads its config from Storage "roomlink.json".`;
+function banner(drivers: readonly string[] | undefined): string {
+  const what = drivers ? `, built for one node's sensors (drivers: ${drivers.join(', ')})` : '';
+  return `// roomlink firmware ${VERSION} for Espruino (ESP32)${what}. Reads its config from Storage "roomlink.json".`;
+}
+
+function outputPaths(options: FirmwareBuildOptions): { path: string; minifiedPath: string } {
+  const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
+  const stem = firmwareStem(options.drivers);
+  return { path: join(outDir, `${stem}.js`), minifiedPath: join(outDir, `${stem}.min.js`) };
+}
 
 export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise<FirmwareBuild> {
   const entry = resolve(PROJECT_ROOT, options.entry ?? 'firmware/main.ts');
@@ -35,11 +50,12 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
   // Loaded only to build: TypeScript alone takes 1-2 s to load, which every start of the
   // demo, sim and flash paid even when the firmware was up to date.
   const { bundleForEspruino, minifyForEspruino } = await import('./espruino-bundle.ts');
-  const code = await bundleForEspruino({ entry, banner: BANNER });
+  const BANNER = banner(options.drivers);
+  const replace = options.drivers ? { [resolve(PROJECT_ROOT, 'firmware/sensors/index.ts')]: driversSource(options.drivers) } : undefined;
+  const code = await bundleForEspruino({ entry, banner: BANNER, replace });
   const minified = await minifyForEspruino(code, [COMMAND_ENTRY], BANNER);
   await mkdir(outDir, { recursive: true });
-  const path = join(outDir, 'firmware.js');
-  const minifiedPath = join(outDir, 'firmware.min.js');
+  const { path, minifiedPath } = outputPaths(options);
   // Whole files or nothing: tests and the demo may build and read dist/ at the same time.
   await writeAtomically(path, code);
   await writeAtomically(minifiedPath, minified);
@@ -62,12 +78,10 @@ async function newestSourceMtime(dir: string): Promise<number> {
   return newest;
 }
 
-/** Builds dist/firmware.js when it is missing or older than any firmware/, shared/ or toolchain source. */
+/** Builds dist/firmware.js (or a per-node build) when it is missing or older than any firmware/, shared/ or toolchain source. */
 export async function ensureFirmwareBuilt(options: FirmwareBuildOptions = {}): Promise<FirmwareBuild> {
-  const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
-  const path = join(outDir, 'firmware.js');
-  const minifiedPath = join(outDir, 'firmware.min.js');
-  let why = `${options.outDir ?? 'dist'}/firmware.js is missing`;
+  const { path, minifiedPath } = outputPaths(options);
+  let why = `${options.outDir ?? 'dist'}/${firmwareStem(options.drivers)}.js is missing`;
   try {
     const [built, min] = await Promise.all([stat(path), stat(minifiedPath)]);
     why = 'its sources changed';

@@ -7,7 +7,8 @@
 //      function (Espruino declares a var only when its block runs), array holes filled, and
 //      esbuild's `__require("X")` turned back into the literal `require("X")`.
 // The result is then checked by espruino-check.ts; any problem fails the build.
-import { build } from 'esbuild';
+import { dirname } from 'node:path';
+import { build, type Plugin } from 'esbuild';
 import ts from 'typescript';
 import { parse, type Node } from 'acorn';
 import { generate } from 'astring';
@@ -22,6 +23,20 @@ export interface BundleOptions {
   globalName?: string;
   /** First line of the output (a comment). */
   banner?: string;
+  /** Source files to bundle with other contents, by absolute path (per-node builds swap firmware/sensors/index.ts). */
+  replace?: Record<string, string>;
+}
+
+function replaceFiles(files: Record<string, string>): Plugin {
+  return {
+    name: 'roomlink-replace',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const contents = files[args.path];
+        return contents === undefined ? undefined : { contents, loader: 'ts', resolveDir: dirname(args.path) };
+      });
+    },
+  };
 }
 
 export class EspruinoBuildError extends Error {
@@ -101,6 +116,7 @@ export async function bundleForEspruino(options: BundleOptions): Promise<string>
     charset: 'ascii',
     legalComments: 'none',
     logLevel: 'silent',
+    plugins: options.replace ? [replaceFiles(options.replace)] : [],
   });
   const lowered = ts.transpileModule(bundled.outputFiles[0].text, {
     fileName: 'firmware.js',

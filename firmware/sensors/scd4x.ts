@@ -1,0 +1,111 @@
+// Sensirion SCD40/SCD41 over I2C at 0x62: periodic measurement (a new value every 5 s),
+// get_data_ready_status (0xE4B8; not ready while the low 11 bits are 0) before
+// read_measurement (0xEC05: CO2 ppm, T = -45 + 175 x w/65535, RH = 100 x w/65535), a CRC-8
+// (poly 0x31, init 0xFF) after every 16-bit word, both ways. Altitude (0x2427) is set while
+// idle, before start_periodic_measurement (0x21B1); ambient pressure (0xE000, hPa) any time.
+// Forced recalibration (0x362F) needs the sensor idle: stop (0x3F86), 500 ms, FRC, 400 ms,
+// answer (correction + 0x8000; 0xFFFF = failed), then measuring starts again.
+// The sensor keeps measuring while the ESP32 reboots or sleeps; commands it does not take
+// in that state are not acknowledged, which the driver takes as "already measuring".
+// RAM: every function object costs ~5 blocks while it exists, so a read is one step
+// function run by timers, and nothing but the state below stays between reads.
+import type { SensorConfig } from '../../shared/node-config.ts';
+import { crc8 } from './crc.ts';
+import { i2cBus } from './i2c.ts';
+import type { Done, Driver } from './types.ts';
+
+export function scd4x(s: SensorConfig): Driver {
+  // 0: not started since boot, 1: measuring, 2: recalibrating.
+  let st = 0;
+  // The latest measurement and when it was read: a read between two measurements gets it.
+  let co2 = 0;
+  let t = 0;
+  let rh = 0;
+  let at = 0;
+  return {
+    read: function (done: Done) {
+      if (st === 2) return done('SCD4x recalibrating');
+      const b = i2cBus(s.sda, s.scl);
+      const t0 = getTime();
+      // Steps: 0 ask whether data is ready, 1 read that answer, 2 read the measurement.
+      let k = 0;
+      function step(): void {
+        let d: Uint8Array;
+        // A recalibration began meanwhile: its answer must not be read here.
+        if (st === 2) return done('SCD4x recalibrating');
+        try {
+          if (!k) {
+            b.writeTo(0x62, [0xe4, 0xb8]);
+            k = 1;
+            return void setTimeout(step, 2);
+          }
+          d = b.readFrom(0x62, k === 1 ? 3 : 9);
+        } catch (e) {
+          return done('SCD4x at 0x62: ' + e);
+        }
+        for (let i = 0; i < d.length; i += 3) if (crc8(d, i, 2) !== d[i + 2]) return done('SCD4x at 0x62: CRC mismatch');
+        if (k === 1) {
+          if (((d[0] << 8) | d[1]) & 0x7ff) {
+            try {
+              b.writeTo(0x62, [0xec, 0x05]);
+            } catch (e) {
+              return done('SCD4x at 0x62: ' + e);
+            }
+            k = 4;
+            return void setTimeout(step, 2);
+          }
+          if (at && getTime() - at < 10) return done(undefined, { carbon_dioxide: co2, temperature: t, humidity: rh });
+          k = 0;
+          if (getTime() - t0 < 2) return void setTimeout(step, 500);
+          return done('SCD4x: no measurement yet (the first comes 5 s after starting)');
+        }
+        co2 = (d[0] << 8) | d[1];
+        t = -45 + (175 * ((d[3] << 8) | d[4])) / 65535;
+        rh = (100 * ((d[6] << 8) | d[7])) / 65535;
+        at = getTime();
+        done(undefined, { carbon_dioxide: co2, temperature: t, humidity: rh });
+      }
+      // Altitude and start are taken only while idle (after power-up); refused while it measures.
+      if (!st) {
+        const a = s.altitude;
+        try {
+          if (a !== undefined) b.writeTo(0x62, [0x24, 0x27, a >> 8, a & 255, crc8([a >> 8, a & 255], 0, 2)]);
+        } catch (e) {}
+        try {
+          b.writeTo(0x62, [0x21, 0xb1]);
+        } catch (e) {}
+        st = 1;
+      }
+      const p = s.ambient_pressure === undefined ? undefined : Math.round(s.ambient_pressure);
+      try {
+        if (p !== undefined) b.writeTo(0x62, [0xe0, 0x00, p >> 8, p & 255, crc8([p >> 8, p & 255], 0, 2)]);
+      } catch (e) {}
+      step();
+    },
+    cal: function (ppm, done) {
+      const b = i2cBus(s.sda, s.scl);
+      st = 2;
+      at = 0;
+      // Steps: 0 stop, 1 send the target, 2 read the answer. Afterwards the next read starts measuring again.
+      let k = 0;
+      function step(): void {
+        let d: Uint8Array | undefined;
+        try {
+          if (k === 0) b.writeTo(0x62, [0x3f, 0x86]);
+          else if (k === 1) b.writeTo(0x62, [0x36, 0x2f, ppm >> 8, ppm & 255, crc8([ppm >> 8, ppm & 255], 0, 2)]);
+          else d = b.readFrom(0x62, 3);
+        } catch (e) {
+          st = 0;
+          return done('SCD4x at 0x62: ' + e);
+        }
+        if (!d) return void setTimeout(step, k++ ? 400 : 500);
+        st = 0;
+        const w = (d[0] << 8) | d[1];
+        if (crc8(d, 0, 2) !== d[2]) done('SCD4x at 0x62: CRC mismatch in the recalibration answer');
+        else if (w === 0xffff) done('SCD4x: recalibration failed (it needs 3 minutes of measuring before)');
+        else done(undefined, 'SCD4x recalibrated to ' + ppm + ' ppm (correction ' + (w - 0x8000) + ' ppm)');
+      }
+      step();
+    },
+  };
+}
