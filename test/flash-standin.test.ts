@@ -22,7 +22,13 @@ const MQTT_PASSWORD = 'mqtt-Secret-"quoted"-4410';
 
 function captureOut() {
   let text = '';
-  return { write: (s: string) => void (text += s), isTTY: false, get text() { return text; } };
+  return {
+    write: (s: string) => void (text += s),
+    isTTY: false,
+    get text() {
+      return text;
+    },
+  };
 }
 
 const ok = requireTools('socat', 'mosquitto');
@@ -39,7 +45,9 @@ describe.skipIf(!ok)('roomlink flash into the stand-in board', () => {
     dir = mkdtempSync(join(tmpdir(), 'roomlink-flash-'));
     firmware = readFileSync((await ensureFirmwareBuilt()).minifiedPath);
     configPath = join(dir, 'kitchen.json');
-    writeFileSync(configPath, `// a node config with comments, as config init writes them
+    writeFileSync(
+      configPath,
+      `// a node config with comments, as config init writes them
 {
   "node": "kitchen-1", "room": "kitchen", "transport": "wifi",
   "wifi": { "ssid": "home", "password": ${JSON.stringify(WIFI_PASSWORD)} },
@@ -47,7 +55,8 @@ describe.skipIf(!ok)('roomlink flash into the stand-in board', () => {
   "interval": 1,
   "sensors": [ { "type": "sim", "measurement": "temperature" }, { "type": "sim", "measurement": "humidity" } ]
 }
-`);
+`,
+    );
   }, 60_000);
 
   afterAll(async () => {
