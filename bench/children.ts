@@ -175,7 +175,10 @@ export class Bridge {
   private deadCpuS = 0;
   private deadHwmKb = 0;
 
-  constructor(readonly name: PathName, private readonly opts: BridgeOptions) {}
+  constructor(
+    readonly name: PathName,
+    private readonly opts: BridgeOptions,
+  ) {}
 
   start(): void {
     if (isHub(this.name)) this.track(this.spawnHub());
@@ -232,7 +235,10 @@ export class Bridge {
   }
 
   output(): string {
-    return this.procs.map((p) => p.tail).join('\n').slice(-2000);
+    return this.procs
+      .map((p) => p.tail)
+      .join('\n')
+      .slice(-2000);
   }
 
   async stop(): Promise<void> {
@@ -305,7 +311,19 @@ export class Bridge {
     // `mosquitto_pub -l < /dev/ttyUSB0`: the device is its stdin.
     const fd = openSync(o.devices[k], constants.O_RDONLY | constants.O_NOCTTY);
     try {
-      const args = ['-h', o.brokerHost, '-p', String(o.brokerPort), '-q', String(o.qos), '-t', rawTopic(k), '-l', '-i', `bench-mp-${process.pid}-${k}-${Date.now()}`];
+      const args = [
+        '-h',
+        o.brokerHost,
+        '-p',
+        String(o.brokerPort),
+        '-q',
+        String(o.qos),
+        '-t',
+        rawTopic(k),
+        '-l',
+        '-i',
+        `bench-mp-${process.pid}-${k}-${Date.now()}`,
+      ];
       return spawn(toolPath('mosquitto_pub'), args, { stdio: [fd, 'pipe', 'pipe'] });
     } finally {
       closeSync(fd);

@@ -151,7 +151,7 @@ export class Counter {
   private onData(chunk: Buffer): void {
     const now = process.hrtime.bigint();
     const nowMs = Number(now) / 1e6;
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = undefined;
     let off = 0;
     const acks: number[] = [];
@@ -219,7 +219,7 @@ export class Counter {
   private onMessage(buf: Buffer, ts: number, te: number, ps: number, pe: number, now: bigint, nowMs: number): void {
     let roomStart: number;
     let valueStart: number;
-    let valueEnd = pe;
+    const valueEnd = pe;
     if (buf[ps] === 0x7b /* { */) {
       // A raw line: find "room":"... and "illuminance":...
       const r = buf.indexOf(ROOM_KEY, ps);

@@ -393,7 +393,10 @@ export class Bench {
       const timesFile = join(work, 'sent.f64');
       const cpu0 = bridge.cpuS();
       const broker0 = pidCpu(brokerPid(broker));
-      const done = await runWriter({ paths: [ptys[0].nodePath], mode: 'paced', layout: l, seqStart: 0, count, intervalMs: interval, timesFile }, this.opts.latencySeconds * 1000 + 60_000);
+      const done = await runWriter(
+        { paths: [ptys[0].nodePath], mode: 'paced', layout: l, seqStart: 0, count, intervalMs: interval, timesFile },
+        this.opts.latencySeconds * 1000 + 60_000,
+      );
       const brokerCpuS = pidCpu(brokerPid(broker)) - broker0;
       const stats = await this.waitDelivered(counter, bridge, count, 5_000, 120_000);
       const cpuS = bridge.cpuS() - cpu0;
@@ -433,43 +436,51 @@ export class Bench {
     const count = Math.round(seconds * rate);
     const l = layout(1, count);
     try {
-      return await this.withSetup(`outage-${path}`, broker, { path, qos: 1, ports: 1, layout: l, clean: false, clientId: `bench-outage-${process.pid}-${this.seq}` }, async ({ ptys, counter, bridge }) => {
-        await broker.stop();
-        await sleep(500);
-        const rssStart = bridge.rssKb();
-        const cpu0 = bridge.cpuS();
-        const series: number[] = [];
-        const sampler = setInterval(() => series.push(round1(bridge.rssKb() / MB)), 1000);
-        let done;
-        try {
-          done = await runWriter({ paths: [ptys[0].nodePath], mode: 'paced', layout: l, seqStart: 0, count, intervalMs: 1000 / rate }, seconds * 1000 + 120_000);
-        } finally {
-          clearInterval(sampler);
-        }
-        const rssEnd = bridge.rssKb();
-        const peak = bridge.peakRssKb();
-        const cpuS = bridge.cpuS() - cpu0;
-        const restarted = process.hrtime.bigint();
-        await broker.start();
-        const stats = await this.waitDelivered(counter, bridge, count, 30_000, Math.max(300_000, seconds * 1000));
-        const run: OutageRun = {
-          path,
-          seconds,
-          rate,
-          written: done.written,
-          delivered: stats.unique,
-          duplicates: stats.duplicates,
-          rssSeriesMB: thin(series, 60),
-          rssStartMB: round1(rssStart / MB),
-          rssEndMB: round1(rssEnd / MB),
-          peakRssMB: round1(peak / MB),
-          cpuS: round2(cpuS),
-          cpuSPer100k: round2((cpuS / Math.max(1, done.written)) * 100_000),
-          drainSeconds: stats.unique > 0 ? round2(Number(BigInt(stats.lastArrivalNs) - restarted) / 1e9) : NaN,
-        };
-        if (stats.unique < count) run.note = `${count - stats.unique} readings never arrived`;
-        return run;
-      });
+      return await this.withSetup(
+        `outage-${path}`,
+        broker,
+        { path, qos: 1, ports: 1, layout: l, clean: false, clientId: `bench-outage-${process.pid}-${this.seq}` },
+        async ({ ptys, counter, bridge }) => {
+          await broker.stop();
+          await sleep(500);
+          const rssStart = bridge.rssKb();
+          const cpu0 = bridge.cpuS();
+          const series: number[] = [];
+          const sampler = setInterval(() => series.push(round1(bridge.rssKb() / MB)), 1000);
+          let done;
+          try {
+            done = await runWriter(
+              { paths: [ptys[0].nodePath], mode: 'paced', layout: l, seqStart: 0, count, intervalMs: 1000 / rate },
+              seconds * 1000 + 120_000,
+            );
+          } finally {
+            clearInterval(sampler);
+          }
+          const rssEnd = bridge.rssKb();
+          const peak = bridge.peakRssKb();
+          const cpuS = bridge.cpuS() - cpu0;
+          const restarted = process.hrtime.bigint();
+          await broker.start();
+          const stats = await this.waitDelivered(counter, bridge, count, 30_000, Math.max(300_000, seconds * 1000));
+          const run: OutageRun = {
+            path,
+            seconds,
+            rate,
+            written: done.written,
+            delivered: stats.unique,
+            duplicates: stats.duplicates,
+            rssSeriesMB: thin(series, 60),
+            rssStartMB: round1(rssStart / MB),
+            rssEndMB: round1(rssEnd / MB),
+            peakRssMB: round1(peak / MB),
+            cpuS: round2(cpuS),
+            cpuSPer100k: round2((cpuS / Math.max(1, done.written)) * 100_000),
+            drainSeconds: stats.unique > 0 ? round2(Number(BigInt(stats.lastArrivalNs) - restarted) / 1e9) : NaN,
+          };
+          if (stats.unique < count) run.note = `${count - stats.unique} readings never arrived`;
+          return run;
+        },
+      );
     } finally {
       await broker.dispose();
     }
@@ -486,7 +497,10 @@ export class Bench {
       const timesFile = join(work, 'sent.f64');
       const cpu0 = bridge.cpuS();
       const broker0 = pidCpu(brokerPid(broker));
-      const done = await runWriter({ paths: ptys.map((p) => p.nodePath), mode: 'paced', layout: l, seqStart: 0, count, intervalMs: 1000 / rate, timesFile }, seconds * 1000 + 120_000);
+      const done = await runWriter(
+        { paths: ptys.map((p) => p.nodePath), mode: 'paced', layout: l, seqStart: 0, count, intervalMs: 1000 / rate, timesFile },
+        seconds * 1000 + 120_000,
+      );
       const cpuS = bridge.cpuS() - cpu0;
       const brokerCpuS = pidCpu(brokerPid(broker)) - broker0;
       const stats = await this.waitDelivered(counter, bridge, ports * count, 5_000, 300_000);

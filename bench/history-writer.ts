@@ -54,7 +54,10 @@ function run(withHistory: boolean): number {
     });
   }
   const port = { id: '/dev/ttyBENCH', settings: { path: '/dev/ttyBENCH' } } as unknown as HubPort;
-  const lines = Array.from({ length: 1000 }, (_, i) => `{"node":"bench-1","room":"lab","temperature":${(20 + (i % 100) / 10).toFixed(1)},"humidity":${40 + (i % 50)},"seq":${i}}`);
+  const lines = Array.from(
+    { length: 1000 },
+    (_, i) => `{"node":"bench-1","room":"lab","temperature":${(20 + (i % 100) / 10).toFixed(1)},"humidity":${40 + (i % 50)},"seq":${i}}`,
+  );
   const start = process.cpuUsage();
   const wall = performance.now();
   let lastFlush = wall;

@@ -14,7 +14,11 @@ import { median } from './stats.ts';
 
 function list<T extends string>(text: string | undefined, allowed: readonly T[], what: string): T[] | undefined {
   if (text === undefined) return undefined;
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s === 'footprint' ? 'outage' : s === 'many-ports' ? 'ports' : s));
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (s === 'footprint' ? 'outage' : s === 'many-ports' ? 'ports' : s));
   for (const i of items) if (!allowed.includes(i as T)) throw new Error(`unknown ${what} '${i}' (one of ${allowed.join(', ')})`);
   return items as T[];
 }
@@ -35,7 +39,9 @@ interface Parsed {
 function parse(argv: string[], log: (m: string) => void): Parsed | 'help' {
   // Switches are true, repeatable flags (--hub-variant, --hub-root) lists, the others text.
   const { values: all } = parseCommandLine(argv, BENCH_FLAGS);
-  const values = all as Record<string, string | undefined> & Record<'hub-variant' | 'hub-root', string[] | undefined> & Record<'help' | 'quick', true | undefined>;
+  const values = all as Record<string, string | undefined> &
+    Record<'hub-variant' | 'hub-root', string[] | undefined> &
+    Record<'help' | 'quick', true | undefined>;
   if (values.help) return 'help';
   const quick = values.quick === true;
   let parts = list(values.only, ALL_PARTS, 'part') ?? (quick ? ALL_PARTS.filter((p) => p !== 'profile') : [...ALL_PARTS]);
@@ -134,7 +140,11 @@ function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isFinite(c) ? String(c) : '-') : c)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  return [line(cells[0]), '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|', ...cells.slice(1).map(line)].join('\n');
+  return [
+    line(cells[0]),
+    '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|',
+    ...cells.slice(1).map(line),
+  ].join('\n');
 }
 
 function rotate<T>(items: T[], by: number): T[] {
@@ -207,7 +217,12 @@ export async function runBench(argv: string[]): Promise<number> {
    * Every path at every QoS, for `opts.runs` rounds; the path order rotates each round (and
    * per QoS) so no contender always goes first. Failed runs are logged and left out.
    */
-  const alternate = async <R>(what: string, qosList: (0 | 1)[], run: (path: PathName, qos: 0 | 1, round: number) => Promise<R>, describe: (r: R) => string): Promise<R[]> => {
+  const alternate = async <R>(
+    what: string,
+    qosList: (0 | 1)[],
+    run: (path: PathName, qos: 0 | 1, round: number) => Promise<R>,
+    describe: (r: R) => string,
+  ): Promise<R[]> => {
     const runs: R[] = [];
     for (let round = 0; round < opts.runs; round++) {
       for (const [qi, qos] of qosList.entries()) {
@@ -227,8 +242,12 @@ export async function runBench(argv: string[]): Promise<number> {
   try {
     // ---- 1. throughput
     if (opts.parts.includes('throughput')) {
-      const runs: ThroughputRun[] = await alternate('throughput', opts.qos, (path, qos, round) => bench.throughputRun(path, qos, round),
-        (r) => `${r.msgPerS} msg/s, ${r.delivered}/${r.lines} delivered, CPU ${r.cpuS} s, peak RSS ${r.peakRssMB} MB${noted(r.note)}`);
+      const runs: ThroughputRun[] = await alternate(
+        'throughput',
+        opts.qos,
+        (path, qos, round) => bench.throughputRun(path, qos, round),
+        (r) => `${r.msgPerS} msg/s, ${r.delivered}/${r.lines} delivered, CPU ${r.cpuS} s, peak RSS ${r.peakRssMB} MB${noted(r.note)}`,
+      );
       const summary = opts.qos.flatMap((qos) =>
         opts.paths.map((path) => {
           const rs = runs.filter((r) => r.qos === qos && r.path === path);
@@ -260,7 +279,13 @@ export async function runBench(argv: string[]): Promise<number> {
             const b = runs.find((r) => r.qos === qos && r.path === other && r.round === round);
             if (a && b) perRound.push(a.msgPerS / b.msgPerS);
           }
-          return { qos, ratio: `${h}/${other}`, ofMedians: r2(hub.msgPerS / ref.msgPerS), medianPerRound: r2(median(perRound)), rssRatio: r2(hub.peakRssMB / ref.peakRssMB) };
+          return {
+            qos,
+            ratio: `${h}/${other}`,
+            ofMedians: r2(hub.msgPerS / ref.msgPerS),
+            medianPerRound: r2(median(perRound)),
+            rssRatio: r2(hub.peakRssMB / ref.peakRssMB),
+          };
         }),
       );
       report.throughput = { runs, summary, ratios };
@@ -268,12 +293,28 @@ export async function runBench(argv: string[]): Promise<number> {
         `Throughput: ${opts.lines.toLocaleString('en')} readings (~58 bytes) written as fast as a socat pty takes them; median of ${opts.runs} alternating round(s)`,
         table(
           ['QoS', 'path', 'msg/s', 'min..max', 'delivered', 'CPU s/100k', 'peak RSS MB', 'broker CPU s/100k', 'counter CPU s/100k'],
-          summary.map((s) => [String(s.qos), s.path, s.msgPerS, `${s.minMsgPerS}..${s.maxMsgPerS}`, s.delivered, s.cpuSPer100k, s.peakRssMB, s.brokerCpuSPer100k, s.counterCpuSPer100k]),
+          summary.map((s) => [
+            String(s.qos),
+            s.path,
+            s.msgPerS,
+            `${s.minMsgPerS}..${s.maxMsgPerS}`,
+            s.delivered,
+            s.cpuSPer100k,
+            s.peakRssMB,
+            s.brokerCpuSPer100k,
+            s.counterCpuSPer100k,
+          ]),
         ),
         '',
       );
       if (ratios.length) {
-        text.push(table(['QoS', 'ratio', 'msg/s (medians)', 'msg/s (median per round)', 'peak RSS'], ratios.map((r) => [String(r.qos), r.ratio, r.ofMedians, r.medianPerRound, r.rssRatio])), '');
+        text.push(
+          table(
+            ['QoS', 'ratio', 'msg/s (medians)', 'msg/s (median per round)', 'peak RSS'],
+            ratios.map((r) => [String(r.qos), r.ratio, r.ofMedians, r.medianPerRound, r.rssRatio]),
+          ),
+          '',
+        );
       }
     }
 
@@ -292,20 +333,33 @@ export async function runBench(argv: string[]): Promise<number> {
       }
       const summary = idlePaths.map((path) => {
         const rs = runs.filter((r) => r.path === path);
-        return { path, runs: rs.length, rssMB: r2(median(rs.map((r) => r.rssMB))), anonMB: r2(median(rs.map((r) => r.anonMB))), peakRssMB: r2(median(rs.map((r) => r.peakRssMB))) };
+        return {
+          path,
+          runs: rs.length,
+          rssMB: r2(median(rs.map((r) => r.rssMB))),
+          anonMB: r2(median(rs.map((r) => r.anonMB))),
+          peakRssMB: r2(median(rs.map((r) => r.peakRssMB))),
+        };
       });
       report.idle = { runs, summary };
       text.push(
         `Idle: connected, one reading through, then ${opts.idleSeconds} s idle; RSS of the bridge process, median of ${opts.runs} alternating round(s)`,
-        table(['path', 'RSS MB', 'anonymous MB', 'peak RSS MB (start-up)'], summary.map((s) => [s.path, s.rssMB, s.anonMB, s.peakRssMB])),
+        table(
+          ['path', 'RSS MB', 'anonymous MB', 'peak RSS MB (start-up)'],
+          summary.map((s) => [s.path, s.rssMB, s.anonMB, s.peakRssMB]),
+        ),
         '',
       );
     }
 
     // ---- 2. latency
     if (opts.parts.includes('latency')) {
-      const runs: LatencyRun[] = await alternate('latency', opts.latencyQos, (path, qos, round) => bench.latencyRun(path, qos, round),
-        (r) => `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, ${r.delivered}/${r.sent} delivered${noted(r.note)}`);
+      const runs: LatencyRun[] = await alternate(
+        'latency',
+        opts.latencyQos,
+        (path, qos, round) => bench.latencyRun(path, qos, round),
+        (r) => `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms, ${r.delivered}/${r.sent} delivered${noted(r.note)}`,
+      );
       const summary = opts.latencyQos.flatMap((qos) =>
         opts.paths.map((path) => {
           const rs = runs.filter((r) => r.qos === qos && r.path === path);
@@ -337,8 +391,12 @@ export async function runBench(argv: string[]): Promise<number> {
 
     // ---- 4. many ports
     if (opts.parts.includes('ports')) {
-      const runs: PortsRun[] = await alternate('many ports', [opts.portsQos], (path) => bench.portsRun(path),
-        (r) => `${r.delivered}/${r.sent} delivered, p99 ${r.p99Ms} ms, CPU ${r.cpuPercent}%, RSS ${r.peakRssMB} MB${noted(r.note)}`);
+      const runs: PortsRun[] = await alternate(
+        'many ports',
+        [opts.portsQos],
+        (path) => bench.portsRun(path),
+        (r) => `${r.delivered}/${r.sent} delivered, p99 ${r.p99Ms} ms, CPU ${r.cpuPercent}%, RSS ${r.peakRssMB} MB${noted(r.note)}`,
+      );
       const summary = opts.paths.map((path) => {
         const rs = runs.filter((r) => r.path === path);
         return {
@@ -372,7 +430,9 @@ export async function runBench(argv: string[]): Promise<number> {
         const r = await attempt(`outage ${path}: broker down ${opts.outageSeconds} s at ${opts.outageRate} readings/s`, () => bench.outageRun(path));
         if (r) {
           runs.push(r);
-          log(`  RSS ${r.rssStartMB} -> ${r.rssEndMB} MB (peak ${r.peakRssMB}), CPU ${r.cpuS} s, ${r.delivered}/${r.written} delivered in ${r.drainSeconds} s after restart${noted(r.note)}`);
+          log(
+            `  RSS ${r.rssStartMB} -> ${r.rssEndMB} MB (peak ${r.peakRssMB}), CPU ${r.cpuS} s, ${r.delivered}/${r.written} delivered in ${r.drainSeconds} s after restart${noted(r.note)}`,
+          );
         }
       }
       report.outage = { runs };
@@ -401,8 +461,14 @@ export async function runBench(argv: string[]): Promise<number> {
         }
         text.push(
           `Hub CPU profile, QoS ${p.qos} (${p.run.msgPerS} msg/s under the profiler; ${p.profile.busyMs} ms busy, ${p.profile.idleMs} ms idle): self time`,
-          table(['function', 'ms', '%'], p.profile.functions.slice(0, 15).map((f) => [f.name, f.ms, f.percent])),
-          table(['module', 'ms', '%'], p.profile.modules.slice(0, 10).map((f) => [f.name, f.ms, f.percent])),
+          table(
+            ['function', 'ms', '%'],
+            p.profile.functions.slice(0, 15).map((f) => [f.name, f.ms, f.percent]),
+          ),
+          table(
+            ['module', 'ms', '%'],
+            p.profile.modules.slice(0, 10).map((f) => [f.name, f.ms, f.percent]),
+          ),
           '',
         );
       }
@@ -427,7 +493,9 @@ export async function runBench(argv: string[]): Promise<number> {
       if (!r.profile) continue;
       const top = r.profile.functions.slice(0, 8).map((f) => `${f.name.replace(/ (hub|shared|node_modules)?\/?[^ ]*:\d+$/, '')} ${f.percent}%`);
       const mods = r.profile.modules.slice(0, 6).map((f) => `${f.name} ${f.percent}%`);
-      text.push(`profile ${part} ${r.path}${r.qos !== undefined ? ` QoS ${r.qos}` : ''}${r.round !== undefined ? ` round ${r.round + 1}` : ''} (${r.profile.busyMs} ms busy, ${r.profile.idleMs} ms idle): ${top.join(', ')}`);
+      text.push(
+        `profile ${part} ${r.path}${r.qos !== undefined ? ` QoS ${r.qos}` : ''}${r.round !== undefined ? ` round ${r.round + 1}` : ''} (${r.profile.busyMs} ms busy, ${r.profile.idleMs} ms idle): ${top.join(', ')}`,
+      );
       text.push(`  by module: ${mods.join(', ')}`);
     }
   }
@@ -481,7 +549,11 @@ async function firmware(quick: boolean): Promise<{ rows: (string | number)[][]; 
       // The host runtime's estimate (espruino-host/memory.ts), not Espruino's own count on the
       // 32-bit ESP32 layout: README "Firmware memory" has those, measured on the interpreter.
       if (typeof e === 'string') rows.push([`${label} memory (host-runtime estimate, not the ESP32 layout), ${how}`, e]);
-      else rows.push([`${label} after first publish, host-runtime estimate (not the ESP32 layout), ${how}: blocks (bytes) / strings / objects`, `${e.blocks} (${e.bytes}) / ${e.strings} / ${e.objects}`]);
+      else
+        rows.push([
+          `${label} after first publish, host-runtime estimate (not the ESP32 layout), ${how}: blocks (bytes) / strings / objects`,
+          `${e.blocks} (${e.bytes}) / ${e.strings} / ${e.objects}`,
+        ]);
     }
   }
   result.memory = memory;

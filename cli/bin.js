@@ -36,7 +36,9 @@ if (cli === undefined) {
   try {
     tsx = await import('tsx/esm/api');
   } catch {
-    console.error('roomlink: tsx is not installed (a hub-only install has only what the compiled hub needs): let roomlink write dist/cli, or run `npm install` for tsx');
+    console.error(
+      'roomlink: tsx is not installed (a hub-only install has only what the compiled hub needs): let roomlink write dist/cli, or run `npm install` for tsx',
+    );
     process.exit(1);
   }
   tsx.register();

@@ -61,7 +61,12 @@ export async function reportError(command: string, err: unknown): Promise<number
     return 2;
   }
   if (err instanceof FileError) {
-    process.stderr.write(err.message.split('\n').map((line) => `${prefix}: ${line}\n`).join('') + (err.hint ? `hint: ${err.hint}\n` : ''));
+    process.stderr.write(
+      err.message
+        .split('\n')
+        .map((line) => `${prefix}: ${line}\n`)
+        .join('') + (err.hint ? `hint: ${err.hint}\n` : ''),
+    );
     return 2;
   }
   return undefined;

@@ -14,7 +14,11 @@ export function pinNumber(realm: Realm, pin: unknown): number {
   return n;
 }
 
-export function installGpio(realm: Realm, loop: EventLoop, pins: SimPins): {
+export function installGpio(
+  realm: Realm,
+  loop: EventLoop,
+  pins: SimPins,
+): {
   /** Backs the prelude's Number.prototype pin methods (D2.read(), D2.set() ...). */
   pinMethod(op: string, pin: unknown, value?: unknown): unknown;
 } {

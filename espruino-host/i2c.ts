@@ -35,9 +35,7 @@ export class SimI2C {
   }
 
   find(sda: number, scl: number, address: number): I2CDevice | undefined {
-    return this.devices.find(
-      (d) => d.address === address && (d.sda ?? I2C1_DEFAULT_PINS.sda) === sda && (d.scl ?? I2C1_DEFAULT_PINS.scl) === scl,
-    );
+    return this.devices.find((d) => d.address === address && (d.sda ?? I2C1_DEFAULT_PINS.sda) === sda && (d.scl ?? I2C1_DEFAULT_PINS.scl) === scl);
   }
 }
 

@@ -108,7 +108,7 @@ export function estimateMemory(root: object, baseline: Baseline): MemoryEstimate
     }
     for (const key of safeKeys(obj)) {
       if (builtinKeys?.has(key)) continue;
-      if (typeof obj === 'function' && (key === 'length' || key === 'name' || key === 'prototype' && isEmptyPrototype(obj))) continue;
+      if (typeof obj === 'function' && (key === 'length' || key === 'name' || (key === 'prototype' && isEmptyPrototype(obj)))) continue;
       if (Array.isArray(obj) && key === 'length') continue;
       blocks += key.length > INLINE_CHARS ? stringBlocks(key.length) : 1;
       visitValue(safeGet(obj, key), stack);

@@ -125,7 +125,10 @@ export function installOneWire(realm: Realm, loop: EventLoop, sim: SimOneWire): 
     self.search = (_command?: unknown) => {
       loop.guard();
       // The search algorithm's outcome: every present device's ROM, in ascending ROM order.
-      const found = sim.on(pin).map((d) => romToString(d.rom)).sort();
+      const found = sim
+        .on(pin)
+        .map((d) => romToString(d.rom))
+        .sort();
       for (const d of sim.on(pin)) d.reset();
       state = 'idle';
       return realm.array(found);

@@ -151,7 +151,7 @@
             if (once) return;
             once = true;
             settle(promise, REJECTED, r);
-          }
+          },
         );
       } catch (err) {
         if (!once) {
@@ -240,14 +240,30 @@
 
   // --- Pins are numbers with methods (typeof D2 === 'number', D2 === 2, String(D2) is "2") ---
   var pinMethods = {
-    read: function () { return host.pin('read', this); },
-    write: function (v) { return host.pin('write', this, v); },
-    set: function () { return host.pin('write', this, 1); },
-    reset: function () { return host.pin('write', this, 0); },
-    toggle: function () { return host.pin('toggle', this); },
-    mode: function (m) { return host.pin('mode', this, m); },
-    getMode: function () { return host.pin('getMode', this); },
-    getInfo: function () { return { port: 'D', num: +this }; }
+    read: function () {
+      return host.pin('read', this);
+    },
+    write: function (v) {
+      return host.pin('write', this, v);
+    },
+    set: function () {
+      return host.pin('write', this, 1);
+    },
+    reset: function () {
+      return host.pin('write', this, 0);
+    },
+    toggle: function () {
+      return host.pin('toggle', this);
+    },
+    mode: function (m) {
+      return host.pin('mode', this, m);
+    },
+    getMode: function () {
+      return host.pin('getMode', this);
+    },
+    getInfo: function () {
+      return { port: 'D', num: +this };
+    },
   };
   for (var m in pinMethods) hide(Number.prototype, m, pinMethods[m]);
 });

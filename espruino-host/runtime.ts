@@ -260,7 +260,10 @@ export class EspruinoRuntime extends EventEmitter {
   }
 
   private macAddress(): string {
-    const hex = (this.options.serial ?? '30aea4000001').replace(/[^0-9a-f]/gi, '').padEnd(12, '0').slice(0, 12);
+    const hex = (this.options.serial ?? '30aea4000001')
+      .replace(/[^0-9a-f]/gi, '')
+      .padEnd(12, '0')
+      .slice(0, 12);
     return hex.match(/../g)!.join(':');
   }
 
@@ -314,11 +317,14 @@ export class EspruinoRuntime extends EventEmitter {
     const state = {
       kickedAt: Date.now(),
       timeoutMs,
-      timer: setInterval(() => {
-        if (!loop.isAlive || Date.now() - state.kickedAt < timeoutMs) return;
-        this.emit('watchdog');
-        this.reboot();
-      }, Math.min(250, timeoutMs / 4)),
+      timer: setInterval(
+        () => {
+          if (!loop.isAlive || Date.now() - state.kickedAt < timeoutMs) return;
+          this.emit('watchdog');
+          this.reboot();
+        },
+        Math.min(250, timeoutMs / 4),
+      ),
     };
     this.watchdog = state;
   }

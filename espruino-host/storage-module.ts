@@ -32,14 +32,15 @@ function fileName(name: unknown): string {
  * errors reach the program as Espruino's errors.
  */
 function guardedFor(realm: Realm, loop: EventLoop) {
-  return <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
-    loop.guard();
-    try {
-      return fn(...args);
-    } catch (err) {
-      fail(realm, err);
-    }
-  };
+  return <A extends unknown[], R>(fn: (...args: A) => R) =>
+    (...args: A): R => {
+      loop.guard();
+      try {
+        return fn(...args);
+      } catch (err) {
+        fail(realm, err);
+      }
+    };
 }
 
 export function createStorageModule(realm: Realm, storage: SimStorage, loop: EventLoop): object {

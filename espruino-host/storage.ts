@@ -85,7 +85,9 @@ export class SimStorage {
 
   /** Names of StorageFile chunks. */
   storageFileChunks(): string[] {
-    return this.loadIndex().files.filter((f) => f.storageFile).map((f) => f.name);
+    return this.loadIndex()
+      .files.filter((f) => f.storageFile)
+      .map((f) => f.name);
   }
 
   exists(name: string): boolean {

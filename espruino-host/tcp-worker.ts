@@ -6,10 +6,7 @@ import { Worker } from 'node:worker_threads';
 
 export type ConnectOutcome = 'connected' | 'refused' | 'no-host' | 'failed' | 'timeout';
 
-export type SocketEvent =
-  | { id: number; event: 'data'; data: string }
-  | { id: number; event: 'end' }
-  | { id: number; event: 'close' };
+export type SocketEvent = { id: number; event: 'data'; data: string } | { id: number; event: 'end' } | { id: number; event: 'close' };
 
 // Runs in the worker (CommonJS, plain JS).
 const WORKER_SOURCE = `

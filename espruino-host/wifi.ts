@@ -125,7 +125,12 @@ export function createWifiModule(realm: Realm, loop: EventLoop, sim: SimWifi, ma
       if (typeof callback === 'function') loop.queue(callback, []);
     },
     getIP(callback?: unknown) {
-      const info = realm.object({ ip: sim.isConnected ? ip : '0.0.0.0', netmask: sim.isConnected ? '255.255.255.0' : '0.0.0.0', gw: sim.isConnected ? gw : '0.0.0.0', mac });
+      const info = realm.object({
+        ip: sim.isConnected ? ip : '0.0.0.0',
+        netmask: sim.isConnected ? '255.255.255.0' : '0.0.0.0',
+        gw: sim.isConnected ? gw : '0.0.0.0',
+        mac,
+      });
       return withCallback(callback, info);
     },
     // As libs/network/esp32/jswrap_esp32_network.c: getStatus() carries the access point's

@@ -14,7 +14,13 @@ export interface FilterState {
  * The value to publish at time `now`, or undefined when the filters hold it back. A change
  * of a binary value always passes (`change` marks an input's edge, which bypasses throttle).
  */
-export function filterValue(f: SensorFilters | undefined, st: FilterState, value: number | boolean, now: number, change?: boolean): number | boolean | undefined {
+export function filterValue(
+  f: SensorFilters | undefined,
+  st: FilterState,
+  value: number | boolean,
+  now: number,
+  change?: boolean,
+): number | boolean | undefined {
   let v = value;
   if (f && typeof v === 'number' && f.average && f.average > 1) {
     const h = st.h || (st.h = []);

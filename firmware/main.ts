@@ -33,9 +33,9 @@ interface Sensor {
 
 let cfg: NodeConfig;
 let P: TopicPrefixes;
-let sensors: Sensor[] = [];
-let state: { [m: string]: FilterState } = {};
-let errors: { [k: string]: string } = {};
+const sensors: Sensor[] = [];
+const state: { [m: string]: FilterState } = {};
+const errors: { [k: string]: string } = {};
 let interval = 60;
 let loop: any;
 let seq = 0;
@@ -201,11 +201,12 @@ function command(r: CommandCheck): void {
   if (c.identify) blink();
   if (c.calibrate) {
     sensors.forEach(function (s) {
-      if (s.d.cal) s.d.cal(c.calibrate!, function (err, said) {
-        if (err) errors[s.k] = err;
-        else say(said!);
-        report();
-      });
+      if (s.d.cal)
+        s.d.cal(c.calibrate!, function (err, said) {
+          if (err) errors[s.k] = err;
+          else say(said!);
+          report();
+        });
     });
   }
   if (c.reboot) {
@@ -271,13 +272,15 @@ function incoming(topic: string, payload: string, retain: boolean): void {
   if (topic === subs[0]) {
     if (retain) say('retained command ignored (publish commands without retain)');
     else command(parseCommand(payload));
-  }
-  else if (topic === subs[1] && payload === 'online' && !retain && !rediscover) {
-    rediscover = setTimeout(function () {
-      rediscover = undefined;
-      // A discovery already streaming (after a reconnect) does the same.
-      if (mqttUp && !streaming) discover(false);
-    }, 1000 + Math.random() * 4000);
+  } else if (topic === subs[1] && payload === 'online' && !retain && !rediscover) {
+    rediscover = setTimeout(
+      function () {
+        rediscover = undefined;
+        // A discovery already streaming (after a reconnect) does the same.
+        if (mqttUp && !streaming) discover(false);
+      },
+      1000 + Math.random() * 4000,
+    );
   }
 }
 
@@ -371,7 +374,8 @@ function start(): void {
   // the interpreter is built for another chip (process.env.BOARD: ESP32, ESP32C3_IDF4, ...).
   const b = process.env.BOARD || '';
   const chip = b.indexOf('ESP32') !== 0 ? '' : b.indexOf('C3') > 0 ? 'esp32c3' : b.indexOf('S3') > 0 ? 'esp32s3' : 'esp32';
-  if (chip && chip !== (c.board || 'esp32')) say('this is ' + b + ' but roomlink.json says board ' + (c.board || 'esp32 (the default)') + ': set "board": "' + chip + '"');
+  if (chip && chip !== (c.board || 'esp32'))
+    say('this is ' + b + ' but roomlink.json says board ' + (c.board || 'esp32 (the default)') + ': set "board": "' + chip + '"');
   try {
     E.enableWatchdog(60, false);
   } catch (e) {}

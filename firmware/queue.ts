@@ -43,7 +43,7 @@ interface Msg {
   i: number;
 }
 
-let ram: Msg[] = [];
+const ram: Msg[] = [];
 /** Transport "serial": lines are printed for the hub instead of published. */
 let serialQ = false;
 /** The hub answered lately (serial). */

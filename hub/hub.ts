@@ -135,7 +135,10 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       log.error('QUEUE FULL: dropping the oldest readings', {
         dropped: droppedSinceLog,
         ...(diskFull
-          ? { memory_max_messages: settings.queue.memory_max_messages, hint: 'the disk refuses writes and the readings held in memory reached queue.memory_max_messages' }
+          ? {
+              memory_max_messages: settings.queue.memory_max_messages,
+              hint: 'the disk refuses writes and the readings held in memory reached queue.memory_max_messages',
+            }
           : { max_messages: settings.queue.max_messages, hint: 'the broker has been unreachable for long; raise queue.max_messages to keep more' }),
       });
       droppedSinceLog = 0;
@@ -300,7 +303,12 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       topic_conflicts: bridge.topicConflicts(),
       commands: { sent: downlink.counters.sent, refused: { ...downlink.counters.refused }, not_ours: downlink.counters.not_ours },
       serial_acks: { ...serialAcks.counters },
-      broker: { connected: connection.connected, connects: connection.connects, mqtt: connection.protocolVersion === 5 ? '5' : '3.1.1', received: connection.received },
+      broker: {
+        connected: connection.connected,
+        connects: connection.connects,
+        mqtt: connection.protocolVersion === 5 ? '5' : '3.1.1',
+        received: connection.received,
+      },
       parked: parked.stats(),
       ...(broker ? { embedded_broker: broker.stats() } : {}),
       node_summary: { total: nodes.size, online, listed, max_nodes: settings.max_nodes, refused_new: nodes.refusedNew },

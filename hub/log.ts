@@ -55,16 +55,18 @@ export function formatValue(value: unknown): string {
 function safeJson(value: unknown): string {
   const seen = new WeakSet<object>();
   try {
-    return JSON.stringify(value, (key, v: unknown) => {
-      if (key && SECRET_FIELD.test(key)) return REDACTED;
-      if (typeof v === 'bigint') return v.toString();
-      if (v instanceof Error) return v.message;
-      if (typeof v === 'object' && v !== null) {
-        if (seen.has(v)) return '[circular]';
-        seen.add(v);
-      }
-      return v;
-    }) ?? String(value);
+    return (
+      JSON.stringify(value, (key, v: unknown) => {
+        if (key && SECRET_FIELD.test(key)) return REDACTED;
+        if (typeof v === 'bigint') return v.toString();
+        if (v instanceof Error) return v.message;
+        if (typeof v === 'object' && v !== null) {
+          if (seen.has(v)) return '[circular]';
+          seen.add(v);
+        }
+        return v;
+      }) ?? String(value)
+    );
   } catch {
     return String(value);
   }

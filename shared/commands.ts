@@ -27,7 +27,8 @@ export function checkCommand(raw: unknown): CommandCheck {
     return { ok: true, command: { interval: v } };
   }
   if (key === 'calibrate') {
-    if (typeof v !== 'number' || !(v >= 300 && v <= 5000) || Math.floor(v) !== v) return { ok: false, error: 'calibrate: must be the CO2 the sensor sees now, 300..5000 ppm (fresh outdoor air: about 420)' };
+    if (typeof v !== 'number' || !(v >= 300 && v <= 5000) || Math.floor(v) !== v)
+      return { ok: false, error: 'calibrate: must be the CO2 the sensor sees now, 300..5000 ppm (fresh outdoor air: about 420)' };
     return { ok: true, command: { calibrate: v } };
   }
   // Written out, not a table: on Espruino a top-level array would stay in RAM for good.

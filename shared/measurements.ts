@@ -29,8 +29,22 @@ export type Measurement = NumericMeasurement | BinaryMeasurement;
 /** The ids, in catalogue order (topics and line-protocol keys use them). */
 export function measurementIds(): string[] {
   return [
-    'temperature', 'humidity', 'pressure', 'illuminance', 'carbon_dioxide', 'pm1', 'pm25', 'pm10', 'distance',
-    'voltage', 'battery', 'signal_strength', 'motion', 'door', 'occupancy', 'presence',
+    'temperature',
+    'humidity',
+    'pressure',
+    'illuminance',
+    'carbon_dioxide',
+    'pm1',
+    'pm25',
+    'pm10',
+    'distance',
+    'voltage',
+    'battery',
+    'signal_strength',
+    'motion',
+    'door',
+    'occupancy',
+    'presence',
   ];
 }
 
@@ -43,23 +57,52 @@ export function getMeasurement(id: string): Measurement | undefined {
   // name, unit, plausible min and max, display precision
   let n: [string, string, number, number, number];
   switch (id) {
-    case 'temperature': n = ['Temperature', '\u00b0C', -55, 125, 1]; break;
-    case 'humidity': n = ['Humidity', '%', 0, 100, 1]; break;
-    case 'pressure': n = ['Pressure', 'hPa', 300, 1100, 1]; break;
-    case 'illuminance': n = ['Illuminance', 'lx', 0, 200000, 0]; break;
-    case 'carbon_dioxide': n = ['CO2', 'ppm', 0, 40000, 0]; break;
-    case 'pm1': n = ['PM1', '\u00b5g/m\u00b3', 0, 1000, 0]; break;
-    case 'pm25': n = ['PM2.5', '\u00b5g/m\u00b3', 0, 1000, 0]; break;
-    case 'pm10': n = ['PM10', '\u00b5g/m\u00b3', 0, 1000, 0]; break;
-    case 'distance': n = ['Distance', 'cm', 0, 10000, 0]; break;
-    case 'voltage': n = ['Voltage', 'V', 0, 100, 2]; break;
-    case 'battery': n = ['Battery', '%', 0, 100, 0]; break;
-    case 'signal_strength': n = ['Signal strength', 'dBm', -120, 0, 0]; break;
-    case 'motion': return { kind: 'binary', name: 'Motion', deviceClass: id };
-    case 'door': return { kind: 'binary', name: 'Door', deviceClass: id };
-    case 'occupancy': return { kind: 'binary', name: 'Occupancy', deviceClass: id };
-    case 'presence': return { kind: 'binary', name: 'Presence', deviceClass: id };
-    default: return undefined;
+    case 'temperature':
+      n = ['Temperature', '\u00b0C', -55, 125, 1];
+      break;
+    case 'humidity':
+      n = ['Humidity', '%', 0, 100, 1];
+      break;
+    case 'pressure':
+      n = ['Pressure', 'hPa', 300, 1100, 1];
+      break;
+    case 'illuminance':
+      n = ['Illuminance', 'lx', 0, 200000, 0];
+      break;
+    case 'carbon_dioxide':
+      n = ['CO2', 'ppm', 0, 40000, 0];
+      break;
+    case 'pm1':
+      n = ['PM1', '\u00b5g/m\u00b3', 0, 1000, 0];
+      break;
+    case 'pm25':
+      n = ['PM2.5', '\u00b5g/m\u00b3', 0, 1000, 0];
+      break;
+    case 'pm10':
+      n = ['PM10', '\u00b5g/m\u00b3', 0, 1000, 0];
+      break;
+    case 'distance':
+      n = ['Distance', 'cm', 0, 10000, 0];
+      break;
+    case 'voltage':
+      n = ['Voltage', 'V', 0, 100, 2];
+      break;
+    case 'battery':
+      n = ['Battery', '%', 0, 100, 0];
+      break;
+    case 'signal_strength':
+      n = ['Signal strength', 'dBm', -120, 0, 0];
+      break;
+    case 'motion':
+      return { kind: 'binary', name: 'Motion', deviceClass: id };
+    case 'door':
+      return { kind: 'binary', name: 'Door', deviceClass: id };
+    case 'occupancy':
+      return { kind: 'binary', name: 'Occupancy', deviceClass: id };
+    case 'presence':
+      return { kind: 'binary', name: 'Presence', deviceClass: id };
+    default:
+      return undefined;
   }
   const m: NumericMeasurement = { kind: 'numeric', name: n[0], unit: n[1], min: n[2], max: n[3], precision: n[4], deviceClass: id, stateClass: 'measurement' };
   if (id === 'signal_strength') m.diagnostic = true;
@@ -84,9 +127,7 @@ export type ReadingValue = number | boolean;
 export type ValueRefusal = 'unknown_measurement' | 'invalid_value' | 'out_of_range';
 
 /** The outcome of validating one value: never throws, whatever it is given. */
-export type ValueCheck =
-  | { ok: true; value: ReadingValue }
-  | { ok: false; reason: ValueRefusal; message: string };
+export type ValueCheck = { ok: true; value: ReadingValue } | { ok: false; reason: ValueRefusal; message: string };
 
 /** Strict decimal: optional sign, digits, optional fraction. "1e3", "0x10", " 5" are not. */
 export function parseDecimal(text: string): number | undefined {

@@ -160,7 +160,11 @@ export const SENSOR_TYPES: { [type: string]: string[] } = /* @__PURE__ */ sensor
 export function sensorMeasurements(sensor: SensorConfig): string[] {
   if (sensor.measurement) return [sensor.measurement];
   const all = sensorTypeMeasurements(sensor.type) || [];
-  return sensor.measurements ? all.filter(function (m) { return sensor.measurements!.indexOf(m) >= 0; }) : all;
+  return sensor.measurements
+    ? all.filter(function (m) {
+        return sensor.measurements!.indexOf(m) >= 0;
+      })
+    : all;
 }
 
 /** Every measurement a node publishes, in sensor order. */
@@ -251,13 +255,15 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
     unknownKeys(s, ['type', 'filters'].concat(keys), path + '.');
     if (s['filters'] !== undefined) checkFilters(s['filters'], path + '.filters');
     // DHT22 and 1-Wire drive their data line low; I2C drives SDA and SCL.
-    if (s['pin'] !== undefined || t === 'dht22' || t === 'ds18b20' || t === 'analog' || t === 'binary') checkPin(s['pin'], path + '.pin', t === 'dht22' || t === 'ds18b20');
+    if (s['pin'] !== undefined || t === 'dht22' || t === 'ds18b20' || t === 'analog' || t === 'binary')
+      checkPin(s['pin'], path + '.pin', t === 'dht22' || t === 'ds18b20');
     if (s['sda'] !== undefined) checkPin(s['sda'], path + '.sda', true);
     if (s['scl'] !== undefined) checkPin(s['scl'], path + '.scl', true);
     if (s['rx'] !== undefined) checkPin(s['rx'], path + '.rx');
     if (s['tx'] !== undefined) checkPin(s['tx'], path + '.tx', true);
     if (s['altitude'] !== undefined && !isNumberIn(s['altitude'], 0, 3000)) errors.push(path + '.altitude: must be 0..3000 m (what the SCD4x compensates)');
-    if (s['ambient_pressure'] !== undefined && !isNumberIn(s['ambient_pressure'], 700, 1200)) errors.push(path + '.ambient_pressure: must be 700..1200 hPa (what the SCD4x compensates)');
+    if (s['ambient_pressure'] !== undefined && !isNumberIn(s['ambient_pressure'], 700, 1200))
+      errors.push(path + '.ambient_pressure: must be 700..1200 hPa (what the SCD4x compensates)');
     if (s['abc'] !== undefined && typeof s['abc'] !== 'boolean') errors.push(path + '.abc: must be true or false');
     if (s['mtreg'] !== undefined && !isWholeIn(s['mtreg'], 31, 254)) errors.push(path + '.mtreg: must be a whole number 31..254 (the BH1750 default is 69)');
     if (t === 'bh1750' && s['address'] !== undefined && s['address'] !== 0x23 && s['address'] !== 0x5c) {
@@ -272,7 +278,9 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
     if (s['pullup'] !== undefined && typeof s['pullup'] !== 'boolean') errors.push(path + '.pullup: must be true or false');
     // Classic ESP32: GPIO 34-39 are input only, without pull-up/down (a floating input).
     if (t === 'binary' && board === 'esp32' && isWholeIn(s['pin'], 34, 39) && s['pullup'] !== false) {
-      errors.push(path + '.pin: GPIO 34-39 have no internal pull-up on the ESP32: wire an external one (10 k to 3V3) and set "pullup": false, or use another pin');
+      errors.push(
+        path + '.pin: GPIO 34-39 have no internal pull-up on the ESP32: wire an external one (10 k to 3V3) and set "pullup": false, or use another pin',
+      );
     }
     if (s['seed'] !== undefined && !isNumberIn(s['seed'], 0, 4294967295)) errors.push(path + '.seed: must be a number');
     if (keys.indexOf('measurement') >= 0) {
@@ -351,7 +359,8 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
   if (raw['interval'] !== undefined && !isNumberIn(raw['interval'], 1, 86400)) errors.push('interval: must be 1..86400 seconds');
   // ESP32.deepSleep(us) takes a 32-bit int (targets/esp32/jswrap_esp32.c): past 2,147 s the
   // microseconds wrap negative and the chip would not wake.
-  if (raw['sleep'] !== undefined && !isNumberIn(raw['sleep'], 0, 2147)) errors.push('sleep: must be 0..2147 seconds (the ESP32 deep-sleep timer takes at most 2^31 microseconds)');
+  if (raw['sleep'] !== undefined && !isNumberIn(raw['sleep'], 0, 2147))
+    errors.push('sleep: must be 0..2147 seconds (the ESP32 deep-sleep timer takes at most 2^31 microseconds)');
   if (raw['led'] !== undefined) checkPin(raw['led'], 'led');
   const sensors = raw['sensors'];
   if (!Array.isArray(sensors) || sensors.length === 0) errors.push('sensors: must be a non-empty list');
@@ -369,7 +378,20 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
       const t = sn['type'];
       const at = 'sensors[' + i + ']';
       // Default I2C address by type (0: not an I2C sensor).
-      const a = t === 'bme280' || t === 'bmp280' ? 0x76 : t === 'sht3x' ? 0x44 : t === 'aht20' ? 0x38 : t === 'scd4x' ? 0x62 : t === 'bh1750' ? 0x23 : t === 'htu21d' ? 0x40 : 0;
+      const a =
+        t === 'bme280' || t === 'bmp280'
+          ? 0x76
+          : t === 'sht3x'
+            ? 0x44
+            : t === 'aht20'
+              ? 0x38
+              : t === 'scd4x'
+                ? 0x62
+                : t === 'bh1750'
+                  ? 0x23
+                  : t === 'htu21d'
+                    ? 0x40
+                    : 0;
       if (a) {
         if (board === 'esp32c3' && (sn['sda'] === undefined || sn['scl'] === undefined)) {
           errors.push(at + ': set "sda" and "scl" on the ESP32-C3 (the default pins 21/22 are the ESP32\'s; e.g. 8 and 9)');
@@ -378,12 +400,24 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
         const pair = (sn['sda'] === undefined ? 21 : sn['sda']) + '/' + (sn['scl'] === undefined ? 22 : sn['scl']);
         if (pairs.indexOf(pair) < 0) pairs.push(pair);
         if (pairs.length > buses) {
-          errors.push(at + ': I2C pins ' + pair + ' would need I2C bus ' + pairs.length + ', and ' + board + ' has ' + buses + ' (sensors can share a bus: give them the same sda/scl)');
+          errors.push(
+            at +
+              ': I2C pins ' +
+              pair +
+              ' would need I2C bus ' +
+              pairs.length +
+              ', and ' +
+              board +
+              ' has ' +
+              buses +
+              ' (sensors can share a bus: give them the same sda/scl)',
+          );
           pairs.pop();
         }
         const addr = typeof sn['address'] === 'number' ? (sn['address'] as number) : a;
         const key = pair + '@' + addr;
-        if (addresses[key] !== undefined) errors.push(at + ': I2C address ' + addr + ' on pins ' + pair + ' is taken by sensors[' + addresses[key] + ']: one device per address on a bus');
+        if (addresses[key] !== undefined)
+          errors.push(at + ': I2C address ' + addr + ' on pins ' + pair + ' is taken by sensors[' + addresses[key] + ']: one device per address on a bus');
         else addresses[key] = i;
       } else if (t === 'pms5003' || t === 'mhz19' || t === 'ld2410') {
         if (board === 'esp32c3' && (sn['rx'] === undefined || sn['tx'] === undefined)) {
@@ -391,11 +425,23 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
           continue;
         }
         if (++serials > uarts) {
-          errors.push(at + ': ' + t + ' needs a UART of its own, and ' + board + ' has ' + uarts + ' for sensors (' + (uarts > 1 ? 'Serial2 and Serial3' : 'Serial2') + '; Serial1 is the console)');
+          errors.push(
+            at +
+              ': ' +
+              t +
+              ' needs a UART of its own, and ' +
+              board +
+              ' has ' +
+              uarts +
+              ' for sensors (' +
+              (uarts > 1 ? 'Serial2 and Serial3' : 'Serial2') +
+              '; Serial1 is the console)',
+          );
         }
         for (const key of ['rx', 'tx']) {
           const pin = '' + (sn[key] === undefined ? (key === 'rx' ? 16 : 17) : sn[key]);
-          if (uartPins[pin] !== undefined) errors.push(at + '.' + key + ': GPIO ' + pin + ' is already ' + uartPins[pin] + ': each UART sensor needs its own rx and tx');
+          if (uartPins[pin] !== undefined)
+            errors.push(at + '.' + key + ': GPIO ' + pin + ' is already ' + uartPins[pin] + ': each UART sensor needs its own rx and tx');
           else uartPins[pin] = at + '.' + key;
         }
         if (t === 'pms5003' && typeof raw['sleep'] === 'number' && raw['sleep'] > 0) {
@@ -410,7 +456,17 @@ export function checkNodeConfig(raw: unknown): ConfigCheck {
       const ms = sensorMeasurements(sensors[i] as SensorConfig);
       for (let j = 0; j < ms.length; j++) {
         if (seen[ms[j]] !== undefined) {
-          errors.push('sensors[' + i + ']: also measures ' + ms[j] + ' (as sensors[' + seen[ms[j]] + '] does); a node publishes one ' + ms[j] + ': pick one with "measurements"');
+          errors.push(
+            'sensors[' +
+              i +
+              ']: also measures ' +
+              ms[j] +
+              ' (as sensors[' +
+              seen[ms[j]] +
+              '] does); a node publishes one ' +
+              ms[j] +
+              ': pick one with "measurements"',
+          );
         } else seen[ms[j]] = i;
       }
     }

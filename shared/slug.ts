@@ -21,7 +21,14 @@ export function slugProblem(value: unknown, what: string): string | undefined {
     const c = value.charCodeAt(i);
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45)) {
       const hint = c >= 65 && c <= 90 ? ' (ids are lower case)' : ' (use a-z, 0-9, _ or -)';
-      const name = c === 0 ? 'NUL' : c === 32 ? 'space' : c < 32 || c === 127 ? 'control character 0x' + ('0' + c.toString(16)).slice(-2) : "'" + String.fromCharCode(c) + "'";
+      const name =
+        c === 0
+          ? 'NUL'
+          : c === 32
+            ? 'space'
+            : c < 32 || c === 127
+              ? 'control character 0x' + ('0' + c.toString(16)).slice(-2)
+              : "'" + String.fromCharCode(c) + "'";
       return what + " '" + printable(value) + "': " + name + ' at position ' + (i + 1) + ' is not allowed' + hint;
     }
   }

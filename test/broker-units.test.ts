@@ -36,7 +36,13 @@ describe('topic permissions', () => {
     for (const topic of ['home/living_room/temperature', 'roomlink/living-1/status', 'roomlink/living-1/info', 'homeassistant/device/living-1/config']) {
       expect(mayPublish(node, topic), topic).toBe(true);
     }
-    for (const topic of ['roomlink/kitchen-1/status', 'homeassistant/device/kitchen-1/config', 'roomlink/bridge/status', 'roomlink/living-1/set', 'home/a/b/c']) {
+    for (const topic of [
+      'roomlink/kitchen-1/status',
+      'homeassistant/device/kitchen-1/config',
+      'roomlink/bridge/status',
+      'roomlink/living-1/set',
+      'home/a/b/c',
+    ]) {
       expect(mayPublish(node, topic), topic).toBe(false);
     }
     expect(maySubscribe(node, 'roomlink/living-1/set')).toBe(true);
@@ -60,7 +66,11 @@ describe('topic permissions', () => {
   });
 
   it('follows the topic prefixes of the settings', () => {
-    const node = accountPermissions('n1', { role: 'node' }, { prefixes: { readings: 'flat/home', nodes: 'rl', bridge: 'rl/bridge', discovery: 'ha' }, birthTopic: 'ha/status' });
+    const node = accountPermissions(
+      'n1',
+      { role: 'node' },
+      { prefixes: { readings: 'flat/home', nodes: 'rl', bridge: 'rl/bridge', discovery: 'ha' }, birthTopic: 'ha/status' },
+    );
     expect(mayPublish(node, 'flat/home/kitchen/temperature')).toBe(true);
     expect(mayPublish(node, 'ha/device/n1/config')).toBe(true);
     expect(mayPublish(node, 'homeassistant/device/n1/config')).toBe(false);

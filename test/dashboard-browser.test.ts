@@ -27,7 +27,12 @@ async function countTransfer(cdp: CDPSession): Promise<() => { bytes: number; re
   await cdp.send('Network.enable');
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   cdp.on('Network.responseReceived', (e) => {
-    requests.set(e.requestId, { url: e.response.url, header: e.response.encodedDataLength, data: 0, encoding: e.response.headers['content-encoding'] ?? e.response.headers['Content-Encoding'] });
+    requests.set(e.requestId, {
+      url: e.response.url,
+      header: e.response.encodedDataLength,
+      data: 0,
+      encoding: e.response.headers['content-encoding'] ?? e.response.headers['Content-Encoding'],
+    });
   });
   cdp.on('Network.dataReceived', (e) => {
     const r = requests.get(e.requestId);
@@ -49,7 +54,10 @@ function lowContrastTexts(page: Page): Promise<string[]> {
     const parse = (c: string) => {
       const m = /rgba?\(([^)]+)\)/.exec(c);
       if (!m) return undefined;
-      const [r, g, b, a = 1] = m[1]!.split(/[ ,/]+/).filter(Boolean).map(Number);
+      const [r, g, b, a = 1] = m[1]!
+        .split(/[ ,/]+/)
+        .filter(Boolean)
+        .map(Number);
       return { r: r!, g: g!, b: b!, a: a! };
     };
     const lum = (c: { r: number; g: number; b: number }) => {
@@ -135,7 +143,10 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length >= 5);
     const first = transfer();
     await cdp.detach();
-    console.info(`first load: ${first.bytes} bytes in ${first.requests.length} requests: ` + first.requests.map((r) => `${new URL(r.url).pathname} ${r.bytes}${r.encoding ? ` (${r.encoding})` : ''}`).join(', '));
+    console.info(
+      `first load: ${first.bytes} bytes in ${first.requests.length} requests: ` +
+        first.requests.map((r) => `${new URL(r.url).pathname} ${r.bytes}${r.encoding ? ` (${r.encoding})` : ''}`).join(', '),
+    );
     expect(first.bytes).toBeLessThanOrEqual(200 * 1024);
     expect(first.requests.find((r) => r.url.endsWith('/vendor/uPlot.iife.min.js'))?.encoding).toBe('gzip');
     // Nothing from elsewhere (no CDN): every request went to the hub.
@@ -198,7 +209,9 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
     const input = page.getByLabel('Interval (s)').nth(1);
     await input.fill('45');
     await page.locator('[data-node="living-1"] button[data-action="interval"]').click();
-    await expect.poll(() => page.locator('[data-node="living-1"] .result').textContent()).toMatch(/^interval: published to roomlink\/living-1\/set; living-1 answered/);
+    await expect
+      .poll(() => page.locator('[data-node="living-1"] .result').textContent())
+      .toMatch(/^interval: published to roomlink\/living-1\/set; living-1 answered/);
     expect(wifi.commands).toEqual(['{"interval":45}']);
     // A refusal is shown as one.
     await input.fill('0');
@@ -237,14 +250,17 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
     // From the history, as after a reload.
     await page.reload();
     await page.waitForSelector('body[data-ready]');
-    const chart = () => page.evaluate(() => {
-      const c = (window as any).roomlink.chart('cellar/temperature');
-      return c ? { v: c.v, t: c.t, lo: c.lo, hi: c.hi, step: c.step } : undefined;
-    });
+    const chart = () =>
+      page.evaluate(() => {
+        const c = (window as any).roomlink.chart('cellar/temperature');
+        return c ? { v: c.v, t: c.t, lo: c.lo, hi: c.hi, step: c.step } : undefined;
+      });
     await expect.poll(async () => (await chart())?.v).toEqual(values);
     const hour = (await chart())!;
     expect(hour.t).toEqual([...hour.t].sort((a: number, b: number) => a - b));
-    expect(await page.locator('[data-key="cellar/temperature"] .chart').getAttribute('aria-label')).toBe('Temperature, last hour: 5 points, lowest 11.1 °C, highest 12.9 °C, latest 11.5 °C');
+    expect(await page.locator('[data-key="cellar/temperature"] .chart').getAttribute('aria-label')).toBe(
+      'Temperature, last hour: 5 points, lowest 11.1 °C, highest 12.9 °C, latest 11.5 °C',
+    );
     await page.getByLabel('Day').check();
     await expect.poll(async () => (await chart())?.step).toBe(60_000);
     const day = (await chart())!;
@@ -356,7 +372,9 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
       unlabelled: [...document.querySelectorAll('input:not([type=hidden]):not([aria-hidden=true]), select, textarea')]
         .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
         .map((el) => el.outerHTML.slice(0, 80)),
-      nameless: [...document.querySelectorAll('button, a[href]')].filter((el) => !el.textContent?.trim() && !el.getAttribute('aria-label')).map((el) => el.outerHTML.slice(0, 80)),
+      nameless: [...document.querySelectorAll('button, a[href]')]
+        .filter((el) => !el.textContent?.trim() && !el.getAttribute('aria-label'))
+        .map((el) => el.outerHTML.slice(0, 80)),
       charts: [...document.querySelectorAll('.chart')].map((c) => [c.getAttribute('role'), c.getAttribute('aria-label')]),
       canvases: [...document.querySelectorAll('.chart canvas')].filter((c) => c.getAttribute('aria-hidden') !== 'true').length,
       liveRegions: document.querySelectorAll('article.node .result[role=status]').length,

@@ -35,7 +35,10 @@ describe.skipIf(!ok)('npm start in Chromium', () => {
     await Promise.all([compiledCli(), ensureFirmwareBuilt()]);
     browser = await launchChromium();
     started = Date.now();
-    demo = spawn(process.execPath, ['cli/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, ['cli/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     demo.stdout!.on('data', (d) => (out += d));
     demo.stderr!.on('data', (d) => (err += d));
   });
@@ -60,7 +63,10 @@ describe.skipIf(!ok)('npm start in Chromium', () => {
         page.evaluate(() => {
           const rows = [...document.querySelectorAll('.reading')];
           const keys = rows.map((r: any) => r.dataset.key).sort();
-          const complete = rows.every((r: any) => r.querySelector('.value').textContent.trim() !== '' && r.querySelector('.chart canvas') && Number(r.querySelector('.chart').dataset.points) >= 1);
+          const complete = rows.every(
+            (r: any) =>
+              r.querySelector('.value').textContent.trim() !== '' && r.querySelector('.chart canvas') && Number(r.querySelector('.chart').dataset.points) >= 1,
+          );
           // The kitchen's CO2 and PM may come later (the PMS5003's fan needs 30 s): present or not yet.
           const need = ['kitchen/humidity', 'kitchen/motion', 'kitchen/temperature', 'living_room/pressure', 'living_room/temperature'];
           const later = ['kitchen/carbon_dioxide', 'kitchen/pm1', 'kitchen/pm10', 'kitchen/pm25'];

@@ -42,7 +42,9 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
       .on('data', (d) => fromNode.push(d.toString()))
       // The pty vanishes at the end (EIO).
       .on('error', () => {});
-    dash.pty.write('{"node":"kitchen-1","room":"kitchen","info":{"version":"0.1.0","interval":60,"uptime":5,"free_blocks":1200,"errors":{"bme280":"no answer"}}}\n');
+    dash.pty.write(
+      '{"node":"kitchen-1","room":"kitchen","info":{"version":"0.1.0","interval":60,"uptime":5,"free_blocks":1200,"errors":{"bme280":"no answer"}}}\n',
+    );
     dash.pty.write('{"node":"kitchen-1","room":"kitchen","temperature":21.5,"humidity":40,"boot":"abc123"}\n');
     // A careless device also prints its WiFi settings: the dashboard must not pass the password on.
     wifi = await fakeWifiNode(broker.url, 'living-1', 'living_room', { wifi: { ssid: 'home', password: WIFI_SECRET } });
@@ -81,11 +83,22 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
   it('shows both kinds of node, with what they said about themselves', async () => {
     const state = (await http(dash.url, '/api/state')).json();
     const kitchen = state.nodes.find((n: { id: string }) => n.id === 'kitchen-1');
-    expect(kitchen).toMatchObject({ source: 'hub', status: 'online', room: 'kitchen', transport: 'serial', port: dash.pty.devicePath, firmware: true, version: '0.1.0', free_blocks: 1200 });
+    expect(kitchen).toMatchObject({
+      source: 'hub',
+      status: 'online',
+      room: 'kitchen',
+      transport: 'serial',
+      port: dash.pty.devicePath,
+      firmware: true,
+      version: '0.1.0',
+      free_blocks: 1200,
+    });
     expect(kitchen.errors).toEqual([expect.objectContaining({ source: 'bme280', message: 'no answer' })]);
     const living = state.nodes.find((n: { id: string }) => n.id === 'living-1');
     expect(living).toMatchObject({ source: 'broker', status: 'online', room: 'living_room', transport: 'wifi', rssi: -61, uptime_s: 42, interval: 30 });
-    const rooms = Object.fromEntries(state.rooms.map((r: { room: string; readings: { measurement: string; value: unknown; node: string }[] }) => [r.room, r.readings]));
+    const rooms = Object.fromEntries(
+      state.rooms.map((r: { room: string; readings: { measurement: string; value: unknown; node: string }[] }) => [r.room, r.readings]),
+    );
     expect(rooms.kitchen.map((r: { measurement: string }) => r.measurement)).toEqual(['temperature', 'humidity']);
     expect(rooms.living_room).toEqual([expect.objectContaining({ measurement: 'temperature', value: 19.5, node: 'living-1', unit: '°C' })]);
     expect(state.hub.ports[dash.pty.devicePath]).toMatchObject({ state: 'open', baud: 115200 });
@@ -106,7 +119,7 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
     expect(kitchen.errors.map((e: { source: string }) => e.source)).toContain('line refused (topic_conflict)');
   });
 
-  it('records the hub\'s own readings once (MQTT 5 No Local: the broker sends no echo of them) and the WiFi node\'s too', async () => {
+  it("records the hub's own readings once (MQTT 5 No Local: the broker sends no echo of them) and the WiFi node's too", async () => {
     const first = (await http(dash.url, '/api/state')).json().hub;
     const before = first.dashboard.history.recorded;
     const echo = await mqtt.connectAsync(broker.url);
@@ -201,7 +214,7 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
     expect(local.status).toBe(200);
   });
 
-  it('never sends the broker password or a node\'s WiFi password to the browser', async () => {
+  it("never sends the broker password or a node's WiFi password to the browser", async () => {
     const events = await openEvents(dash.url);
     await wifi.reading('temperature', '19.7');
     await waitFor('a live reading on the stream', () => events.events().some((e) => e.event === 'readings'));
@@ -224,12 +237,21 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
     await waitFor('the state event', () => events.events()[0]?.event === 'state');
     dash.pty.write('{"node":"kitchen-1","room":"kitchen","humidity":41.5,"boot":"abc123"}\n');
     const readings = await waitFor('the humidity on the stream', () =>
-      events.events().find((e) => e.event === 'readings' && e.data.some((r: { measurement: string; value: number }) => r.measurement === 'humidity' && r.value === 41.5)),
+      events
+        .events()
+        .find((e) => e.event === 'readings' && e.data.some((r: { measurement: string; value: number }) => r.measurement === 'humidity' && r.value === 41.5)),
     );
-    expect(readings.data.find((r: { measurement: string }) => r.measurement === 'humidity')).toMatchObject({ room: 'kitchen', node: 'kitchen-1', unit: '%', source: 'serial' });
+    expect(readings.data.find((r: { measurement: string }) => r.measurement === 'humidity')).toMatchObject({
+      room: 'kitchen',
+      node: 'kitchen-1',
+      unit: '%',
+      source: 'serial',
+    });
     await waitFor('a hub event', () => events.events().some((e) => e.event === 'hub' && e.data.lines_read > 0));
     await wifi.client.publishAsync('roomlink/living-1/status', 'offline', { retain: true, qos: 1 });
-    await waitFor('living-1 offline on the stream', () => events.events().some((e) => e.event === 'node' && e.data.id === 'living-1' && e.data.status === 'offline'));
+    await waitFor('living-1 offline on the stream', () =>
+      events.events().some((e) => e.event === 'node' && e.data.id === 'living-1' && e.data.status === 'offline'),
+    );
     await wifi.client.publishAsync('roomlink/living-1/status', 'online', { retain: true, qos: 1 });
     events.close();
   });
@@ -273,7 +295,10 @@ describe.skipIf(!ok)('dashboard with a password', () => {
     expect(state.body).not.toContain('correct horse');
     // A known host name is fine with a password (the session is the guard), another origin is not.
     expect((await http(dash.url, '/api/state', { headers: { cookie: session, host: 'pi.local:8080' } })).status).toBe(200);
-    const crossSite = await http(dash.url, '/api/nodes/kitchen-1/command', { body: { identify: true }, headers: { cookie: session, origin: 'http://evil.example' } });
+    const crossSite = await http(dash.url, '/api/nodes/kitchen-1/command', {
+      body: { identify: true },
+      headers: { cookie: session, origin: 'http://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     const unknown = await http(dash.url, '/api/nodes/kitchen-1/command', { body: { identify: true }, headers: { cookie: session } });
     expect(unknown.status).toBe(404);
@@ -308,7 +333,10 @@ describe.skipIf(!ok)('dashboard start refusals', () => {
     const flags = [...message.matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0]);
     expect(flags.length).toBeGreaterThan(0);
     for (const flag of flags) {
-      expect(HUB_FLAGS.map((f) => f.flag), `${flag} in "${message}"`).toContain(flag);
+      expect(
+        HUB_FLAGS.map((f) => f.flag),
+        `${flag} in "${message}"`,
+      ).toContain(flag);
       if (flag !== '--http-password-file') expect(demoHelp, `${flag} in roomlink demo --help`).toContain(flag);
     }
   }
@@ -316,10 +344,16 @@ describe.skipIf(!ok)('dashboard start refusals', () => {
   it('refuses a network address without a password, naming the flag that sets one', async () => {
     const load = loadHubSettings({ argv: ['--http', '0.0.0.0:0', '--broker', broker.url], env: {} });
     await expect(load).rejects.toThrow(/flag --http: http\.listen: refusing to serve the dashboard on 0\.0\.0\.0 without a password/);
-    const error = await load.then(() => '', (e: Error) => e.message);
+    const error = await load.then(
+      () => '',
+      (e: Error) => e.message,
+    );
     expectRealFlags(error);
     // The same from the command line: exit 2, the message, no stack trace.
-    const cli = spawnSync(process.execPath, ['cli/bin.js', 'hub', '--broker', broker.url, '--http', '0.0.0.0:0', '--serial', '/dev/null-none'], { encoding: 'utf8', env: { ...process.env, ROOMLINK_CONFIG: '' } });
+    const cli = spawnSync(process.execPath, ['cli/bin.js', 'hub', '--broker', broker.url, '--http', '0.0.0.0:0', '--serial', '/dev/null-none'], {
+      encoding: 'utf8',
+      env: { ...process.env, ROOMLINK_CONFIG: '' },
+    });
     expect(cli.status).toBe(2);
     expect(cli.stderr).toMatch(/refusing to serve the dashboard on 0\.0\.0\.0 without a password/);
     expect(cli.stderr).not.toMatch(/\n\s+at /);
@@ -360,9 +394,13 @@ describe.skipIf(!ok)('dashboard start refusals', () => {
       expectRealFlags(err!.message);
       // `roomlink hub` prints it as one line and exits 1.
       const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-dash-'));
-      const child = spawn(process.execPath, ['cli/bin.js', 'hub', '--broker', broker.url, '--http', `127.0.0.1:${port}`, '--data-dir', dataDir, '--serial', '/dev/null-none'], {
-        env: { ...process.env, ROOMLINK_CONFIG: '' },
-      });
+      const child = spawn(
+        process.execPath,
+        ['cli/bin.js', 'hub', '--broker', broker.url, '--http', `127.0.0.1:${port}`, '--data-dir', dataDir, '--serial', '/dev/null-none'],
+        {
+          env: { ...process.env, ROOMLINK_CONFIG: '' },
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

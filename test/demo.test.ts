@@ -18,7 +18,9 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
   let ha: Recorder;
 
   beforeAll(async () => {
-    demo = spawn(process.execPath, ['cli/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain', '--interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    demo = spawn(process.execPath, ['cli/bin.js', 'demo', '--port', '0', '--http', '127.0.0.1:0', '--plain', '--interval', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     demo.stdout!.on('data', (d) => (out += d));
     demo.stderr!.on('data', (d) => (err += d));
     port = await waitFor('the demo to print its broker URL', () => Number(/broker mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]) || undefined, 50_000);
@@ -37,11 +39,25 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
     let subOut = '';
     sub.stdout.on('data', (d) => (subOut += d));
     try {
-      await waitFor('readings from the kitchen and the living room', () => /^kitchen temperature .* °C \(kitchen-1\)$/m.test(out) && /^living_room pressure .* hPa \(living-1\)$/m.test(out), 60_000);
-      await waitFor('mosquitto_sub to print kitchen readings', () => /^home\/kitchen\/temperature -?\d+(\.\d+)?$/m.test(subOut) && /^home\/kitchen\/humidity /m.test(subOut));
+      await waitFor(
+        'readings from the kitchen and the living room',
+        () => /^kitchen temperature .* °C \(kitchen-1\)$/m.test(out) && /^living_room pressure .* hPa \(living-1\)$/m.test(out),
+        60_000,
+      );
+      await waitFor(
+        'mosquitto_sub to print kitchen readings',
+        () => /^home\/kitchen\/temperature -?\d+(\.\d+)?$/m.test(subOut) && /^home\/kitchen\/humidity /m.test(subOut),
+      );
       // The kitchen's simulated SCD41 and PMS5003 (the PMS5003's fan needs 30 s after power-up).
-      await waitFor('CO2 and PM2.5 in the kitchen', () => /^kitchen carbon_dioxide \d+ ppm \(kitchen-1\)$/m.test(out) && /^kitchen pm25 \d+ µg\/m³ \(kitchen-1\)$/m.test(out), 60_000);
-      await waitFor('mosquitto_sub to print CO2 and PM2.5', () => /^home\/kitchen\/carbon_dioxide \d+$/m.test(subOut) && /^home\/kitchen\/pm25 \d+$/m.test(subOut));
+      await waitFor(
+        'CO2 and PM2.5 in the kitchen',
+        () => /^kitchen carbon_dioxide \d+ ppm \(kitchen-1\)$/m.test(out) && /^kitchen pm25 \d+ µg\/m³ \(kitchen-1\)$/m.test(out),
+        60_000,
+      );
+      await waitFor(
+        'mosquitto_sub to print CO2 and PM2.5',
+        () => /^home\/kitchen\/carbon_dioxide \d+$/m.test(subOut) && /^home\/kitchen\/pm25 \d+$/m.test(subOut),
+      );
       expect(subOut).not.toMatch(/home\/living_room/);
     } finally {
       sub.kill();
@@ -59,7 +75,13 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
       return kitchen && living ? [kitchen, living] : undefined;
     });
     const statusOf = (topic: string) => ha.messages.filter((m) => m.topic === topic).at(-1)?.payload;
-    await waitFor('node and bridge status online', () => statusOf('roomlink/kitchen-1/status') === 'online' && statusOf('roomlink/living-1/status') === 'online' && statusOf('roomlink/bridge/status') === 'online');
+    await waitFor(
+      'node and bridge status online',
+      () =>
+        statusOf('roomlink/kitchen-1/status') === 'online' &&
+        statusOf('roomlink/living-1/status') === 'online' &&
+        statusOf('roomlink/bridge/status') === 'online',
+    );
     const discovery = ha.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
     expect(discovery.length).toBeGreaterThanOrEqual(2);
     for (const m of discovery) expect(discoveryProblems(m.topic, m.payload, statusOf), m.topic).toEqual([]);
@@ -89,8 +111,11 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
   it('sends discovery again when Home Assistant comes online', async () => {
     const before = ha.messages.length;
     await ha.client.publishAsync('homeassistant/status', 'online', { qos: 0 });
-    const again = await waitFor('discovery re-sent after the birth message', () =>
-      ha.messages.slice(before).find((m) => m.topic === 'homeassistant/device/kitchen-1/config' && !m.retain), 20_000);
+    const again = await waitFor(
+      'discovery re-sent after the birth message',
+      () => ha.messages.slice(before).find((m) => m.topic === 'homeassistant/device/kitchen-1/config' && !m.retain),
+      20_000,
+    );
     expect(discoveryProblems(again.topic, again.payload)).toEqual([]);
   });
 
@@ -103,7 +128,10 @@ describe.skipIf(!ok)('roomlink demo (npm start), headless', () => {
     expect(code, err.slice(-2000)).toBe(0);
     expect(err).not.toMatch(/Error|ERROR/);
     // Seen by a subscriber on the demo's broker before it closed (and kept, retained, in its data).
-    const offline = ha.messages.slice(before).filter((m) => m.payload === 'offline').map((m) => m.topic);
+    const offline = ha.messages
+      .slice(before)
+      .filter((m) => m.payload === 'offline')
+      .map((m) => m.topic);
     expect(offline).toContain('roomlink/kitchen-1/status');
     expect(offline).toContain('roomlink/living-1/status');
     expect(offline.indexOf('roomlink/bridge/status')).toBeGreaterThan(offline.indexOf('roomlink/kitchen-1/status'));

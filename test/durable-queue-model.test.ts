@@ -68,7 +68,10 @@ class Take implements fc.Command<Model, Real> {
   check = () => true;
   run(m: Model, r: Real): void {
     const got = r.queue.take(this.max);
-    const expected = m.live.filter((x) => x.n > m.cursor).slice(0, this.max).map((x) => x.n);
+    const expected = m.live
+      .filter((x) => x.n > m.cursor)
+      .slice(0, this.max)
+      .map((x) => x.n);
     expect(got.map(numberOf)).toEqual(expected);
     for (const message of got) r.handed.set(numberOf(message), message);
     if (got.length > 0) m.cursor = numberOf(got[got.length - 1]!);

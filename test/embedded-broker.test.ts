@@ -72,7 +72,7 @@ describe('embedded broker', () => {
     await Promise.all([sub.end(), pub.endAsync()]);
   });
 
-  it('sends one copy of a message that matches two of a client\'s subscriptions, at QoS 0 and 1', async () => {
+  it("sends one copy of a message that matches two of a client's subscriptions, at QoS 0 and 1", async () => {
     const broker = await start({ dataDir: tempDir(), anonymous: EVERYTHING });
     const sub = await subscribe(broker.url, ['home/#', 'home/+/temperature'], { qos: 1 });
     const pub = await connectOnce(broker.url);
@@ -81,7 +81,12 @@ describe('embedded broker', () => {
     await pub.publishAsync('home/kitchen/done', 'x', { qos: 1 });
     await sub.waitForTopic('home/kitchen/done');
     // One of each (in either order: the QoS 0 one skips the persistence the QoS 1 one passes).
-    expect(sub.on('home/kitchen/temperature').map((m) => m.payload).sort()).toEqual(['one', 'zero']);
+    expect(
+      sub
+        .on('home/kitchen/temperature')
+        .map((m) => m.payload)
+        .sort(),
+    ).toEqual(['one', 'zero']);
     await Promise.all([sub.end(), pub.endAsync()]);
   });
 

@@ -20,8 +20,7 @@ function start(devices: SimDevices) {
   cleanups.push(() => rmSync(storageDir, { recursive: true, force: true }));
   cleanups.push(() => rt.stop());
   rt.boot();
-  const line = (prefix: string) =>
-    waitFor(`a line starting ${prefix}`, () => printed.split('\r\n').find((l) => l.startsWith(prefix)), 5000);
+  const line = (prefix: string) => waitFor(`a line starting ${prefix}`, () => printed.split('\r\n').find((l) => l.startsWith(prefix)), 5000);
   return { rt, line, output: () => printed };
 }
 
@@ -169,7 +168,9 @@ function ahtRead(done) {
 describe('AHT20', () => {
   it('initialises, measures (busy first), and answers with a CRC', async () => {
     const { rt, line } = start({ i2c: [new Aht20({ values: { temperature: 19.75, humidity: 33.3 } })] });
-    rt.run(`${AHT20_DRIVER} ahtRead(function (err, t, h, busy, calibrated) { print("aht " + err + " " + t.toFixed(2) + " " + h.toFixed(1) + " " + busy + " " + calibrated); });`);
+    rt.run(
+      `${AHT20_DRIVER} ahtRead(function (err, t, h, busy, calibrated) { print("aht " + err + " " + t.toFixed(2) + " " + h.toFixed(1) + " " + busy + " " + calibrated); });`,
+    );
     expect(await line('aht ')).toBe('aht null 19.75 33.3 true true');
   });
 
@@ -205,7 +206,9 @@ function dsRead(pin, waitMs, done) {
 describe('DS18B20', () => {
   it('is found by search with a valid ROM, converts, and returns a CRC-checked scratchpad', async () => {
     const { rt, line } = start({ oneWire: [new Ds18b20({ pin: 4, temperature: -10.125 })] });
-    rt.run(`${DS18B20_DRIVER} dsRead(D4, 760, function (err, roms, romOk, t) { print("ds " + err + " " + roms.length + " " + roms[0].substr(0, 2) + " " + romOk + " " + t); });`);
+    rt.run(
+      `${DS18B20_DRIVER} dsRead(D4, 760, function (err, roms, romOk, t) { print("ds " + err + " " + roms.length + " " + roms[0].substr(0, 2) + " " + romOk + " " + t); });`,
+    );
     expect(await line('ds ')).toBe('ds null 1 28 true -10.125');
   });
 

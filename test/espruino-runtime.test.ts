@@ -65,7 +65,11 @@ describe('strict built-ins', () => {
     ['JSON round trip', 'JSON.stringify(JSON.parse("{\\"a\\":[1,2]}"))', '{"a":[1,2]}'],
     ['Object.assign', 'JSON.stringify(Object.assign({a:1},{b:2}))', '{"a":1,"b":2}'],
     ['Object.keys/values/entries', 'JSON.stringify([Object.keys({a:1}),Object.values({a:1}),Object.entries({a:1})])', '[["a"],[1],[["a",1]]]'],
-    ['typed arrays', 'var u = new Uint8Array([1,2,300]); u instanceof Uint8Array && u.length === 3 && u[2] === 44 && new DataView(u.buffer).getUint8(1) === 2', true],
+    [
+      'typed arrays',
+      'var u = new Uint8Array([1,2,300]); u instanceof Uint8Array && u.length === 3 && u[2] === 44 && new DataView(u.buffer).getUint8(1) === 2',
+      true,
+    ],
     ['Number still converts', 'Number("5") === 5 && new Number(5) instanceof Number && Number.MAX_VALUE > 1e300', true],
     ['array methods', '[3,1,2].sort().concat([4]).filter(function(x){return x>1}).map(function(x){return x*2}).join()', '4,6,8'],
     ['string methods', '"7".padStart(3,"0") + "ab".repeat(2) + " x ".trim()', '007ababx'],
@@ -182,8 +186,21 @@ describe('Storage', () => {
       r;
     `);
     expect(result).toEqual([
-      true, true, 'el', '', 'hello', true, 'threw', "Can't create zero length file",
-      'j,b,a', 'a', 'b', true, '{"x":[1]}', undefined, -1,
+      true,
+      true,
+      'el',
+      '',
+      'hello',
+      true,
+      'threw',
+      "Can't create zero length file",
+      'j,b,a',
+      'a',
+      'b',
+      true,
+      '{"x":[1]}',
+      undefined,
+      -1,
     ]);
   });
 
@@ -227,11 +244,9 @@ describe('Storage', () => {
   it('silently truncates names to 28 characters', () => {
     const { rt } = start();
     const long = 'abcdefghijklmnopqrstuvwxyz0123456789';
-    expect(rt.run(`var s = require("Storage"); s.write("${long}", "t"); [s.list().join(), s.read("${long.slice(0, 28)}"), s.read("${long.slice(0, 30)}")]`)).toEqual([
-      long.slice(0, 28),
-      't',
-      't',
-    ]);
+    expect(
+      rt.run(`var s = require("Storage"); s.write("${long}", "t"); [s.list().join(), s.read("${long.slice(0, 28)}"), s.read("${long.slice(0, 30)}")]`),
+    ).toEqual([long.slice(0, 28), 't', 't']);
     expect(rt.storage.list()).toEqual([long.slice(0, 28)]);
   });
 
@@ -258,16 +273,7 @@ describe('Storage', () => {
       [lines, r2.read(3), r2.read(1000), r2.read(3) === undefined, s.list().join(), s.list(undefined, {sf: false}).length,
        s.list(undefined, {sf: true}).join(), s.open("log", "r").getLength()];
     `);
-    expect(result).toEqual([
-      ['line1\n', 'line2\n', 'partialmore\n'],
-      'lin',
-      'e1\nline2\npartialmore\n',
-      true,
-      'log\x01',
-      0,
-      'log',
-      24,
-    ]);
+    expect(result).toEqual([['line1\n', 'line2\n', 'partialmore\n'], 'lin', 'e1\nline2\npartialmore\n', true, 'log\x01', 0, 'log', 24]);
     // Chunks are pre-erased flash pages: the data, then 0xFF up to the chunk size.
     const chunk = rt.storage.read('log\x01')!;
     expect(chunk.length).toBe(4064);
@@ -362,7 +368,7 @@ describe('net', () => {
     expect(rt.run('try { c.write("x"); "no" } catch (e) { e.message }')).toBe('This socket is closed');
   });
 
-  it('a reboot drops the program\'s sockets', async () => {
+  it("a reboot drops the program's sockets", async () => {
     const server = await echoServer();
     const { rt, waitForOutput } = start();
     rt.run(`require("net").connect({host: "127.0.0.1", port: ${server.port}}, function () { print("connected"); });`);
@@ -392,12 +398,14 @@ describe('timers and errors', () => {
       print(typeof id);
     `);
     await waitForOutput('iv 3');
-    rt.run('setTimeout(function () { print("never"); }, 5); setTimeout(function () { print("never"); }, 6); clearInterval(); setTimeout(function () { print("done"); }, 30);');
+    rt.run(
+      'setTimeout(function () { print("never"); }, 5); setTimeout(function () { print("never"); }, 6); clearInterval(); setTimeout(function () { print("done"); }, 30);',
+    );
     await waitForOutput('done');
     expect(output()).toBe('number\r\niv 3\r\ndone\r\n');
   });
 
-  it('reboot() clears the old program\'s timers', async () => {
+  it("reboot() clears the old program's timers", async () => {
     const { rt, waitForOutput, output } = start();
     rt.run('setInterval(function () { print("tick"); }, 2);');
     await waitForOutput('tick');
@@ -448,7 +456,9 @@ describe('setWatch', () => {
 
   it('without repeat fires once; clearWatch() removes watches; pins are numbers', async () => {
     const { rt, waitForOutput, output } = start();
-    rt.run('setWatch(function (e) { print("once", e.state); }, 5, {edge: "both"}); var w = setWatch(function () { print("cleared"); }, D6, true); clearWatch(w);');
+    rt.run(
+      'setWatch(function (e) { print("once", e.state); }, 5, {edge: "both"}); var w = setWatch(function () { print("cleared"); }, D6, true); clearWatch(w);',
+    );
     expect(rt.run('typeof D5 === "number" && D5 === 5 && Pin(5) === D5')).toBe(true);
     rt.pins.setDigital(5, 1);
     rt.pins.setDigital(6, 1);
@@ -461,7 +471,9 @@ describe('setWatch', () => {
 
   it('records digital outputs (an LED blinking) for the host', async () => {
     const { rt, waitForOutput } = start();
-    rt.run('var on = false, n = 0; var iv = setInterval(function () { on = !on; digitalWrite(D2, on); if (++n === 4) { clearInterval(iv); print("blinked"); } }, 2);');
+    rt.run(
+      'var on = false, n = 0; var iv = setInterval(function () { on = !on; digitalWrite(D2, on); if (++n === 4) { clearInterval(iv); print("blinked"); } }, 2);',
+    );
     await waitForOutput('blinked');
     expect(rt.pins.outputHistory(2).map((e) => e.level)).toEqual([1, 0, 1, 0]);
     expect(rt.pins.readOutput(2)).toBe(0);
@@ -473,7 +485,8 @@ describe('ESP32: deep sleep, WiFi, memory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomlink-espruino-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const seed = start({ board: 'esp32' }, dir);
-    seed.rt.run(`require("Storage").write(".bootcde", ${JSON.stringify(`
+    seed.rt.run(
+      `require("Storage").write(".bootcde", ${JSON.stringify(`
       var ESP32 = require("ESP32"), s = require("Storage");
       var boots = (s.readJSON("boots", true) || 0) + 1; s.writeJSON("boots", boots);
       print("boot " + boots + " cause " + ESP32.getWakeupCause());
@@ -482,7 +495,8 @@ describe('ESP32: deep sleep, WiFi, memory', () => {
         try { ESP32.deepSleep(1000000); } catch (e) { print("caught the halt"); }
         print("after deepSleep");
       }
-    `)})`);
+    `)})`,
+    );
     seed.rt.stop();
     const sleeps: number[] = [];
     const { rt, waitForOutput, output } = start({ board: 'esp32', sleepTimeScale: 0.05 }, dir, (r) => r.on('deepSleep', (us: number) => sleeps.push(us)));
@@ -493,7 +507,7 @@ describe('ESP32: deep sleep, WiFi, memory', () => {
     await waitForOutput('boot 3 cause 0');
   });
 
-  it("with manual wake the host decides when the chip wakes", async () => {
+  it('with manual wake the host decides when the chip wakes', async () => {
     const { rt, waitForOutput } = start({ board: 'esp32', wakeFromDeepSleep: 'manual' });
     const slept = new Promise<number>((resolve) => rt.once('deepSleep', resolve));
     rt.run('setTimeout(function () { require("ESP32").deepSleep(5000); }, 1);');
@@ -505,7 +519,7 @@ describe('ESP32: deep sleep, WiFi, memory', () => {
     await waitForOutput('cause 4');
   });
 
-  it('deepSleep past 2^31 microseconds wraps like the ESP32 port\'s int parameter: the chip never wakes', async () => {
+  it("deepSleep past 2^31 microseconds wraps like the ESP32 port's int parameter: the chip never wakes", async () => {
     const { rt } = start({ board: 'esp32', sleepTimeScale: 0.0001 });
     const slept = new Promise<number>((resolve) => rt.once('deepSleep', resolve));
     rt.run('setTimeout(function () { require("ESP32").deepSleep(3600e6); }, 1);');
@@ -515,7 +529,9 @@ describe('ESP32: deep sleep, WiFi, memory', () => {
 
   it('Wifi as on the ESP32 port: rssi in getStatus() while connected, never in getDetails()', async () => {
     const { rt, waitForOutput } = start({ board: 'esp32', accessPoint: { ssid: 'home', connectDelayMs: 5 } });
-    rt.run('var w = require("Wifi"); print("before", JSON.stringify(w.getStatus().rssi), JSON.stringify(w.getDetails().rssi)); w.connect("home", {}, function () { print("after", w.getStatus().rssi, JSON.stringify(w.getDetails().rssi), w.getStatus().station); });');
+    rt.run(
+      'var w = require("Wifi"); print("before", JSON.stringify(w.getStatus().rssi), JSON.stringify(w.getDetails().rssi)); w.connect("home", {}, function () { print("after", w.getStatus().rssi, JSON.stringify(w.getDetails().rssi), w.getStatus().station); });',
+    );
     await waitForOutput('before undefined undefined');
     await waitForOutput('after -55 undefined connected');
   });

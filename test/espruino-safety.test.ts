@@ -81,7 +81,10 @@ describe('shared/ built the way the firmware is', () => {
     for (const [source, expected] of cases) {
       const entry = join(dir, `case${cases.findIndex((c) => c[0] === source)}.ts`);
       writeFileSync(entry, source);
-      const error = await bundleForEspruino({ entry }).then(() => undefined, (e: unknown) => e);
+      const error = await bundleForEspruino({ entry }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, source).toBeInstanceOf(EspruinoBuildError);
       expect((error as Error).message, source).toContain(expected);
     }
@@ -91,7 +94,10 @@ describe('shared/ built the way the firmware is', () => {
     const dir = mkdtempSync(join(tmpdir(), 'roomlink-build-'));
     const entry = join(dir, 'vars.ts');
     // What a minifier may produce from two loops: the second reuses the first one's `var`.
-    writeFileSync(entry, 'export function f(a: boolean): number { if (a) { for (var i = 0; i < 2; i++) {} } for (i = 0; i < 3; i++) {} return i; }\nexport function g(o: {[k: string]: number}) { var n = 0; for (var k in o) n += o[k]; return n; }\n');
+    writeFileSync(
+      entry,
+      'export function f(a: boolean): number { if (a) { for (var i = 0; i < 2; i++) {} } for (i = 0; i < 3; i++) {} return i; }\nexport function g(o: {[k: string]: number}) { var n = 0; for (var k in o) n += o[k]; return n; }\n',
+    );
     const code = await bundleForEspruino({ entry, globalName: 'lib' });
     expect(checkEspruinoSafety(code)).toEqual([]);
     const lib = new Function(`${code}; return lib;`)() as { f(a: boolean): number; g(o: object): number };

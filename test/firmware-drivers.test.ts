@@ -118,11 +118,18 @@ describe('drivers in the firmware, against simulated devices', () => {
 
   /** Asks for info over the REPL entry point (as the hub does) until `ok` holds. */
   async function infoUntil(n: SimNode, ok: (info: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-    return waitFor('an info line', () => {
-      const found = infos(n).map((l) => l.info).find(ok);
-      if (!found) n.runtime.run(commandLine({ info: true }).slice(1, -1));
-      return found;
-    }, 15_000, 300);
+    return waitFor(
+      'an info line',
+      () => {
+        const found = infos(n)
+          .map((l) => l.info)
+          .find(ok);
+        if (!found) n.runtime.run(commandLine({ info: true }).slice(1, -1));
+        return found;
+      },
+      15_000,
+      300,
+    );
   }
 
   test('BME280 with the datasheet calibration and raw values reads 25.08 C and 1006.53 hPa', async () => {
@@ -161,7 +168,11 @@ describe('drivers in the firmware, against simulated devices', () => {
       ],
       { oneWire: [new Ds18b20({ pin: 4, temperature: -10.125 })], pinDevices: [new Dht22({ pin: 15, values: { temperature: -3.4, humidity: 55.5 } })] },
     );
-    const r2 = await waitFor('a reading with both', () => readings(m).find((x) => value(x, 'humidity') !== undefined && value(x, 'temperature') !== undefined), 15_000);
+    const r2 = await waitFor(
+      'a reading with both',
+      () => readings(m).find((x) => value(x, 'humidity') !== undefined && value(x, 'temperature') !== undefined),
+      15_000,
+    );
     expect(value(r2, 'temperature')).toBeCloseTo(-10.125, 3);
     expect(value(r2, 'humidity')).toBeCloseTo(55.5, 1);
   });
@@ -203,7 +214,11 @@ describe('drivers in the firmware, against simulated devices', () => {
     expect(value(rs[0], 'door')).toBe(false);
     const count = readings(n).length;
     n.runtime.pins.setDigital(27, 1);
-    const change = await waitFor('the door change', () => readings(n).slice(count).find((r) => value(r, 'door') === true));
+    const change = await waitFor('the door change', () =>
+      readings(n)
+        .slice(count)
+        .find((r) => value(r, 'door') === true),
+    );
     expect(change.values.length).toBe(1); // its own line, not waiting for the next round
 
     n.runtime.run(commandLine({ interval: 30 }).slice(1, -1));

@@ -92,9 +92,11 @@ describe.skipIf(!haveTools)('firmware behind a hostile network (host runtime, fa
 
   /** Waits until the link `index` is closed and the next one has its CONNACK; returns the gap in ms. */
   async function reconnectGap(proxy: FaultProxy, index: number, timeoutMs = 15_000): Promise<number> {
-    const next = await waitFor('the reconnect', () => proxy.connections[index + 1]?.connackAt !== undefined && proxy.connections[index + 1], timeoutMs).catch((e: Error) => {
-      throw new Error(`${e.message}; links: ${JSON.stringify(proxy.connections.slice(index))}`);
-    });
+    const next = await waitFor('the reconnect', () => proxy.connections[index + 1]?.connackAt !== undefined && proxy.connections[index + 1], timeoutMs).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}; links: ${JSON.stringify(proxy.connections.slice(index))}`);
+      },
+    );
     return next.at - proxy.connections[index]!.closedAt!;
   }
 
@@ -163,13 +165,20 @@ describe.skipIf(!haveTools)('firmware behind a hostile network (host runtime, fa
       proxy.closeAfterConnack = true;
       proxy.cutAll();
       const first = proxy.connections.length;
-      await waitFor('four closed-after-CONNACK links', () => proxy.connections.length >= first + 4 && proxy.connections[first + 3]!.closedAt !== undefined, 40_000).catch((e) => {
+      await waitFor(
+        'four closed-after-CONNACK links',
+        () => proxy.connections.length >= first + 4 && proxy.connections[first + 3]!.closedAt !== undefined,
+        40_000,
+      ).catch((e) => {
         throw new Error(e.message + ' ' + JSON.stringify(proxy.connections));
       });
       const gaps: number[] = [];
       for (let i = first + 1; i < first + 4; i++) gaps.push(proxy.connections[i]!.at - proxy.connections[i - 1]!.closedAt!);
       // Each failed connection doubles the wait (no PUBACK came, it was not up 30 s).
-      expect(gaps.map((g) => Math.round(g / 1000)), `gaps ${gaps.join(', ')} ms`).toEqual([2, 4, 8]);
+      expect(
+        gaps.map((g) => Math.round(g / 1000)),
+        `gaps ${gaps.join(', ')} ms`,
+      ).toEqual([2, 4, 8]);
       proxy.closeAfterConnack = false;
       const last = proxy.connections.length - 1;
       // The next attempt comes within the current backoff (16 s) and this time it stays up.
@@ -202,7 +211,10 @@ describe.skipIf(!haveTools)('firmware behind a hostile network (host runtime, fa
         trash.push(storage.stats().trashBytes);
       }
       // Free space ran low and the trash was reclaimed at least once (it fell between cycles).
-      expect(trash.some((t, i) => i > 0 && t < trash[i - 1]!), `trash after each cycle: ${trash.join(', ')}`).toBe(true);
+      expect(
+        trash.some((t, i) => i > 0 && t < trash[i - 1]!),
+        `trash after each cycle: ${trash.join(', ')}`,
+      ).toBe(true);
       expectComplete(live(rec, topic));
       await rec.client.publishAsync('roomlink/flash-1/set', '{"info":true}', { qos: 1 });
       const info = await waitFor('info', () => rec.messages.filter((m) => m.topic === 'roomlink/flash-1/info' && !m.retain).at(-1));
@@ -216,7 +228,17 @@ describe.skipIf(!haveTools)('firmware behind a hostile network (host runtime, fa
   }, 120_000);
 
   test('a config written for another chip is pointed out at boot', async () => {
-    const n = new SimNode({ node: 'chip-1', room: 'chip', board: 'esp32c3', mqtt: { host: '127.0.0.1', port: broker.port }, sensors: [{ type: 'sim', measurement: 'temperature' }] }, code, { board: 'esp32' });
+    const n = new SimNode(
+      {
+        node: 'chip-1',
+        room: 'chip',
+        board: 'esp32c3',
+        mqtt: { host: '127.0.0.1', port: broker.port },
+        sensors: [{ type: 'sim', measurement: 'temperature' }],
+      },
+      code,
+      { board: 'esp32' },
+    );
     try {
       n.boot();
       await n.waitForLine('the warning', (l) => l.includes('this is ESP32 but roomlink.json says board esp32c3: set "board": "esp32"'));

@@ -331,7 +331,11 @@ describe('firmware MQTT client: what the broker sends', () => {
   test('a stream whose first write finds the socket closed leaves nothing held: the next CONNECT goes out', async () => {
     const { mqtt, s } = await connected(['a', 'b']);
     s.ended = true; // the broker has closed it; the close event has not come yet
-    mqtt.mqttStream('homeassistant/device/n1/config', (i) => (i < 2 ? '{}' : undefined), () => undefined);
+    mqtt.mqttStream(
+      'homeassistant/device/n1/config',
+      (i) => (i < 2 ? '{}' : undefined),
+      () => undefined,
+    );
     expect(mqtt.streaming).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1001);
     expect(sockets.length).toBe(2);

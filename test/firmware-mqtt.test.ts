@@ -103,10 +103,26 @@ describe.skipIf(!haveTools)('firmware over MQTT in the host runtime', () => {
       // Pull the plug on its TCP link: no DISCONNECT, so the broker sends the Last Will.
       const before = sub.on('roomlink/kitchen-1/status').length;
       node.runtime.net.cutAll();
-      const will = await waitFor('Last Will', () => sub.on('roomlink/kitchen-1/status').slice(before).find((m) => m.payload === 'offline'), 15_000);
+      const will = await waitFor(
+        'Last Will',
+        () =>
+          sub
+            .on('roomlink/kitchen-1/status')
+            .slice(before)
+            .find((m) => m.payload === 'offline'),
+        15_000,
+      );
       expect(will.payload).toBe('offline');
       // ... and it comes back by itself.
-      await waitFor('online again', () => sub.on('roomlink/kitchen-1/status').slice(before).find((m) => m.payload === 'online'), 15_000);
+      await waitFor(
+        'online again',
+        () =>
+          sub
+            .on('roomlink/kitchen-1/status')
+            .slice(before)
+            .find((m) => m.payload === 'online'),
+        15_000,
+      );
     } finally {
       clock.stop();
       node.dispose();
@@ -178,7 +194,11 @@ describe.skipIf(!haveTools)('firmware over MQTT in the host runtime', () => {
       await sub.client.publishAsync('roomlink/cmd-1/set', '{"interval":2}', { qos: 1 });
       const changed = await waitFor('info with interval 2', () => sub.on('roomlink/cmd-1/info').find((m) => JSON.parse(m.payload).interval === 2));
       const from = sub.messages.indexOf(changed);
-      const live = () => sub.messages.slice(from).filter((m) => m.topic === 'home/cmd/illuminance' && !m.retain).map((m) => Number(m.payload));
+      const live = () =>
+        sub.messages
+          .slice(from)
+          .filter((m) => m.topic === 'home/cmd/illuminance' && !m.retain)
+          .map((m) => Number(m.payload));
       const readings = await waitFor('three readings at the new interval', () => live().length >= 3 && live(), 20_000);
       // The node's own clock (illuminance = time x 100) shows the new cadence: 2 s apart.
       for (let i = 1; i < readings.length; i++) {

@@ -62,9 +62,13 @@ describe.skipIf(!haveTools)('firmware -> pty -> roomlink hub -> broker', () => {
 
   function startHub(pty: PtyPair, clientId: string): { child: ChildProcess; log: () => string } {
     const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-chain-'));
-    const child = spawn(process.execPath, ['cli/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', clientId, '--http', '127.0.0.1:0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['cli/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', clientId, '--http', '127.0.0.1:0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     child.stdout!.on('data', (d) => (log += d));
     child.stderr!.on('data', (d) => (log += d));

@@ -164,7 +164,9 @@ describe.skipIf(!hasMosquitto)('3. `watch` against a broker that wants a login',
     const inFile = await runCli(['watch', '--broker', broker.url, '--username', 'watcher', '--password-file', wrongFile], { timeoutMs: 30_000 });
     for (const run of [inUrl, inFile]) {
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/roomlink watch: mqtt:\/\/127\.0\.0\.1:\d+: authentication failed for user "watcher" \(not authorized\): check --username USER and --password-file FILE/);
+      expect(run.stderr).toMatch(
+        /roomlink watch: mqtt:\/\/127\.0\.0\.1:\d+: authentication failed for user "watcher" \(not authorized\): check --username USER and --password-file FILE/,
+      );
       expect(hintProblems(run.stderr, WATCH_FLAGS)).toEqual([]);
       expect(run.stdout + run.stderr).not.toMatch(/not-the-pass/);
     }
@@ -290,7 +292,21 @@ describe.skipIf(!hasMosquitto)('6. a wrong broker password is an authentication 
   it('hub: ERROR naming the flags to check, retried with a growing delay, said once per minute, no password shown', async () => {
     const dir = tempDir();
     const password = write(dir, 'pw', 'Wrong-hub-s3cret\n');
-    const hub = start(['hub', '--broker', broker.url, '--username', 'hub', '--password-file', password, '--data-dir', join(dir, 'data'), '--serial', join(dir, 'no-tty'), '--log-level', 'debug']);
+    const hub = start([
+      'hub',
+      '--broker',
+      broker.url,
+      '--username',
+      'hub',
+      '--password-file',
+      password,
+      '--data-dir',
+      join(dir, 'data'),
+      '--serial',
+      join(dir, 'no-tty'),
+      '--log-level',
+      'debug',
+    ]);
     const [error] = await hub.waitFor(/ERROR \[mqtt\] authentication failed[^\n]*/);
     expect(error).toContain("the broker refused the hub's login (not authorized); check --username USER and --password-file FILE");
     expect(error).toContain('username=hub');
@@ -324,7 +340,10 @@ describe.skipIf(!hasMosquitto)('6. a wrong broker password is an authentication 
     const errors = lines.filter((l) => l.includes('authentication failed'));
     const times = errors.map((l) => Date.parse(l.slice(0, 24)));
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(300);
-    const delays = lines.map((l) => /reconnecting to broker in_ms=(\d+)/.exec(l)?.[1]).filter(Boolean).map(Number);
+    const delays = lines
+      .map((l) => /reconnecting to broker in_ms=(\d+)/.exec(l)?.[1])
+      .filter(Boolean)
+      .map(Number);
     expect(delays.slice(0, 4)).toEqual([20, 40, 80, 80]);
     // Between the two ERRORs, more attempts were refused without a word.
     expect(Number(/attempts=(\d+)/.exec(errors[1]!)![1])).toBeGreaterThan(2);
@@ -335,7 +354,7 @@ describe('7. a mistyped --serial is a WARN that points at `roomlink ports`', () 
   it('hub --serial /no/such/tty', async () => {
     const dir = tempDir();
     const hub = start(['hub', '--broker', 'mqtt://127.0.0.1:1', '--serial', join(dir, 'ttyUSB9'), '--data-dir', join(dir, 'data')]);
-    const [line] = await hub.waitFor(/^.* WARN  \[serial\] cannot open serial port[^\n]*/m);
+    const [line] = await hub.waitFor(/^.* WARN {2}\[serial\] cannot open serial port[^\n]*/m);
     expect(line).toContain(`port=${join(dir, 'ttyUSB9')}`);
     expect(line).toMatch(/hint="no such device: check the path \(a typo\?\) or plug the board in; `roomlink ports` lists the serial ports"/);
     expect(await hub.stop()).toBe(0);
@@ -358,11 +377,13 @@ describe('8. the examples, the demo and the README agree with the code', () => {
     const file = write(dir, 'node.json', nodeConfig({ room: 'Living Room', node: 'Desk 1' }));
     const check = await runCli(['config', 'check', file]);
     expect(check.code).toBe(2);
-    expect(check.stderr).toContain(`roomlink config: ${file}: room: room 'Living Room': 'L' at position 1 is not allowed (ids are lower case); did you mean "living_room"?`);
+    expect(check.stderr).toContain(
+      `roomlink config: ${file}: room: room 'Living Room': 'L' at position 1 is not allowed (ids are lower case); did you mean "living_room"?`,
+    );
     expect(check.stderr).toContain('did you mean "desk_1"?');
   });
 
-  it('the living-room example uses the demo\'s room and node, and each header names the file it was written to', async () => {
+  it("the living-room example uses the demo's room and node, and each header names the file it was written to", async () => {
     const living = await runCli(['config', 'init', '-', '--example', 'living-room']);
     const demoLiving = demoNodes(1883, 5).find((n) => n.node === 'living-1')!;
     expect(living.stdout).toContain(`"room": "${demoLiving.room}"`);
@@ -401,7 +422,10 @@ describe('9. file errors, flag typos, subcommands and --help read the same in ev
       if (typeof expected === 'string') expect(message, args.join(' ')).toBe(expected);
       else expect(message, args.join(' ')).toMatch(expected);
       // One line (a hint may follow), no stack trace.
-      expect(lines.slice(1).every((l) => l.startsWith('hint: ') || l === '' || l.startsWith('Run `roomlink')), run.stderr).toBe(true);
+      expect(
+        lines.slice(1).every((l) => l.startsWith('hint: ') || l === '' || l.startsWith('Run `roomlink')),
+        run.stderr,
+      ).toBe(true);
     }
   }
 
@@ -429,7 +453,10 @@ describe('9. file errors, flag typos, subcommands and --help read the same in ev
     await sameError([['build', '--entry', missing]], `${missing}: no such file`);
     const config = write(dir, 'node.json', nodeConfig());
     await sameError([['flash', '--target', '/dev/null', '--config', config, '--firmware', missing]], `${missing}: no such file`);
-    await sameError([['hub', '--password-file', missing, '--data-dir', dir]], `invalid settings: flag --password-file: mqtt.password_file: ${missing}: no such file`);
+    await sameError(
+      [['hub', '--password-file', missing, '--data-dir', dir]],
+      `invalid settings: flag --password-file: mqtt.password_file: ${missing}: no such file`,
+    );
   }, 60_000);
 
   it('a mistyped flag gets "did you mean" in every command, and exit code 2', async () => {
@@ -475,7 +502,17 @@ describe('9. file errors, flag typos, subcommands and --help read the same in ev
 describe('10. config check warns about what is valid but most likely wrong', () => {
   it('a WiFi node without "wifi", and the example\'s placeholders left in', async () => {
     const dir = tempDir();
-    const noWifi = write(dir, 'no-wifi.json', JSON.stringify({ node: 'desk-1', room: 'office', transport: 'wifi', mqtt: { host: '192.0.2.1' }, sensors: [{ type: 'sim', measurement: 'temperature' }] }));
+    const noWifi = write(
+      dir,
+      'no-wifi.json',
+      JSON.stringify({
+        node: 'desk-1',
+        room: 'office',
+        transport: 'wifi',
+        mqtt: { host: '192.0.2.1' },
+        sensors: [{ type: 'sim', measurement: 'temperature' }],
+      }),
+    );
     const a = await runCli(['config', 'check', noWifi]);
     expect(a.code).toBe(0);
     expect(a.stdout).toContain(`${noWifi}: ok, with 1 warning`);
@@ -496,7 +533,8 @@ describe('11. npm start: says what it does at once, fast on a second run, fits 1
   it('a first run in a fresh copy says it is building the firmware before it is built; the second run shows readings in < 10 s', async () => {
     // A copy of the project without dist/, as after `git clone` (node_modules linked).
     const root = tempDir('roomlink-fresh-');
-    for (const part of ['cli', 'hub', 'tools', 'espruino-host', 'shared', 'firmware', 'package.json']) cpSync(join(PROJECT_ROOT, part), join(root, part), { recursive: true });
+    for (const part of ['cli', 'hub', 'tools', 'espruino-host', 'shared', 'firmware', 'package.json'])
+      cpSync(join(PROJECT_ROOT, part), join(root, part), { recursive: true });
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
     const first = start(['demo', '--port', '0', '--plain'], { root });
     await first.waitFor(/roomlink demo: building the firmware \(dist\/firmware\.js is missing\)…/, 30_000);
@@ -516,7 +554,10 @@ describe('11. npm start: says what it does at once, fast on a second run, fits 1
   it('piped: the banner fits 100 columns, and Ctrl-C prints the "stopped" line', async () => {
     const demo = start(['demo', '--port', '0']);
     await demo.waitFor(/^kitchen temperature /m, 60_000);
-    const banner = demo.stdout.slice(0, demo.stdout.search(/^(kitchen|living_room) /m)).trimEnd().split('\n');
+    const banner = demo.stdout
+      .slice(0, demo.stdout.search(/^(kitchen|living_room) /m))
+      .trimEnd()
+      .split('\n');
     expect(banner[0]).toMatch(/^roomlink demo: broker mqtt:\/\/127\.0\.0\.1:\d+/);
     for (const line of banner) expect([...line].length, line).toBeLessThanOrEqual(100);
     expect(await demo.stop('SIGINT')).toBe(0);

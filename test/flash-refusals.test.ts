@@ -20,11 +20,20 @@ const MQTT_PASSWORD = 'Mqtt-p4ss-never-shown';
 
 function captureOut() {
   let text = '';
-  return { write: (s: string) => void (text += s), isTTY: false, get text() { return text; } };
+  return {
+    write: (s: string) => void (text += s),
+    isTTY: false,
+    get text() {
+      return text;
+    },
+  };
 }
 
 async function flashError(promise: Promise<unknown>): Promise<FlashError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(FlashError);
   return err as FlashError;
 }
@@ -57,12 +66,17 @@ describe.skipIf(!ok)('roomlink flash refuses with a clear cause and writes nothi
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'roomlink-refuse-'));
     configPath = join(dir, 'node.json');
-    writeFileSync(configPath, JSON.stringify({
-      node: 'hall-1', room: 'hall', transport: 'wifi',
-      wifi: { ssid: 'home', password: WIFI_PASSWORD },
-      mqtt: { host: '127.0.0.1', port: 1, username: 'n', password: MQTT_PASSWORD },
-      sensors: [{ type: 'sim', measurement: 'temperature' }],
-    }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        node: 'hall-1',
+        room: 'hall',
+        transport: 'wifi',
+        wifi: { ssid: 'home', password: WIFI_PASSWORD },
+        mqtt: { host: '127.0.0.1', port: 1, username: 'n', password: MQTT_PASSWORD },
+        sensors: [{ type: 'sim', measurement: 'temperature' }],
+      }),
+    );
     await ensureFirmwareBuilt();
   }, 60_000);
 

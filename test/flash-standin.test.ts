@@ -23,7 +23,13 @@ const MQTT_PASSWORD = 'mqtt-Secret-"quoted"-4410';
 
 function captureOut() {
   let text = '';
-  return { write: (s: string) => void (text += s), isTTY: false, get text() { return text; } };
+  return {
+    write: (s: string) => void (text += s),
+    isTTY: false,
+    get text() {
+      return text;
+    },
+  };
 }
 
 const ok = requireTools('socat', 'mosquitto');
@@ -41,7 +47,9 @@ describe.skipIf(!ok)('roomlink flash into the stand-in board', () => {
     // What `roomlink flash --config` writes by default: the node's own build (sim sensors only).
     firmware = readFileSync((await ensureFirmwareBuilt({ drivers: driverModulesFor(['sim']) })).minifiedPath);
     configPath = join(dir, 'kitchen.json');
-    writeFileSync(configPath, `// a node config with comments, as config init writes them
+    writeFileSync(
+      configPath,
+      `// a node config with comments, as config init writes them
 {
   "node": "kitchen-1", "room": "kitchen", "transport": "wifi",
   "wifi": { "ssid": "home", "password": ${JSON.stringify(WIFI_PASSWORD)} },
@@ -49,7 +57,8 @@ describe.skipIf(!ok)('roomlink flash into the stand-in board', () => {
   "interval": 1,
   "sensors": [ { "type": "sim", "measurement": "temperature" }, { "type": "sim", "measurement": "humidity" } ]
 }
-`);
+`,
+    );
   }, 60_000);
 
   afterAll(async () => {

@@ -42,7 +42,22 @@ describe.skipIf(!ok)('availability through the real CLI (Mosquitto + pty)', () =
     writeFileSync(config, settings);
     const child = spawn(
       process.execPath,
-      ['cli/bin.js', 'hub', '--broker', broker.url, '--serial', pty.devicePath, '--data-dir', dataDir, '--client-id', `availability-${caseNo}`, '--config', config, '--http', '127.0.0.1:0'],
+      [
+        'cli/bin.js',
+        'hub',
+        '--broker',
+        broker.url,
+        '--serial',
+        pty.devicePath,
+        '--data-dir',
+        dataDir,
+        '--client-id',
+        `availability-${caseNo}`,
+        '--config',
+        config,
+        '--http',
+        '127.0.0.1:0',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let log = '';
@@ -125,8 +140,11 @@ describe.skipIf(!ok)('availability through the real CLI (Mosquitto + pty)', () =
     const second = startHub(pty, dataDir, settings);
     await portOpen(second);
     const startedAt = Date.now();
-    await waitFor('discovery of the remembered nodes again', () =>
-      live.messages.slice(before).find((m) => m.topic === 'homeassistant/device/quiet-1/config'), 10_000);
+    await waitFor(
+      'discovery of the remembered nodes again',
+      () => live.messages.slice(before).find((m) => m.topic === 'homeassistant/device/quiet-1/config'),
+      10_000,
+    );
     // chatty-1 speaks every half second; quiet-1 says nothing.
     const talk = setInterval(() => pty.write('{"node":"chatty-1","room":"attic","humidity":41}\n'), 500);
     cleanups.push(() => clearInterval(talk));
@@ -140,16 +158,20 @@ describe.skipIf(!ok)('availability through the real CLI (Mosquitto + pty)', () =
     expect(await retainedNow('roomlink/quiet-1/status')).toBe('offline');
   });
 
-  it("a device deleted in Home Assistant stays deleted at the next birth message, until the node speaks again", async () => {
+  it('a device deleted in Home Assistant stays deleted at the next birth message, until the node speaks again', async () => {
     const { pty, dataDir } = await setup();
     const live = await recorder(['homeassistant/device/+/config']);
     const hub = startHub(pty, dataDir);
     await portOpen(hub);
     pty.write('{"node":"gone-1","room":"shed","temperature":20}\n{"node":"kept-1","room":"shed","humidity":40}\n');
-    const config = await waitFor('discovery of both', () => {
-      const gone = live.on('homeassistant/device/gone-1/config')[0];
-      return gone && live.on('homeassistant/device/kept-1/config').length ? gone : undefined;
-    }, 30_000);
+    const config = await waitFor(
+      'discovery of both',
+      () => {
+        const gone = live.on('homeassistant/device/gone-1/config')[0];
+        return gone && live.on('homeassistant/device/kept-1/config').length ? gone : undefined;
+      },
+      30_000,
+    );
     const hubConfig = await live.waitForTopic('homeassistant/device/roomlink_hub_roomlink_bridge/config');
     expect(discoveryProblems(hubConfig.topic, hubConfig.payload)).toEqual([]);
     expect(JSON.parse(config.payload).dev.via_device).toBe('roomlink_hub_roomlink_bridge');
@@ -165,7 +187,11 @@ describe.skipIf(!ok)('availability through the real CLI (Mosquitto + pty)', () =
 
     // Heard from again: announced again.
     pty.write('{"node":"gone-1","room":"shed","temperature":21}\n');
-    await waitFor('gone-1 announced again', () => live.messages.slice(before).find((m) => m.topic === 'homeassistant/device/gone-1/config' && m.payload !== ''), 10_000);
+    await waitFor(
+      'gone-1 announced again',
+      () => live.messages.slice(before).find((m) => m.topic === 'homeassistant/device/gone-1/config' && m.payload !== ''),
+      10_000,
+    );
   });
 });
 

@@ -70,7 +70,10 @@ describe('compiled hub', () => {
     copyFileSync(join(PROJECT_ROOT, 'cli/bin.js'), join(root, 'cli/bin.js'));
     copyFileSync(join(PROJECT_ROOT, 'cli/compiled.js'), join(root, 'cli/compiled.js'));
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'));
-    writeFileSync(join(root, 'cli/cli.ts'), "export async function main(argv: string[]): Promise<number> {\n  console.log('ran', argv.join(' '));\n  return 3;\n}\n");
+    writeFileSync(
+      join(root, 'cli/cli.ts'),
+      "export async function main(argv: string[]): Promise<number> {\n  console.log('ran', argv.join(' '));\n  return 3;\n}\n",
+    );
     const run = () => spawnSync(process.execPath, [join(root, 'cli/bin.js'), 'a', 'b'], { encoding: 'utf8', timeout: 60_000 });
     const compiled = run();
     expect([compiled.stdout, compiled.stderr, compiled.status]).toEqual(['ran a b\n', '', 3]);
@@ -86,7 +89,11 @@ describe('compiled hub', () => {
   it('runs the real CLI compiled, and through tsx with ROOMLINK_TSX=1', () => {
     const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     for (const env of [{}, { ROOMLINK_TSX: '1' }]) {
-      const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'cli/bin.js'), '--version'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+      const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'cli/bin.js'), '--version'], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+        timeout: 60_000,
+      });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe(version);
     }

@@ -63,7 +63,14 @@ describe('settings defaults', () => {
     expect(settings.mqtt.url).toBeUndefined();
     expect(settings.mqtt.client_id).toMatch(/^roomlink-hub-[a-z0-9_-]+$/);
     expect(settings.mqtt).toMatchObject({ reject_unauthorized: true, keepalive: 30 });
-    expect(settings.broker).toEqual({ host: '127.0.0.1', port: 1883, users: {}, allow_anonymous: false, anonymous: { publish: [], subscribe: ['#'] }, max_packet_bytes: 262144 });
+    expect(settings.broker).toEqual({
+      host: '127.0.0.1',
+      port: 1883,
+      users: {},
+      allow_anonymous: false,
+      anonymous: { publish: [], subscribe: ['#'] },
+      max_packet_bytes: 262144,
+    });
     expect(settings.topics).toEqual({ readings: 'home', nodes: 'roomlink', bridge: 'roomlink/bridge', discovery: 'homeassistant' });
     expect(settings.qos).toBe(1);
     expect(settings.retain).toBe(true);
@@ -246,18 +253,33 @@ describe('passwords', () => {
 
 describe('settings validation names the source, the key and the problem', () => {
   const cases: Array<{ name: string; yaml: string; key: string; problem: RegExp }> = [
-    { name: 'bad baud', yaml: 'serial:\n  ports:\n    - path: /dev/ttyUSB0\n    - path: /dev/ttyUSB1\n      baud: fast\n', key: 'serial.ports[1].baud', problem: /expected a number, got "fast"/ },
+    {
+      name: 'bad baud',
+      yaml: 'serial:\n  ports:\n    - path: /dev/ttyUSB0\n    - path: /dev/ttyUSB1\n      baud: fast\n',
+      key: 'serial.ports[1].baud',
+      problem: /expected a number, got "fast"/,
+    },
     { name: 'baud too low', yaml: 'serial:\n  baud: 12\n', key: 'serial.baud', problem: /at least 300/ },
     { name: 'prefix with #', yaml: 'topics:\n  readings: "home/#"\n', key: 'topics.readings', problem: /wildcard '#'/ },
     { name: 'prefix with a trailing slash', yaml: 'topics:\n  nodes: "roomlink/"\n', key: 'topics.nodes', problem: /start or end with '\/'/ },
     { name: 'prefix starting with $', yaml: 'topics:\n  bridge: "$SYS/roomlink"\n', key: 'topics.bridge', problem: /\$/ },
     { name: 'node id with /', yaml: 'nodes:\n  "living/room": { room: living }\n', key: 'nodes["living/room"]', problem: /'\/' at position 7/ },
-    { name: 'room that is not a slug', yaml: 'serial:\n  ports:\n    - { path: /dev/ttyUSB0, room: Living Room }\n', key: 'serial.ports[0].room', problem: /not allowed/ },
+    {
+      name: 'room that is not a slug',
+      yaml: 'serial:\n  ports:\n    - { path: /dev/ttyUSB0, room: Living Room }\n',
+      key: 'serial.ports[0].room',
+      problem: /not allowed/,
+    },
     { name: 'unknown key', yaml: 'serial:\n  bauds: 9600\n', key: 'serial.bauds', problem: /unknown key \(did you mean "baud"\?\)/ },
     { name: 'unknown top-level key', yaml: 'mqqt:\n  url: mqtt://h\n', key: 'mqqt', problem: /unknown key \(did you mean "mqtt"\?\)/ },
     { name: 'bad URL scheme', yaml: 'mqtt:\n  url: http://broker.lan\n', key: 'mqtt.url', problem: /scheme "http" is not supported/ },
     { name: 'qos 2', yaml: 'qos: 2\n', key: 'qos', problem: /one of 0, 1/ },
-    { name: 'duplicate port', yaml: 'serial:\n  ports: [{ path: /dev/a }, { path: /dev/a }]\n', key: 'serial.ports[1].path', problem: /already listed as serial.ports\[0\]/ },
+    {
+      name: 'duplicate port',
+      yaml: 'serial:\n  ports: [{ path: /dev/a }, { path: /dev/a }]\n',
+      key: 'serial.ports[1].path',
+      problem: /already listed as serial.ports\[0\]/,
+    },
     { name: 'cert without key', yaml: 'mqtt:\n  cert: /etc/hostname\n', key: 'mqtt.key', problem: /required when mqtt.cert/ },
   ];
 
@@ -287,7 +309,11 @@ describe('settings validation names the source, the key and the problem', () => 
 
   it('lists every problem at once, each under the variable or flag that caused it', async () => {
     const file = writeFile(tempDir(), 'hub.yaml', 'serial:\n  baud: 12\n');
-    const error = await loadError({ configFile: file, env: { ROOMLINK_QOS: 'high', ROOMLINK_LOG_LEVEL: 'loud' }, argv: ['--data-dir', '', '--broker', 'ftp://x'] });
+    const error = await loadError({
+      configFile: file,
+      env: { ROOMLINK_QOS: 'high', ROOMLINK_LOG_LEVEL: 'loud' },
+      argv: ['--data-dir', '', '--broker', 'ftp://x'],
+    });
     const lines = error.problems.map((p) => `${p.source} | ${p.path.join('.')}`);
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -330,7 +356,22 @@ describe('hub flags', () => {
 
   it('documents every flag in hubUsage()', () => {
     const usage = hubUsage();
-    for (const flag of ['--broker', '--username', '--password-file', '--ca', '--cert', '--key', '--serial', '--baud', '--config', '--data-dir', '--qos', '--log-level', '--client-id', '--help']) {
+    for (const flag of [
+      '--broker',
+      '--username',
+      '--password-file',
+      '--ca',
+      '--cert',
+      '--key',
+      '--serial',
+      '--baud',
+      '--config',
+      '--data-dir',
+      '--qos',
+      '--log-level',
+      '--client-id',
+      '--help',
+    ]) {
       expect(usage).toContain(flag);
     }
   });
@@ -410,7 +451,7 @@ describe('flags and environment variables come from the settings schema', () => 
     expect(brokerUsage()).toContain('ROOMLINK_BROKER_PASSWORD_FILE');
   });
 
-  it('variables are read as their key\'s type says: serial ports as a comma list, numbers as numbers', () => {
+  it("variables are read as their key's type says: serial ports as a comma list, numbers as numbers", () => {
     expect(envLayer({ ROOMLINK_SERIAL: ' /dev/a, /dev/b ,' }).values).toEqual({ serial: { ports: [{ path: '/dev/a' }, { path: '/dev/b' }] } });
     expect(envLayer({ ROOMLINK_QOS: '0' }).values).toEqual({ qos: 0 });
   });
@@ -453,10 +494,11 @@ describe('logger', () => {
 
   it('quotes values with spaces, escapes newlines and nests scopes', () => {
     const { log, lines } = capture({ level: 'debug' });
-    log.child('hub').child('mqtt').debug('line one\nline two', { reason: 'connection refused', empty: '', ok: true, n: null, skip: undefined, err: new Error('boom now') });
-    expect(lines[0]).toBe(
-      '2026-11-26T10:00:00.123Z DEBUG [hub:mqtt] line one\\nline two reason="connection refused" empty="" ok=true n=null err="boom now"\n',
-    );
+    log
+      .child('hub')
+      .child('mqtt')
+      .debug('line one\nline two', { reason: 'connection refused', empty: '', ok: true, n: null, skip: undefined, err: new Error('boom now') });
+    expect(lines[0]).toBe('2026-11-26T10:00:00.123Z DEBUG [hub:mqtt] line one\\nline two reason="connection refused" empty="" ok=true n=null err="boom now"\n');
   });
 
   it('prints password, secret and token fields as *** in text and JSON, also nested', () => {

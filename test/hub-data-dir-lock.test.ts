@@ -28,7 +28,10 @@ describe.skipIf(!ok)('one hub per data dir', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-lock-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const [ptyA, ptyB] = [await openPtyPair(), await openPtyPair()];
-    cleanups.push(() => ptyA.dispose(), () => ptyB.dispose());
+    cleanups.push(
+      () => ptyA.dispose(),
+      () => ptyB.dispose(),
+    );
     const config = (name: string, port: string) => {
       const file = join(dataDir, `${name}.yaml`);
       writeFileSync(file, stringify({ mqtt: { url: broker.url, client_id: name }, serial: { ports: [{ path: port }] }, data_dir: dataDir, log_level: 'info' }));
@@ -63,7 +66,11 @@ describe.skipIf(!ok)('one hub per data dir', () => {
   }, 60_000);
 
   it('names the other process without the passwords on its command line', async () => {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10000)', '--', '--password', 'hunter2', '--mqtt-password=abc', 'mqtt://hub:pw123@broker:1883'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['-e', 'setTimeout(() => {}, 10000)', '--', '--password', 'hunter2', '--mqtt-password=abc', 'mqtt://hub:pw123@broker:1883'],
+      { stdio: 'ignore' },
+    );
     try {
       await waitFor('the process to start', () => (commandLine(child.pid!) ?? '').includes('mqtt://'));
       const shown = commandLine(child.pid!)!;

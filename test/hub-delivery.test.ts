@@ -185,4 +185,3 @@ function queuedRows(file: string): number {
     db?.close();
   }
 }
-

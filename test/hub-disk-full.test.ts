@@ -254,7 +254,7 @@ describe.skipIf(!ok)('hub with a full disk', () => {
     await first.waitForLog(/serial port open/);
     await writeAt(pty, 0, 1000, 2000);
     await first.waitForLog(/node online/);
-    await waitFor('1,000 readings in the first hub\'s queue', () => queuedRows(join(dataDir, QUEUE_FILE)) === 1000, 10_000);
+    await waitFor("1,000 readings in the first hub's queue", () => queuedRows(join(dataDir, QUEUE_FILE)) === 1000, 10_000);
     expect(await first.stop('SIGTERM')).toBe(0);
     expect(first.log).toMatch(/hub stopped.*queued=1000/);
 
@@ -297,7 +297,10 @@ describe.skipIf(!ok)('hub with a full disk', () => {
     cleanups.push(() => pty.dispose());
     const port = await freePort();
     const configFile = join(configDir, 'hub.yaml');
-    writeFileSync(configFile, stringify({ broker: { port }, serial: { ports: [{ path: pty.devicePath }] }, data_dir: dataDir, health: { interval: 1 }, log_level: 'info' }));
+    writeFileSync(
+      configFile,
+      stringify({ broker: { port }, serial: { ports: [{ path: pty.devicePath }] }, data_dir: dataDir, health: { interval: 1 }, log_level: 'info' }),
+    );
     const hub = startHubProcess(configFile);
     cleanups.push(() => hub.stop('SIGKILL'));
     await hub.waitForLog(/serial port open/);
@@ -316,7 +319,7 @@ describe.skipIf(!ok)('hub with a full disk', () => {
       throw new Error(`${err.message}; got ${seqs(sub).unique.size}; hub log: ${hub.log.slice(-3000)}`);
     });
     expect(hub.log).toMatch(/DISK ERROR: the embedded broker cannot save its state; live delivery goes on/);
-    await waitFor('health to count the broker\'s failed writes', () => {
+    await waitFor("health to count the broker's failed writes", () => {
       const last = health.messages.at(-1);
       return last && JSON.parse(last.payload).embedded_broker.persistence_errors > 0;
     });

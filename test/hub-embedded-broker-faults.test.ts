@@ -109,7 +109,13 @@ describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
     const configFile = join(dataDir, 'hub.yaml');
     writeFileSync(
       configFile,
-      stringify({ broker: { port, ...broker }, serial: { ports: [{ path: pty.devicePath }] }, data_dir: dataDir, health: { interval: 1 }, log_level: logLevel }),
+      stringify({
+        broker: { port, ...broker },
+        serial: { ports: [{ path: pty.devicePath }] },
+        data_dir: dataDir,
+        health: { interval: 1 },
+        log_level: logLevel,
+      }),
     );
     const hub = startHubProcess(configFile);
     cleanups.push(() => hub.stop('SIGKILL'));
@@ -192,7 +198,7 @@ describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
     expect(sub.client.connected).toBe(true);
   }, 60_000);
 
-  it('keeps the hub\'s topics, discovery and readings to their owners, and refuses wrong credentials', async () => {
+  it("keeps the hub's topics, discovery and readings to their owners, and refuses wrong credentials", async () => {
     const passwords = { homeassistant: 'ha-secret-1', 'living-1': 'node-secret-2', alice: 'alice-secret-3' };
     const { hub, pty, url, dataDir } = await startHub(
       {
@@ -212,7 +218,9 @@ describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
     await expect(connectOnce({ username: 'made-up', password: 'whatever' })).rejects.toThrow(/bad user ?name or password|Not authorized/i);
     await expect(connectOnce({ username: 'alice' })).rejects.toThrow(/bad user ?name or password|Not authorized/i);
     // A last will is a publish too, made later: refused at CONNECT when not allowed.
-    await expect(connectOnce({ will: { topic: 'roomlink/bridge/status', payload: Buffer.from('offline'), qos: 1, retain: true } })).rejects.toThrow(/Not authorized/i);
+    await expect(connectOnce({ will: { topic: 'roomlink/bridge/status', payload: Buffer.from('offline'), qos: 1, retain: true } })).rejects.toThrow(
+      /Not authorized/i,
+    );
 
     // Home Assistant sees everything the hub publishes.
     const ha = await subscribe(url, '#', { username: 'homeassistant', password: passwords.homeassistant, qos: 1 });
@@ -253,7 +261,11 @@ describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
     await ha.waitForTopic('home/living_room/temperature');
     await ha.waitForTopic('roomlink/living-1/status');
     await ha.waitForTopic('roomlink/kitchen-1/set');
-    await waitFor('discovery sent again after Home Assistant\'s birth', () => ha.on('homeassistant/device/kitchen-1/config').filter((m) => !m.retain).length > 0, 15_000);
+    await waitFor(
+      "discovery sent again after Home Assistant's birth",
+      () => ha.on('homeassistant/device/kitchen-1/config').filter((m) => !m.retain).length > 0,
+      15_000,
+    );
     // A last, allowed message: everything published before it has been dealt with.
     await node.publishAsync('home/living_room/temperature', '20.6', { qos: 1 });
     await waitFor('the last allowed message', () => ha.on('home/living_room/temperature').some((m) => m.payload === '20.6'));

@@ -118,7 +118,10 @@ function generate(seed: number): Generated {
     () => text(`node=fz-5 room=${r.pick(['a/b', '#', 'UP'])} temperature=20`),
     () => text(`node=${r.pick(['#', '+', 'a/b'])} room=room-5 temperature=20`),
     () => text(`node=fz-5 room=room-5 temperature=${r.pick(['1e3', '0x10', 'NaN', 'hot', ''])}`),
-    () => text(r.pick(['[1,2,3]', '[]', '{}', '{"node":1}', '{"node":"fz-6","room":"room-6"}', '{"node":"fz-6","seq":-1,"temperature":20}', '{"node":"#","info":{}}'])),
+    () =>
+      text(
+        r.pick(['[1,2,3]', '[]', '{}', '{"node":1}', '{"node":"fz-6","room":"room-6"}', '{"node":"fz-6","seq":-1,"temperature":20}', '{"node":"#","info":{}}']),
+      ),
     () => text(json({ node: 'fz-7', room: 'room-7', motion: r.pick(['maybe', 2, 'on ', null]) })),
   ];
   function validJsonUnregistered(): string {
@@ -209,7 +212,18 @@ describe.skipIf(!ok)('hub fuzz (Mosquitto + pty)', () => {
       const outside = [...new Set(sub.messages.map((m) => m.topic))].filter((t) => !ALLOWED.some((re) => re.test(t)));
       expect(outside).toEqual([]);
       expect(stats.refused.too_long).toBe(tooLong);
-      for (const reason of ['binary', 'malformed_json', 'invalid_room', 'invalid_node', 'no_node', 'unknown_measurement', 'invalid_value', 'out_of_range', 'not_object', 'invalid_seq']) {
+      for (const reason of [
+        'binary',
+        'malformed_json',
+        'invalid_room',
+        'invalid_node',
+        'no_node',
+        'unknown_measurement',
+        'invalid_value',
+        'out_of_range',
+        'not_object',
+        'invalid_seq',
+      ]) {
         expect(stats.refused[reason], reason).toBeGreaterThan(0);
       }
       expect(stats.topic_conflicts).toEqual([]);

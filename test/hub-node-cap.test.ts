@@ -31,7 +31,13 @@ describe.skipIf(!ok)('node cap', () => {
     const configFile = join(dataDir, 'hub.yaml');
     writeFileSync(
       configFile,
-      stringify({ mqtt: { url: broker.url, client_id: 'hub-cap' }, serial: { ports: [{ path: pty.devicePath }] }, data_dir: dataDir, health: { interval: 1 }, log_level: 'info' }),
+      stringify({
+        mqtt: { url: broker.url, client_id: 'hub-cap' },
+        serial: { ports: [{ path: pty.devicePath }] },
+        data_dir: dataDir,
+        health: { interval: 1 },
+        log_level: 'info',
+      }),
     );
     const discovery = await subscribe(broker.url, 'homeassistant/device/+/config', { qos: 0 });
     cleanups.push(() => discovery.end());
@@ -60,7 +66,7 @@ describe.skipIf(!ok)('node cap', () => {
     expect(healthBytes).toBeLessThan(20_000);
     // Refused lines are logged, but rate-limited: a handful, not 29,700.
     expect((hub.log.match(/reason=too_many_nodes/g) ?? []).length).toBeLessThan(50);
-    expect(hub.log).toContain("(max_nodes 300); raise max_nodes");
+    expect(hub.log).toContain('(max_nodes 300); raise max_nodes');
     // One config per admitted node, besides the hub's own device.
     const nodeConfigs = () => new Set(discovery.messages.map((m) => m.topic).filter((t) => !t.includes('/roomlink_hub_')));
     await waitFor('discovery of the admitted nodes', () => nodeConfigs().size >= 300, 20_000);

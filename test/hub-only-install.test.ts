@@ -51,7 +51,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('the hub without the firmware toolchain', () => {
-  it("`roomlink hub` loads only the hub runtime and shared/, and only packages in dependencies", async () => {
+  it('`roomlink hub` loads only the hub runtime and shared/, and only packages in dependencies', async () => {
     const { inputs, packages } = await graph('cli/commands/hub.ts');
     const folders = [...new Set(inputs.map((f) => f.split('/')[0]))].sort();
     expect(folders).toEqual(['cli', 'hub', 'shared']);
@@ -103,14 +103,17 @@ describe('the hub without the firmware toolchain', () => {
       expect(hub.stderr).not.toMatch(/tsx|Cannot find/);
     });
 
-    it.each([['build'], ['sim', '--config', 'node.json'], ['flash', '--target', '/dev/null', '--config', 'node.json']])('`roomlink %s` says what to install, without a stack trace', async (...args) => {
-      // config init needs no toolchain: the node config a sim or flash would use.
-      if (args[0] !== 'build') expect(await new CliRun(['config', 'init', join(root, 'node.json'), '--force'], { root }).exited).toBe(0);
-      const run = new CliRun(args, { root });
-      expect(await run.exited).toBe(1);
-      expect(run.stderr).toMatch(new RegExp(`^roomlink ${args[0]}: needs the firmware toolchain \\(typescript, terser, acorn, acorn-walk, astring\\)`, 'm'));
-      expect(run.stderr).toContain('hint: run `npm install`');
-      expect(run.stderr).not.toMatch(/\n\s+at /);
-    });
+    it.each([['build'], ['sim', '--config', 'node.json'], ['flash', '--target', '/dev/null', '--config', 'node.json']])(
+      '`roomlink %s` says what to install, without a stack trace',
+      async (...args) => {
+        // config init needs no toolchain: the node config a sim or flash would use.
+        if (args[0] !== 'build') expect(await new CliRun(['config', 'init', join(root, 'node.json'), '--force'], { root }).exited).toBe(0);
+        const run = new CliRun(args, { root });
+        expect(await run.exited).toBe(1);
+        expect(run.stderr).toMatch(new RegExp(`^roomlink ${args[0]}: needs the firmware toolchain \\(typescript, terser, acorn, acorn-walk, astring\\)`, 'm'));
+        expect(run.stderr).toContain('hint: run `npm install`');
+        expect(run.stderr).not.toMatch(/\n\s+at /);
+      },
+    );
   });
 });

@@ -3,7 +3,16 @@
 // the broker sends is read right however the socket cuts it into chunks.
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { encodeConnect, encodePublish, encodePublishes, encodePuback, encodeSubscribe, PacketReader, type ConnackProperties, type PublishFormat } from '../hub/mqtt/codec.ts';
+import {
+  encodeConnect,
+  encodePublish,
+  encodePublishes,
+  encodePuback,
+  encodeSubscribe,
+  PacketReader,
+  type ConnackProperties,
+  type PublishFormat,
+} from '../hub/mqtt/codec.ts';
 import { FIRST_READING_ID } from '../hub/mqtt/packet-ids.ts';
 
 interface Parsed {
@@ -107,11 +116,24 @@ describe('encodeConnect, encodePublish, encodePuback, encodeSubscribe', () => {
         [1, 'x'.repeat(20_000)],
       ] as const) {
         const ours = encodePublish('roomlink/bridge/status', payload, { qos, retain: true, protocolVersion }, qos ? 17 : 0);
-        const reference = mqttPacket.generate({ cmd: 'publish', topic: 'roomlink/bridge/status', payload, qos, retain: true, dup: false, ...(qos ? { messageId: 17 } : {}) }, { protocolVersion });
+        const reference = mqttPacket.generate(
+          { cmd: 'publish', topic: 'roomlink/bridge/status', payload, qos, retain: true, dup: false, ...(qos ? { messageId: 17 } : {}) },
+          { protocolVersion },
+        );
         expect(ours.equals(reference)).toBe(true);
       }
       expect(parseAll(encodePuback(4242), protocolVersion)).toMatchObject([{ cmd: 'puback', messageId: 4242 }]);
-      const sub = parseAll(encodeSubscribe(7, [{ topic: 'home/#', qos: 0, noLocal: true }, { topic: 'roomlink/+/set', qos: 1 }], protocolVersion), protocolVersion)[0] as unknown as {
+      const sub = parseAll(
+        encodeSubscribe(
+          7,
+          [
+            { topic: 'home/#', qos: 0, noLocal: true },
+            { topic: 'roomlink/+/set', qos: 1 },
+          ],
+          protocolVersion,
+        ),
+        protocolVersion,
+      )[0] as unknown as {
         messageId: number;
         subscriptions: { topic: string; qos: number; nl?: boolean }[];
       };
@@ -167,7 +189,16 @@ describe('PacketReader', () => {
     mqttPacket.generate({ cmd: 'suback', messageId: 3, granted: [0, 1, 0x87], properties: {} }, { protocolVersion: 5 }),
     mqttPacket.generate({ cmd: 'publish', topic: 'home/kitchen/temperature', payload: '21.5', qos: 0, retain: false, dup: false }, { protocolVersion: 5 }),
     mqttPacket.generate(
-      { cmd: 'publish', topic: 'roomlink/n1/set', payload: '{"cmd":"info"}', qos: 1, retain: true, dup: false, messageId: 9, properties: { contentType: 'application/json', userProperties: { a: 'b' } } },
+      {
+        cmd: 'publish',
+        topic: 'roomlink/n1/set',
+        payload: '{"cmd":"info"}',
+        qos: 1,
+        retain: true,
+        dup: false,
+        messageId: 9,
+        properties: { contentType: 'application/json', userProperties: { a: 'b' } },
+      },
       { protocolVersion: 5 },
     ),
     mqttPacket.generate({ cmd: 'puback', messageId: FIRST_READING_ID + 1, reasonCode: 0x87, properties: { reasonString: 'ACL' } }, { protocolVersion: 5 }),
@@ -209,7 +240,15 @@ describe('PacketReader', () => {
     r.feed(
       Buffer.concat([
         mqttPacket.generate({ cmd: 'connack', sessionPresent: false, returnCode: 5 }),
-        mqttPacket.generate({ cmd: 'publish', topic: 'homeassistant/device/x/config', payload: 'p'.repeat(300), qos: 1, retain: true, dup: false, messageId: 1 }),
+        mqttPacket.generate({
+          cmd: 'publish',
+          topic: 'homeassistant/device/x/config',
+          payload: 'p'.repeat(300),
+          qos: 1,
+          retain: true,
+          dup: false,
+          messageId: 1,
+        }),
         mqttPacket.generate({ cmd: 'puback', messageId: 7 }),
       ]),
     );

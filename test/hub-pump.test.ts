@@ -50,7 +50,14 @@ describe.skipIf(!ok)('reading pump (Mosquitto)', () => {
     let link: BrokerLink | undefined;
     let closes = 0;
     const connection = new MqttConnection(
-      { will: { topic: `${topic}/will`, payload: 'gone' }, subscriptions: [], protocol, reconnectMinMs: 50, reconnectMaxMs: 200, log: createLogger({ level: 'debug', stream: { write: (l: string) => lines.push(l) } }) },
+      {
+        will: { topic: `${topic}/will`, payload: 'gone' },
+        subscriptions: [],
+        protocol,
+        reconnectMinMs: 50,
+        reconnectMaxMs: 200,
+        log: createLogger({ level: 'debug', stream: { write: (l: string) => lines.push(l) } }),
+      },
       {
         onConnect: (l) => {
           link = l;
@@ -171,7 +178,11 @@ describe.skipIf(!ok)('reading pump (Mosquitto)', () => {
     // Sent in a batch once, then alone three times (the last of which parked it).
     const sends = proxy.published.filter((p) => p.topic === 'pump-poison/bad');
     expect(sends.length).toBe(1 + 3);
-    await waitFor('all 199 others at the subscriber', () => new Set(t.recorder.messages.filter((m) => m.topic.startsWith('pump-poison/r')).map((m) => m.payload)).size === 199, 10_000);
+    await waitFor(
+      'all 199 others at the subscriber',
+      () => new Set(t.recorder.messages.filter((m) => m.topic.startsWith('pump-poison/r')).map((m) => m.payload)).size === 199,
+      10_000,
+    );
     expect(t.queue.size).toBe(0);
   }, 30_000);
 });

@@ -43,13 +43,20 @@ describe.skipIf(!ok)('a reading the broker refuses (MQTT 5 PUBACK 0x87)', () => 
     const rec = await subscribe(broker.url, 'home/#', { qos: 1, username: 'rec', password: 'rec-pw' });
     try {
       await hub.start();
-      await waitFor('connected, port open', () => hub.stats().broker.connected && (hub.stats().ports[pty.devicePath] as { state?: string } | undefined)?.state === 'open');
+      await waitFor(
+        'connected, port open',
+        () => hub.stats().broker.connected && (hub.stats().ports[pty.devicePath] as { state?: string } | undefined)?.state === 'open',
+      );
       // One node per room (two nodes on one topic would be a topic conflict); nv is in the vault.
       for (let i = 0; i < 60; i++) {
         const vault = i % 20 === 7;
         pty.write(`{"node":"${vault ? 'nv' : `n${i % 3}`}","room":"${vault ? 'vault' : `room${i % 3}`}","temperature":${20 + i / 100}}\n`);
       }
-      await waitFor('57 readings at the subscriber', () => new Set(rec.messages.filter((m) => m.topic.endsWith('/temperature')).map((m) => m.payload)).size === 57, 20_000);
+      await waitFor(
+        '57 readings at the subscriber',
+        () => new Set(rec.messages.filter((m) => m.topic.endsWith('/temperature')).map((m) => m.payload)).size === 57,
+        20_000,
+      );
       const stats = await waitFor('3 parked', () => (hub.stats().parked.total === 3 ? hub.stats() : undefined), 20_000);
       expect(stats.parked.by_reason).toEqual({ '0x87 not authorized': 3 });
       expect(stats.parked.last?.topic).toBe('home/vault/temperature');
@@ -68,7 +75,11 @@ describe.skipIf(!ok)('a reading the broker refuses (MQTT 5 PUBACK 0x87)', () => 
     // Kept in the queue's database, with the reason, for anyone to read back.
     const db = new Database(join(dataDir, QUEUE_FILE), { readonly: true });
     try {
-      const rows = db.prepare<[], { topic: string; payload: string; reason: number; reason_text: string }>('SELECT topic, payload, reason, reason_text FROM parked ORDER BY id').all();
+      const rows = db
+        .prepare<[], { topic: string; payload: string; reason: number; reason_text: string }>(
+          'SELECT topic, payload, reason, reason_text FROM parked ORDER BY id',
+        )
+        .all();
       expect(rows).toEqual([
         { topic: 'home/vault/temperature', payload: '20.07', reason: 0x87, reason_text: '0x87 not authorized' },
         { topic: 'home/vault/temperature', payload: '20.27', reason: 0x87, reason_text: '0x87 not authorized' },

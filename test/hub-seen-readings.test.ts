@@ -16,7 +16,7 @@ describe('seen readings (dedupe by node, boot, seq)', () => {
 
   it('agrees with a plain set for live readings overtaking a backlog, repeats and gaps', () => {
     let state = 12345;
-    const random = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const seen = new SeenReadings();
     const model = new Set<number>();
     // A backlog 0..499 drained in order while live readings 2000.. arrive; some live readings
@@ -59,9 +59,12 @@ describe('seen readings (dedupe by node, boot, seq)', () => {
 
 describe('serial acknowledgement lines', () => {
   it('are one echo-off REPL line calling the firmware', () => {
-    expect(ackLine([{ boot: 'x7k2q9', from: 0, to: 63 }, { boot: 'x7k2q9', from: 70, to: 70 }])).toBe(
-      '\u0010roomlinkAck("x7k2q9",0,63);roomlinkAck("x7k2q9",70,70)\n',
-    );
+    expect(
+      ackLine([
+        { boot: 'x7k2q9', from: 0, to: 63 },
+        { boot: 'x7k2q9', from: 70, to: 70 },
+      ]),
+    ).toBe('\u0010roomlinkAck("x7k2q9",0,63);roomlinkAck("x7k2q9",70,70)\n');
     expect(hubHelloLine()).toBe('\u0010roomlinkHub()\n');
   });
 });

@@ -29,7 +29,23 @@ function makeCertificates(dir: string): void {
   ] as const) {
     ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
     writeFileSync(join(dir, `${name}.ext`), ext + '\n');
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.crt`,
+    );
   }
 }
 
@@ -104,7 +120,11 @@ describe.skipIf(!ok)('hub MQTT transports (Mosquitto)', () => {
   });
 
   it('mqtts:// to a broker that requires a client certificate', async () => {
-    await roundTrip(`mqtts://localhost:${ports.mtls}`, { ca: ca(), cert: readFileSync(join(dir, 'client.crt')), key: readFileSync(join(dir, 'client.key')) }, 'mtls');
+    await roundTrip(
+      `mqtts://localhost:${ports.mtls}`,
+      { ca: ca(), cert: readFileSync(join(dir, 'client.crt')), key: readFileSync(join(dir, 'client.key')) },
+      'mtls',
+    );
   });
 
   it('ws:// and wss://', async () => {
@@ -116,7 +136,9 @@ describe.skipIf(!ok)('hub MQTT transports (Mosquitto)', () => {
     const c = connect(`mqtts://127.0.0.1:${ports.tls}`, {}, 'untrusted');
     await waitFor('a second attempt', () => c.lines.filter((l) => l.includes('reconnecting to broker')).length >= 2);
     expect(c.connection.connected).toBe(false);
-    expect(c.lines.join('')).toMatch(/broker connection error .*error="(self[- ]signed certificate in certificate chain|unable to get local issuer certificate)"/);
+    expect(c.lines.join('')).toMatch(
+      /broker connection error .*error="(self[- ]signed certificate in certificate chain|unable to get local issuer certificate)"/,
+    );
     expect(c.lines.filter((l) => l.includes('broker connection error'))).toHaveLength(1);
   });
 
@@ -144,7 +166,13 @@ describe.skipIf(!ok)('hub MQTT transports (Mosquitto)', () => {
     const c = connect(broker.url, {}, 'nolocal');
     const link = await waitFor('connected', () => c.link());
     const granted = await new Promise<number[]>((resolve) =>
-      link.subscribe([{ topic: 'transport/nolocal/echo/#', qos: 0, noLocal: true }, { topic: 'transport/nolocal/plain/#', qos: 0 }], (_err, g) => resolve(g)),
+      link.subscribe(
+        [
+          { topic: 'transport/nolocal/echo/#', qos: 0, noLocal: true },
+          { topic: 'transport/nolocal/plain/#', qos: 0 },
+        ],
+        (_err, g) => resolve(g),
+      ),
     );
     expect(granted).toEqual([0, 0]);
     for (const kind of ['echo', 'plain']) await new Promise((resolve) => link.publish(`transport/nolocal/${kind}/x`, kind, { qos: 1, retain: false }, resolve));
@@ -155,7 +183,14 @@ describe.skipIf(!ok)('hub MQTT transports (Mosquitto)', () => {
   it('a broker that speaks only MQTT 3.1.1 (aedes) is spoken to in 3.1.1 from the second attempt on', async () => {
     const data = mkdtempSync(join(tmpdir(), 'roomlink-aedes-'));
     cleanup.push(() => rmSync(data, { recursive: true, force: true }));
-    const aedes = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, dataDir: data, log: createLogger({ level: 'error' }), allowAnonymous: true, anonymous: EVERYTHING });
+    const aedes = await startEmbeddedBroker({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: data,
+      log: createLogger({ level: 'error' }),
+      allowAnonymous: true,
+      anonymous: EVERYTHING,
+    });
     cleanup.push(() => aedes.close());
     const c = connect(aedes.url, {}, 'aedes');
     const link = await waitFor('connected', () => c.link());

@@ -52,9 +52,33 @@ function flashWrites(command: string): Array<{ offset: number; file: string }> {
 }
 
 const CHIPS = [
-  { env: 'esp32dev', chip: 'esp32', writes: [[0x1000, 'espruino/esp32/bootloader.bin'], [0x8000, 'espruino/esp32/partitions_espruino.bin'], [0x10000, 'espruino/esp32/espruino_esp32.bin']] },
-  { env: 'esp32-c3-devkitm-1', chip: 'esp32c3', writes: [[0x0, 'espruino/esp32c3/bootloader.bin'], [0x8000, 'espruino/esp32c3/partition-table.bin'], [0x10000, 'espruino/esp32c3/espruino_esp32c3.bin']] },
-  { env: 'esp32-s3-devkitc-1', chip: 'esp32s3', writes: [[0x0, 'espruino/esp32s3/bootloader.bin'], [0x8000, 'espruino/esp32s3/partition-table.bin'], [0x10000, 'espruino/esp32s3/espruino_esp32s3.bin']] },
+  {
+    env: 'esp32dev',
+    chip: 'esp32',
+    writes: [
+      [0x1000, 'espruino/esp32/bootloader.bin'],
+      [0x8000, 'espruino/esp32/partitions_espruino.bin'],
+      [0x10000, 'espruino/esp32/espruino_esp32.bin'],
+    ],
+  },
+  {
+    env: 'esp32-c3-devkitm-1',
+    chip: 'esp32c3',
+    writes: [
+      [0x0, 'espruino/esp32c3/bootloader.bin'],
+      [0x8000, 'espruino/esp32c3/partition-table.bin'],
+      [0x10000, 'espruino/esp32c3/espruino_esp32c3.bin'],
+    ],
+  },
+  {
+    env: 'esp32-s3-devkitc-1',
+    chip: 'esp32s3',
+    writes: [
+      [0x0, 'espruino/esp32s3/bootloader.bin'],
+      [0x8000, 'espruino/esp32s3/partition-table.bin'],
+      [0x10000, 'espruino/esp32s3/espruino_esp32s3.bin'],
+    ],
+  },
 ] as const;
 
 describe('platformio.ini', () => {
@@ -79,7 +103,9 @@ describe('platformio.ini', () => {
   }
 
   it('documents every interpreter file it writes (they are not shipped), with its offset', () => {
-    const documented = TEXT.split('\n').filter((l) => l.startsWith(';')).join('\n');
+    const documented = TEXT.split('\n')
+      .filter((l) => l.startsWith(';'))
+      .join('\n');
     for (const { writes } of CHIPS) {
       for (const [offset, file] of writes) {
         expect(documented).toMatch(new RegExp(`${file.replace(/[.]/g, '\\.')}\\s+written at 0x${offset.toString(16)}\\b`, 'i'));

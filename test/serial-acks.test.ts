@@ -66,7 +66,15 @@ describe.skipIf(!ok)('serial acknowledgements: the hub away, the cable pulled, t
     const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-acks-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const config = join(dataDir, 'hub.yaml');
-    writeFileSync(config, stringify({ mqtt: { url: broker.url, client_id: `acks-hub-${caseNo}` }, serial: { ports: [{ path: node.pty.devicePath }] }, data_dir: dataDir, health: { interval: 1 } }));
+    writeFileSync(
+      config,
+      stringify({
+        mqtt: { url: broker.url, client_id: `acks-hub-${caseNo}` },
+        serial: { ports: [{ path: node.pty.devicePath }] },
+        data_dir: dataDir,
+        health: { interval: 1 },
+      }),
+    );
     const topic = `home/${room}/illuminance`;
     const sub = await subscribe(broker.url, topic);
     cleanups.push(() => sub.end());
@@ -80,36 +88,40 @@ describe.skipIf(!ok)('serial acknowledgements: the hub away, the cable pulled, t
 
   const values = (sub: Recorder, topic: string) => sub.messages.filter((m) => m.topic === topic && !m.retain).map((m) => Number(m.payload));
 
-  it(`hub SIGKILLed for ${AWAY_S} s, then restarted: every reading of that time arrives, once, in order`, async () => {
-    const { node, sub, topic, dataDir, startHub } = await setup();
-    const first = startHub();
-    await first.waitForLog(/serial port open/);
-    node.boot();
-    await waitFor('readings through the first hub', () => values(sub, topic).length >= 3, 20_000);
-    // Killed between two readings, once what it delivered has left its queue: a reading the
-    // broker took in the last 200 ms before a SIGKILL is sent again by the hub's own queue
-    // (at least once, see README "Nothing lost"); that is not what this test is about.
-    await waitFor('the hub queue empty', () => queuedRows(dataDir) === 0, 10_000);
-    await first.stop('SIGKILL');
-    const killedAt = node.now();
-    // The node goes on reading every second with nobody listening.
-    await waitFor(`${AWAY_S} s without a hub`, () => node.now() >= killedAt + AWAY_S * 100, AWAY_S * 1000 + 10_000, 200);
-    const second = startHub();
-    const until = node.now() + 300;
-    await waitFor('readings taken after the restart', () => values(sub, topic).some((v) => v > until), 60_000);
-    const start = values(sub, topic)[0]!;
-    expectEveryReadingOnce(values(sub, topic), start, until);
-    // The second hub announced itself (it remembered the node) and counted what it did.
-    const health = await subscribe(broker.url, 'roomlink/bridge/health');
-    cleanups.push(() => health.end());
-    const report = await waitFor('a health report counting the acknowledgements', () => {
-      const last = health.on('roomlink/bridge/health').at(-1);
-      const r = last && JSON.parse(last.payload);
-      return r?.serial_acks.acknowledged >= AWAY_S ? r : undefined;
-    });
-    expect(report.serial_acks.hellos).toBeGreaterThanOrEqual(1);
-    await second.stop('SIGTERM');
-  }, AWAY_S * 1000 + 120_000);
+  it(
+    `hub SIGKILLed for ${AWAY_S} s, then restarted: every reading of that time arrives, once, in order`,
+    async () => {
+      const { node, sub, topic, dataDir, startHub } = await setup();
+      const first = startHub();
+      await first.waitForLog(/serial port open/);
+      node.boot();
+      await waitFor('readings through the first hub', () => values(sub, topic).length >= 3, 20_000);
+      // Killed between two readings, once what it delivered has left its queue: a reading the
+      // broker took in the last 200 ms before a SIGKILL is sent again by the hub's own queue
+      // (at least once, see README "Nothing lost"); that is not what this test is about.
+      await waitFor('the hub queue empty', () => queuedRows(dataDir) === 0, 10_000);
+      await first.stop('SIGKILL');
+      const killedAt = node.now();
+      // The node goes on reading every second with nobody listening.
+      await waitFor(`${AWAY_S} s without a hub`, () => node.now() >= killedAt + AWAY_S * 100, AWAY_S * 1000 + 10_000, 200);
+      const second = startHub();
+      const until = node.now() + 300;
+      await waitFor('readings taken after the restart', () => values(sub, topic).some((v) => v > until), 60_000);
+      const start = values(sub, topic)[0]!;
+      expectEveryReadingOnce(values(sub, topic), start, until);
+      // The second hub announced itself (it remembered the node) and counted what it did.
+      const health = await subscribe(broker.url, 'roomlink/bridge/health');
+      cleanups.push(() => health.end());
+      const report = await waitFor('a health report counting the acknowledgements', () => {
+        const last = health.on('roomlink/bridge/health').at(-1);
+        const r = last && JSON.parse(last.payload);
+        return r?.serial_acks.acknowledged >= AWAY_S ? r : undefined;
+      });
+      expect(report.serial_acks.hellos).toBeGreaterThanOrEqual(1);
+      await second.stop('SIGTERM');
+    },
+    AWAY_S * 1000 + 120_000,
+  );
 
   it('the cable pulled and plugged back: what the node read meanwhile arrives, once, in order', async () => {
     const { node, sub, topic, startHub } = await setup();
@@ -126,7 +138,7 @@ describe.skipIf(!ok)('serial acknowledgements: the hub away, the cable pulled, t
     expectEveryReadingOnce(values(sub, topic), values(sub, topic)[0]!, until);
   }, 120_000);
 
-  it('a day of readings (1,440 at the default interval) drains in order at the serial line\'s pace, then the live ones follow', async () => {
+  it("a day of readings (1,440 at the default interval) drains in order at the serial line's pace, then the live ones follow", async () => {
     const { node, sub, topic, startHub } = await setup();
     const backlog = 1440;
     const room = `acks${caseNo}`;
@@ -163,7 +175,9 @@ describe.skipIf(!ok)('serial acknowledgements: the hub away, the cable pulled, t
     expectEveryReadingOnce(values(sub, topic), hubClock, liveFrom + 100);
     expect(new Set(values(sub, topic)).size).toBe(values(sub, topic).length);
     // Well under a minute (about 60-100 lines/s at 115200 baud); nothing refused by the hub.
-    console.log(`drained ${backlog} readings in ${drainS.toFixed(1)} s (${(backlog / drainS).toFixed(0)}/s); live readings ${((Date.now() - lastKeptAt) / 1000).toFixed(1)} s after`);
+    console.log(
+      `drained ${backlog} readings in ${drainS.toFixed(1)} s (${(backlog / drainS).toFixed(0)}/s); live readings ${((Date.now() - lastKeptAt) / 1000).toFixed(1)} s after`,
+    );
     expect(drainS).toBeLessThan(60);
     const health = await subscribe(broker.url, 'roomlink/bridge/health');
     cleanups.push(() => health.end());

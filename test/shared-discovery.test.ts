@@ -43,8 +43,14 @@ describe('Home Assistant device discovery', () => {
     expect(doc.o.name).toBe('roomlink');
     expect(Object.keys(doc.cmps)).toEqual(kitchen.measurements);
     expect(doc.cmps.temperature).toMatchObject({
-      p: 'sensor', dev_cla: 'temperature', unit_of_meas: '°C', stat_cla: 'measurement', sug_dsp_prc: 1,
-      stat_t: 'home/kitchen/temperature', uniq_id: uniqueId('kitchen-1', 'temperature'), def_ent_id: 'sensor.kitchen_1_temperature',
+      p: 'sensor',
+      dev_cla: 'temperature',
+      unit_of_meas: '°C',
+      stat_cla: 'measurement',
+      sug_dsp_prc: 1,
+      stat_t: 'home/kitchen/temperature',
+      uniq_id: uniqueId('kitchen-1', 'temperature'),
+      def_ent_id: 'sensor.kitchen_1_temperature',
     });
     expect(doc.cmps.motion).toMatchObject({ p: 'binary_sensor', dev_cla: 'motion', def_ent_id: 'binary_sensor.kitchen_1_motion' });
     expect(doc.cmps.motion.unit_of_meas).toBeUndefined();
@@ -57,9 +63,26 @@ describe('Home Assistant device discovery', () => {
   });
 
   it('names the device, its model and hardware by one scheme', () => {
-    const node = { node: 'desk-1', room: 'office', measurements: ['temperature'], availability: [], name: 'Desk by the window', hardware: 'ESP32, Espruino 2v29', swVersion: '0.2.0', qos: 0 };
+    const node = {
+      node: 'desk-1',
+      room: 'office',
+      measurements: ['temperature'],
+      availability: [],
+      name: 'Desk by the window',
+      hardware: 'ESP32, Espruino 2v29',
+      swVersion: '0.2.0',
+      qos: 0,
+    };
     const doc = JSON.parse(discoveryPayload(DEFAULT_PREFIXES, node));
-    expect(doc.dev).toEqual({ ids: ['roomlink_desk-1'], name: 'Desk by the window', mf: 'roomlink', mdl: 'roomlink node', hw: 'ESP32, Espruino 2v29', sa: 'Office', sw: '0.2.0' });
+    expect(doc.dev).toEqual({
+      ids: ['roomlink_desk-1'],
+      name: 'Desk by the window',
+      mf: 'roomlink',
+      mdl: 'roomlink node',
+      hw: 'ESP32, Espruino 2v29',
+      sa: 'Office',
+      sw: '0.2.0',
+    });
     expect(doc.cmps.temperature.qos).toBe(0);
   });
 
@@ -70,7 +93,13 @@ describe('Home Assistant device discovery', () => {
     expect(msg.topic).toBe('homeassistant/device/roomlink_hub_roomlink_bridge/config');
     const doc = JSON.parse(msg.payload);
     expect(doc.dev).toMatchObject({ ids: ['roomlink_hub_roomlink_bridge'], name: 'roomlink hub', mdl: 'roomlink hub' });
-    expect(doc.cmps.status).toMatchObject({ p: 'binary_sensor', dev_cla: 'connectivity', stat_t: 'roomlink/bridge/status', pl_on: 'online', pl_off: 'offline' });
+    expect(doc.cmps.status).toMatchObject({
+      p: 'binary_sensor',
+      dev_cla: 'connectivity',
+      stat_t: 'roomlink/bridge/status',
+      pl_on: 'online',
+      pl_off: 'offline',
+    });
     expect(doc.cmps.queued).toMatchObject({ stat_t: 'roomlink/bridge/health', val_tpl: '{{ value_json.queued }}', ent_cat: 'diagnostic' });
     expect(discoveryProblems(msg.topic, msg.payload)).toEqual([]);
   });
@@ -120,7 +149,7 @@ describe('Home Assistant device discovery', () => {
     expect(problems.join()).toContain("unit 'C' is not one of");
     expect(problems.join()).toContain('o.name missing');
     expect(problems.join()).toContain('qos at the device level');
-    expect(problems.join()).toContain("cmps.t: qos is unset (0), not 1");
+    expect(problems.join()).toContain('cmps.t: qos is unset (0), not 1');
     expect(problems.join()).toContain("unknown key 'bogus' for sensor");
   });
 

@@ -15,14 +15,28 @@ describe('line protocol: JSON readings', () => {
   it('decodes a reading with seq and ts', () => {
     const d = reading(decodeLine('{"node":"kitchen-1","room":"kitchen","temperature":21.5,"humidity":40.2,"seq":7,"ts":1764115200}'));
     expect(d.reading).toEqual({
-      node: 'kitchen-1', room: 'kitchen', seq: 7, ts: 1764115200,
-      values: [{ measurement: 'temperature', value: 21.5 }, { measurement: 'humidity', value: 40.2 }],
+      node: 'kitchen-1',
+      room: 'kitchen',
+      seq: 7,
+      ts: 1764115200,
+      values: [
+        { measurement: 'temperature', value: 21.5 },
+        { measurement: 'humidity', value: 40.2 },
+      ],
     });
     expect(d.problems).toEqual([]);
   });
 
   it('round-trips encodeReading', () => {
-    const r = { node: 'hall', room: 'hall', values: [{ measurement: 'temperature', value: -3.25 }, { measurement: 'motion', value: true }], seq: 1 };
+    const r = {
+      node: 'hall',
+      room: 'hall',
+      values: [
+        { measurement: 'temperature', value: -3.25 },
+        { measurement: 'motion', value: true },
+      ],
+      seq: 1,
+    };
     expect(reading(decodeLine(encodeReading(r))).reading).toEqual(r);
   });
 
@@ -77,7 +91,9 @@ describe('line protocol: key=value lines from plain USB gadgets', () => {
   });
   it('names the node of a gadget that leaves it out, when its port says which node it is', () => {
     expect(reading(decodeLine('room=office carbon_dioxide=612', undefined, 'usb-co2')).reading).toEqual({
-      node: 'usb-co2', room: 'office', values: [{ measurement: 'carbon_dioxide', value: 612 }],
+      node: 'usb-co2',
+      room: 'office',
+      values: [{ measurement: 'carbon_dioxide', value: 612 }],
     });
     expect(reading(decodeLine('{"temperature":19.5}', undefined, 'usb-t')).reading.node).toBe('usb-t');
     // A line that names its node keeps it; without a default, no node is no reading.
@@ -168,7 +184,7 @@ describe('line protocol: everything else', () => {
 
   it('never throws on random input', () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const alphabet = '{}[]":,=\\ node room temperature 0123456789.-+e\u0000\u00ff/#';
     for (let i = 0; i < 20000; i++) {
       let line = '';

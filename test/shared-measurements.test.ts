@@ -7,8 +7,18 @@ import { DEFAULT_PREFIXES } from '../shared/topics.ts';
 describe('measurement catalogue', () => {
   it('has the measurements nodes report, with Home Assistant units', () => {
     const expected: Record<string, string | null> = {
-      temperature: '°C', humidity: '%', pressure: 'hPa', illuminance: 'lx', carbon_dioxide: 'ppm',
-      pm25: 'µg/m³', voltage: 'V', battery: '%', signal_strength: 'dBm', motion: null, door: null, occupancy: null,
+      temperature: '°C',
+      humidity: '%',
+      pressure: 'hPa',
+      illuminance: 'lx',
+      carbon_dioxide: 'ppm',
+      pm25: 'µg/m³',
+      voltage: 'V',
+      battery: '%',
+      signal_strength: 'dBm',
+      motion: null,
+      door: null,
+      occupancy: null,
     };
     for (const [id, unit] of Object.entries(expected)) {
       const m = getMeasurement(id);
@@ -21,7 +31,12 @@ describe('measurement catalogue', () => {
   });
 
   it('matches Home Assistant device classes, units and state classes', () => {
-    const msg = discoveryMessage(DEFAULT_PREFIXES, { node: 'all', room: 'lab', measurements: Object.keys(MEASUREMENTS), availability: ['roomlink/all/status'] });
+    const msg = discoveryMessage(DEFAULT_PREFIXES, {
+      node: 'all',
+      room: 'lab',
+      measurements: Object.keys(MEASUREMENTS),
+      availability: ['roomlink/all/status'],
+    });
     expect(discoveryProblems(msg.topic, msg.payload)).toEqual([]);
   });
 });

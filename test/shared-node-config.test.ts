@@ -6,7 +6,10 @@ const kitchen = {
   room: 'kitchen',
   wifi: { ssid: 'home', password: 'wifi-secret' },
   mqtt: { host: '192.0.2.10', username: 'node', password: 'mqtt-secret' },
-  sensors: [{ type: 'bme280', address: 0x76 }, { type: 'binary', pin: 27, measurement: 'motion', debounce: 50 }],
+  sensors: [
+    { type: 'bme280', address: 0x76 },
+    { type: 'binary', pin: 27, measurement: 'motion', debounce: 50 },
+  ],
 };
 
 describe('node config', () => {
@@ -47,11 +50,31 @@ describe('node config', () => {
   it.each([
     [{ ...kitchen, board: 'esp8266' }, 'board: must be "esp32" (default), "esp32c3" or "esp32s3"'],
     // ESP32-C3: one I2C bus, GPIO 0..21, no default I2C pins.
-    [{ ...kitchen, board: 'esp32c3', sensors: [{ type: 'bme280', sda: 8, scl: 9 }, { type: 'sht3x', sda: 4, scl: 5, measurements: ['humidity'] }] }, "sensors[1]: I2C pins 4/5 would need I2C bus 2, and esp32c3 has 1"],
+    [
+      {
+        ...kitchen,
+        board: 'esp32c3',
+        sensors: [
+          { type: 'bme280', sda: 8, scl: 9 },
+          { type: 'sht3x', sda: 4, scl: 5, measurements: ['humidity'] },
+        ],
+      },
+      'sensors[1]: I2C pins 4/5 would need I2C bus 2, and esp32c3 has 1',
+    ],
     [{ ...kitchen, board: 'esp32c3', sensors: [{ type: 'bme280' }] }, 'sensors[0]: set "sda" and "scl" on the ESP32-C3'],
     [{ ...kitchen, board: 'esp32c3', sensors: [{ type: 'ds18b20', pin: 27 }] }, 'sensors[0].pin: must be a GPIO number 0..21 on esp32c3'],
     // Classic ESP32: two buses, GPIO 0..39, and 34..39 have no pull-ups.
-    [{ ...kitchen, sensors: [{ type: 'bme280' }, { type: 'sht3x', sda: 16, scl: 17, measurements: ['humidity'] }, { type: 'aht20', sda: 4, scl: 5, measurements: ['humidity'] }] }, 'sensors[2]: I2C pins 4/5 would need I2C bus 3, and esp32 has 2'],
+    [
+      {
+        ...kitchen,
+        sensors: [
+          { type: 'bme280' },
+          { type: 'sht3x', sda: 16, scl: 17, measurements: ['humidity'] },
+          { type: 'aht20', sda: 4, scl: 5, measurements: ['humidity'] },
+        ],
+      },
+      'sensors[2]: I2C pins 4/5 would need I2C bus 3, and esp32 has 2',
+    ],
     [{ ...kitchen, sensors: [{ type: 'ds18b20', pin: 40 }] }, 'sensors[0].pin: must be a GPIO number 0..39 on esp32'],
     [{ ...kitchen, sensors: [{ type: 'binary', pin: 35, measurement: 'door' }] }, 'sensors[0].pin: GPIO 34-39 have no internal pull-up'],
     // ESP32.deepSleep(us) takes a 32-bit int: an hour of microseconds wraps negative.
@@ -63,15 +86,32 @@ describe('node config', () => {
   });
 
   it('takes what the board has: C3 with one bus on its own pins, an external pull-up on GPIO 35, S3 pins above 39', () => {
-    expect(checkNodeConfig({ ...structuredClone(kitchen), board: 'esp32c3', sensors: [{ type: 'bme280', sda: 8, scl: 9 }, { type: 'binary', pin: 3, measurement: 'door' }] }).ok).toBe(true);
+    expect(
+      checkNodeConfig({
+        ...structuredClone(kitchen),
+        board: 'esp32c3',
+        sensors: [
+          { type: 'bme280', sda: 8, scl: 9 },
+          { type: 'binary', pin: 3, measurement: 'door' },
+        ],
+      }).ok,
+    ).toBe(true);
     expect(checkNodeConfig({ ...structuredClone(kitchen), sensors: [{ type: 'binary', pin: 35, measurement: 'door', pullup: false }] }).ok).toBe(true);
     expect(checkNodeConfig({ ...structuredClone(kitchen), board: 'esp32s3', sensors: [{ type: 'ds18b20', pin: 45 }] }).ok).toBe(true);
     // Two buses on the classic ESP32, sensors sharing the first.
-    expect(checkNodeConfig({ ...structuredClone(kitchen), sensors: [{ type: 'bmp280' }, { type: 'sht3x', measurements: ['humidity'], sda: 16, scl: 17 }] }).ok).toBe(true);
+    expect(
+      checkNodeConfig({ ...structuredClone(kitchen), sensors: [{ type: 'bmp280' }, { type: 'sht3x', measurements: ['humidity'], sda: 16, scl: 17 }] }).ok,
+    ).toBe(true);
   });
 
   it('lets a multi-measurement sensor publish a subset', () => {
-    const check = checkNodeConfig({ ...structuredClone(kitchen), sensors: [{ type: 'bme280', measurements: ['pressure'] }, { type: 'ds18b20', pin: 4 }] });
+    const check = checkNodeConfig({
+      ...structuredClone(kitchen),
+      sensors: [
+        { type: 'bme280', measurements: ['pressure'] },
+        { type: 'ds18b20', pin: 4 },
+      ],
+    });
     expect(check.ok).toBe(true);
     if (check.ok) expect(nodeMeasurements(check.config)).toEqual(['pressure', 'temperature']);
   });
@@ -112,12 +152,20 @@ describe('node config', () => {
       expect(errors([{ type: 'pms5003' }, { type: 'mhz19', rx: 25, tx: 26 }, { type: 'ld2410', rx: 32, tx: 33 }])).toContainEqual(
         'sensors[2]: ld2410 needs a UART of its own, and esp32 has 2 for sensors (Serial2 and Serial3; Serial1 is the console)',
       );
-      expect(errors([{ type: 'pms5003', rx: 5, tx: 4 }, { type: 'mhz19', rx: 6, tx: 7 }], { board: 'esp32c3' })).toContainEqual(
-        'sensors[1]: mhz19 needs a UART of its own, and esp32c3 has 1 for sensors (Serial2; Serial1 is the console)',
-      );
+      expect(
+        errors(
+          [
+            { type: 'pms5003', rx: 5, tx: 4 },
+            { type: 'mhz19', rx: 6, tx: 7 },
+          ],
+          { board: 'esp32c3' },
+        ),
+      ).toContainEqual('sensors[1]: mhz19 needs a UART of its own, and esp32c3 has 1 for sensors (Serial2; Serial1 is the console)');
       expect(errors([{ type: 'pms5003' }], { board: 'esp32c3' })[0]).toMatch(/set "rx" and "tx" on the ESP32-C3/);
       expect(node([{ type: 'pms5003', rx: 5, tx: 4 }], { board: 'esp32c3' }).ok).toBe(true);
-      expect(errors([{ type: 'pms5003' }, { type: 'mhz19', rx: 16, tx: 26 }])).toContainEqual('sensors[1].rx: GPIO 16 is already sensors[0].rx: each UART sensor needs its own rx and tx');
+      expect(errors([{ type: 'pms5003' }, { type: 'mhz19', rx: 16, tx: 26 }])).toContainEqual(
+        'sensors[1].rx: GPIO 16 is already sensors[0].rx: each UART sensor needs its own rx and tx',
+      );
     });
 
     it('refuses pins the chip cannot give, two devices at one I2C address, and a PMS5003 on a sleeping node', () => {
@@ -125,7 +173,9 @@ describe('node config', () => {
       expect(errors([{ type: 'mhz19', rx: 16, tx: 35 }])).toContainEqual('sensors[0].tx: GPIO 35 is input only on esp32');
       expect(errors([{ type: 'ld2410', rx: 3, tx: 17 }])).toContainEqual('sensors[0].rx: GPIO 3 is the console (UART0 to the USB chip) on esp32');
       expect(node([{ type: 'ld2410', rx: 34, tx: 17 }]).ok).toBe(true); // input-only pins can receive
-      expect(errors([{ type: 'htu21d' }, { type: 'sht3x', address: 0x40, measurements: ['pressure'] }]).join()).toContain('I2C address 64 on pins 21/22 is taken by sensors[0]');
+      expect(errors([{ type: 'htu21d' }, { type: 'sht3x', address: 0x40, measurements: ['pressure'] }]).join()).toContain(
+        'I2C address 64 on pins 21/22 is taken by sensors[0]',
+      );
       expect(errors([{ type: 'bh1750', address: 0x40 }]).join()).toContain('a BH1750 answers at 35 (0x23, ADDR low) or 92 (0x5C, ADDR high)');
       expect(errors([{ type: 'bh1750', mtreg: 20 }]).join()).toContain('mtreg: must be a whole number 31..254');
       expect(errors([{ type: 'scd4x', altitude: 4000 }]).join()).toContain('altitude: must be 0..3000 m');

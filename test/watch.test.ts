@@ -26,12 +26,22 @@ describe.skipIf(!ok)('roomlink watch through Mosquitto', () => {
     const child = spawn(process.execPath, ['cli/bin.js', 'watch', '--broker', broker.url, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines = () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     await waitFor('retained readings', () => lines().length >= 2);
     await pub.publishAsync('home/kitchen/motion', 'ON', { qos: 1 });
     await waitFor('the live reading', () => lines().some((l) => l.measurement === 'motion'));
     const got = lines();
-    expect(got.find((l) => l.topic === 'home/kitchen/temperature')).toMatchObject({ value: 21.5, unit: '°C', node: 'kitchen-1', retained: true, room: 'kitchen' });
+    expect(got.find((l) => l.topic === 'home/kitchen/temperature')).toMatchObject({
+      value: 21.5,
+      unit: '°C',
+      node: 'kitchen-1',
+      retained: true,
+      room: 'kitchen',
+    });
     expect(got.find((l) => l.topic === 'home/garage/temperature')).toMatchObject({ payload: 'warm', problem: expect.stringContaining('finite number') });
     expect(got.find((l) => l.measurement === 'motion')).toMatchObject({ value: true, node: 'kitchen-1', retained: false });
     const code = await new Promise<number | null>((resolve) => {

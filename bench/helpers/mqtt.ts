@@ -22,10 +22,14 @@ export class Recorder {
   }
 
   waitForCount(count: number, filter: (m: Received) => boolean = () => true, timeoutMs = 10_000): Promise<Received[]> {
-    return waitFor(`${count} messages`, () => {
-      const got = this.messages.filter(filter);
-      return got.length >= count ? got : undefined;
-    }, timeoutMs);
+    return waitFor(
+      `${count} messages`,
+      () => {
+        const got = this.messages.filter(filter);
+        return got.length >= count ? got : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   waitForTopic(topic: string, timeoutMs = 10_000): Promise<Received> {
@@ -52,11 +56,7 @@ export async function connectRecorder(url: string, options: IClientOptions = {})
 }
 
 /** Connects, subscribes to `filters` at `qos` and records. */
-export async function subscribe(
-  url: string,
-  filters: string | string[],
-  options: IClientOptions & { qos?: 0 | 1 | 2 } = {},
-): Promise<Recorder> {
+export async function subscribe(url: string, filters: string | string[], options: IClientOptions & { qos?: 0 | 1 | 2 } = {}): Promise<Recorder> {
   const recorder = await connectRecorder(url, options);
   await recorder.client.subscribeAsync(filters, { qos: options.qos ?? 1 });
   return recorder;

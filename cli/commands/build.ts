@@ -11,9 +11,20 @@ import { EspruinoBuildError } from '../../tools/toolchain/espruino-bundle.ts';
 import { startStep } from './progress.ts';
 
 const BUILD_FLAGS: readonly FlagSpec[] = [
-  { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: "a node config: build that node's firmware, with only the drivers its sensors need (what `roomlink flash --config FILE` writes)" },
+  {
+    flag: '--config',
+    short: 'c',
+    kind: 'path',
+    metavar: 'FILE',
+    help: "a node config: build that node's firmware, with only the drivers its sensors need (what `roomlink flash --config FILE` writes)",
+  },
   { flag: '--entry', kind: 'path', metavar: 'FILE', help: 'the firmware entry point (default firmware/main.ts); other modules it imports are bundled' },
-  { flag: '--out', kind: 'path', metavar: 'DIR', help: 'where firmware.js and firmware.min.js (or firmware-<drivers>.js and .min.js) go (default dist/; created if missing)' },
+  {
+    flag: '--out',
+    kind: 'path',
+    metavar: 'DIR',
+    help: 'where firmware.js and firmware.min.js (or firmware-<drivers>.js and .min.js) go (default dist/; created if missing)',
+  },
   HELP_FLAG,
 ];
 
@@ -23,7 +34,7 @@ export function buildUsage(): string {
     about:
       'Builds dist/firmware.js (readable) and dist/firmware.min.js with every sensor driver (for\n' +
       '`roomlink sim`, the demo and the Espruino IDE) from firmware/ and shared/, and checks both\n' +
-      'against what Espruino can parse and run. With --config, builds that node\'s firmware\n' +
+      "against what Espruino can parse and run. With --config, builds that node's firmware\n" +
       'instead, with only the drivers its sensors need: dist/firmware-<drivers>.js and .min.js,\n' +
       'what `roomlink flash --config` writes (every driver costs the node RAM while it runs).\n' +
       '`roomlink demo`, `sim` and `flash` build what they need themselves when it is missing or stale.',

@@ -66,7 +66,12 @@ async function init(values: Record<string, unknown>, positionals: string[]): Pro
 }
 
 async function check(positionals: string[]): Promise<number> {
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'config check needs the config file: roomlink config check node.json' : `config check takes one file (got ${positionals.length})`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0
+        ? 'config check needs the config file: roomlink config check node.json'
+        : `config check takes one file (got ${positionals.length})`,
+    );
   const file = positionals[0]!;
   const { config: c, warnings } = await loadNodeConfigFile(file);
   const via = c.transport === 'wifi' ? `wifi "${c.wifi?.ssid ?? '(none)'}" to mqtt://${c.mqtt!.host}:${c.mqtt!.port}` : 'serial (through roomlink hub)';

@@ -18,7 +18,8 @@ const CONSOLE_FLAGS: readonly FlagSpec[] = [
 export function consoleUsage(): string {
   return usageText({
     synopsis: 'roomlink console --target TARGET [--baud N]',
-    about: "A terminal on a board's Espruino REPL. Ctrl-] quits. Ctrl-C goes to the board (it stops a\nrunning program there). Piped input is sent, and the console ends a second after it ends.",
+    about:
+      "A terminal on a board's Espruino REPL. Ctrl-] quits. Ctrl-C goes to the board (it stops a\nrunning program there). Piped input is sent, and the console ends a second after it ends.",
     flags: CONSOLE_FLAGS,
   });
 }

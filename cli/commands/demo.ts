@@ -15,7 +15,13 @@ export const DEMO_FLAGS: readonly FlagSpec[] = [
   // The key only names what --port stands for in hints about the broker.
   { flag: '--port', key: ['broker', 'port'], kind: 'number', metavar: 'N', help: 'broker port on 127.0.0.1 (default 1883; 0 picks a free one)' },
   { flag: '--interval', kind: 'number', metavar: 'S', help: 'seconds between readings, 1-3600 (default 5)' },
-  { flag: '--http', key: ['http', 'listen'], kind: 'string', metavar: 'HOST:PORT', help: 'where the web dashboard listens (default 127.0.0.1:8080; port 0 picks a free one)' },
+  {
+    flag: '--http',
+    key: ['http', 'listen'],
+    kind: 'string',
+    metavar: 'HOST:PORT',
+    help: 'where the web dashboard listens (default 127.0.0.1:8080; port 0 picks a free one)',
+  },
   { flag: '--no-http', key: ['http', 'enabled'], kind: 'false', help: 'no web dashboard' },
   { flag: '--plain', kind: 'true', help: 'one line per reading instead of the live table (default when piped)' },
   { flag: '--log-level', kind: 'string', metavar: 'LEVEL', help: 'debug, info, warn or error (default warn)' },
@@ -37,7 +43,9 @@ async function askForPort(busy: number): Promise<number | undefined> {
   let next = busy + 1;
   while (await portInUse(next)) next++;
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    console.error(`roomlink demo: port ${busy} on 127.0.0.1 is in use (is Mosquitto or another broker running?).\nPick another: npm start -- --port ${next}   (or stop that broker)`);
+    console.error(
+      `roomlink demo: port ${busy} on 127.0.0.1 is in use (is Mosquitto or another broker running?).\nPick another: npm start -- --port ${next}   (or stop that broker)`,
+    );
     return undefined;
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -112,7 +120,10 @@ export const command: Command = {
       stop.dispose();
       if (err instanceof BrokerStartError) {
         // Taken between the check above and the listen: the same advice as the check's.
-        const message = err.reason === 'port-in-use' ? `port ${port} on 127.0.0.1 is in use. Pick another: npm start -- --port 0 (any free port)` : renderHint(err.template, DEMO_FLAGS);
+        const message =
+          err.reason === 'port-in-use'
+            ? `port ${port} on 127.0.0.1 is in use. Pick another: npm start -- --port 0 (any free port)`
+            : renderHint(err.template, DEMO_FLAGS);
         console.error(`roomlink demo: ${message}`);
         return 1;
       }

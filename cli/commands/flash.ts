@@ -9,9 +9,20 @@ import { flashBoard } from '../../tools/flash/flasher.ts';
 import { DEFAULT_BAUD } from '../../tools/flash/transport.ts';
 
 const FLASH_FLAGS: readonly FlagSpec[] = [
-  { flag: '--target', short: 't', kind: 'string', metavar: 'TARGET', help: "serial port (/dev/ttyUSB0, COM3) or tcp://host[:port] (the board's network console, port 23 on a WiFi ESP32: over-the-air update)" },
+  {
+    flag: '--target',
+    short: 't',
+    kind: 'string',
+    metavar: 'TARGET',
+    help: "serial port (/dev/ttyUSB0, COM3) or tcp://host[:port] (the board's network console, port 23 on a WiFi ESP32: over-the-air update)",
+  },
   { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'node config (write one with `roomlink config init`)' },
-  { flag: '--firmware', kind: 'path', metavar: 'FILE', help: "firmware to flash (default: the node's own build with only its sensors' drivers, dist/firmware-<drivers>.min.js, built when stale; dist/firmware.min.js has every driver)" },
+  {
+    flag: '--firmware',
+    kind: 'path',
+    metavar: 'FILE',
+    help: "firmware to flash (default: the node's own build with only its sensors' drivers, dist/firmware-<drivers>.min.js, built when stale; dist/firmware.min.js has every driver)",
+  },
   { flag: '--wipe', kind: 'true', help: 'erase all of Storage first (eraseAll)' },
   { flag: '--broker', kind: 'string', metavar: 'URL', help: 'also wait until the node publishes "online" at this broker' },
   { flag: '--baud', kind: 'number', metavar: 'N', help: `serial speed (default ${DEFAULT_BAUD})` },

@@ -17,10 +17,26 @@ import { devicesForSensors } from '../../espruino-host/devices/index.ts';
 import { ensureFirmwareBuilt } from '../../tools/toolchain/build.ts';
 
 const SIM_FLAGS: readonly FlagSpec[] = [
-  { flag: '--config', short: 'c', kind: 'path', metavar: 'FILE', help: 'the node config (what `roomlink flash` would write to roomlink.json); comments allowed' },
+  {
+    flag: '--config',
+    short: 'c',
+    kind: 'path',
+    metavar: 'FILE',
+    help: 'the node config (what `roomlink flash` would write to roomlink.json); comments allowed',
+  },
   { flag: '--broker', kind: 'string', metavar: 'URL', help: 'MQTT broker, e.g. mqtt://127.0.0.1:1883 (overrides mqtt.host/port; user:password@ too)' },
-  { flag: '--storage', kind: 'path', metavar: 'DIR', help: 'keep the board\'s Storage here (queued readings survive restarts; files readable by you only); default: a temporary folder removed on exit' },
-  { flag: '--board', kind: 'string', metavar: 'B', help: 'linux (default: no WiFi module, network taken as up) or esp32 (simulated WiFi access point from the config\'s wifi section)' },
+  {
+    flag: '--storage',
+    kind: 'path',
+    metavar: 'DIR',
+    help: "keep the board's Storage here (queued readings survive restarts; files readable by you only); default: a temporary folder removed on exit",
+  },
+  {
+    flag: '--board',
+    kind: 'string',
+    metavar: 'B',
+    help: "linux (default: no WiFi module, network taken as up) or esp32 (simulated WiFi access point from the config's wifi section)",
+  },
   HELP_FLAG,
 ];
 
@@ -29,7 +45,7 @@ export function simUsage(): string {
     synopsis: 'roomlink sim --config node.json [--broker URL] [--storage DIR] [--board esp32|linux]',
     about:
       'Runs dist/firmware.js (built if missing or stale) in the host Espruino runtime as a\n' +
-      'simulated node, with simulated sensors for its config, and prints the board\'s console.',
+      "simulated node, with simulated sensors for its config, and prints the board's console.",
     flags: SIM_FLAGS,
   });
 }

@@ -66,7 +66,10 @@ export const command: Command = {
       // Discovery first, so retained readings arrive after the node that owns them is known.
       client.subscribe([`${prefixes.discovery}/device/+/config`, filter], { qos: 1 }, (err, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
-        if (err || refused.length > 0) console.error(`roomlink watch: the broker refused the subscription to ${refused.join(', ') || filter}${err ? `: ${err.message}` : ''} (not allowed for this user?)`);
+        if (err || refused.length > 0)
+          console.error(
+            `roomlink watch: the broker refused the subscription to ${refused.join(', ') || filter}${err ? `: ${err.message}` : ''} (not allowed for this user?)`,
+          );
       });
     });
     client.on('message', (topic, payload, packet) => {

@@ -3,16 +3,46 @@
 // values the driver should report, the raw ADC readings that produce them.
 
 export interface Bme280Calibration {
-  T1: number; T2: number; T3: number;
-  P1: number; P2: number; P3: number; P4: number; P5: number; P6: number; P7: number; P8: number; P9: number;
-  H1: number; H2: number; H3: number; H4: number; H5: number; H6: number;
+  T1: number;
+  T2: number;
+  T3: number;
+  P1: number;
+  P2: number;
+  P3: number;
+  P4: number;
+  P5: number;
+  P6: number;
+  P7: number;
+  P8: number;
+  P9: number;
+  H1: number;
+  H2: number;
+  H3: number;
+  H4: number;
+  H5: number;
+  H6: number;
 }
 
 /** T and P: the datasheet's example set. H: values read from a real BME280 (the datasheet gives none). */
 export const DATASHEET_CALIBRATION: Bme280Calibration = {
-  T1: 27504, T2: 26435, T3: -1000,
-  P1: 36477, P2: -10685, P3: 3024, P4: 2855, P5: 140, P6: -7, P7: 15500, P8: -14600, P9: 6000,
-  H1: 75, H2: 362, H3: 0, H4: 313, H5: 50, H6: 30,
+  T1: 27504,
+  T2: 26435,
+  T3: -1000,
+  P1: 36477,
+  P2: -10685,
+  P3: 3024,
+  P4: 2855,
+  P5: 140,
+  P6: -7,
+  P7: 15500,
+  P8: -14600,
+  P9: 6000,
+  H1: 75,
+  H2: 362,
+  H3: 0,
+  H4: 313,
+  H5: 50,
+  H6: 30,
 };
 
 const i32 = (x: bigint) => BigInt.asIntN(32, x);
@@ -34,7 +64,7 @@ export function compensatePressure(adcP: number, tFine: number, c: Bme280Calibra
   var2 = i64(var2 + ((var1 * BigInt(c.P5)) << 17n));
   var2 = i64(var2 + (BigInt(c.P4) << 35n));
   var1 = i64(((var1 * var1 * BigInt(c.P3)) >> 8n) + ((var1 * BigInt(c.P2)) << 12n));
-  var1 = i64(((((1n << 47n) + var1)) * BigInt(c.P1)) >> 33n);
+  var1 = i64((((1n << 47n) + var1) * BigInt(c.P1)) >> 33n);
   if (var1 === 0n) return 0;
   let p = 1048576n - BigInt(adcP);
   p = i64((((p << 31n) - var2) * 3125n) / var1);
@@ -48,9 +78,7 @@ export function compensatePressure(adcP: number, tFine: number, c: Bme280Calibra
 export function compensateHumidity(adcH: number, tFine: number, c: Bme280Calibration): number {
   let v = i32(BigInt(tFine) - 76800n);
   const a = i32(((BigInt(adcH) << 14n) - (BigInt(c.H4) << 20n) - BigInt(c.H5) * v + 16384n) >> 15n);
-  const b = i32(
-    (((((((v * BigInt(c.H6)) >> 10n) * (((v * BigInt(c.H3)) >> 11n) + 32768n)) >> 10n) + 2097152n) * BigInt(c.H2) + 8192n) >> 14n),
-  );
+  const b = i32(((((((v * BigInt(c.H6)) >> 10n) * (((v * BigInt(c.H3)) >> 11n) + 32768n)) >> 10n) + 2097152n) * BigInt(c.H2) + 8192n) >> 14n);
   v = i32(a * b);
   v = i32(v - (((((v >> 15n) * (v >> 15n)) >> 7n) * BigInt(c.H1)) >> 4n));
   if (v < 0n) v = 0n;

@@ -78,7 +78,7 @@ export class Ds18b20 implements OneWireDevice {
         const raw = Math.round(clamp(t, -55, 125) * 16);
         // Lower resolutions leave the low bits undefined; the chip reads them as 0.
         const mask = [~7, ~3, ~1, ~0][resolution]!;
-        this.pendingRaw = (raw & mask) & 0xffff;
+        this.pendingRaw = raw & mask & 0xffff;
         break;
       }
       case 0xbe: {

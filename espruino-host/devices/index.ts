@@ -179,16 +179,19 @@ export function devicesForSensors(sensors: SensorEntry[], seed = 1): SimDevices 
         const offset = sensor.offset ?? 0;
         // Pick a plausible reading in the measurement's units, then invert value = raw*scale+offset.
         const target =
-          sensor.measurement === 'battery' ? drifting({ seed: s, center: 3.9, amplitude: 0.1 })
-          : sensor.measurement === 'voltage' ? drifting({ seed: s, center: 3.3, amplitude: 0.05 })
-          : drifting({ seed: s, center: 300, amplitude: 250, min: 0 });
+          sensor.measurement === 'battery'
+            ? drifting({ seed: s, center: 3.9, amplitude: 0.1 })
+            : sensor.measurement === 'voltage'
+              ? drifting({ seed: s, center: 3.3, amplitude: 0.05 })
+              : drifting({ seed: s, center: 300, amplitude: 250, min: 0 });
         const fraction = () => {
           const raw = scale !== 0 ? (target() - offset) / scale : 0.5;
           return Math.min(1, Math.max(0, Number.isFinite(raw) ? raw : 0.5));
         };
-        devices.analog[pin] = sensor.measurement === 'illuminance' || sensor.measurement === 'battery' || sensor.measurement === 'voltage'
-          ? fraction
-          : drifting({ seed: s, center: 0.5, amplitude: 0.3, min: 0, max: 1 });
+        devices.analog[pin] =
+          sensor.measurement === 'illuminance' || sensor.measurement === 'battery' || sensor.measurement === 'voltage'
+            ? fraction
+            : drifting({ seed: s, center: 0.5, amplitude: 0.3, min: 0, max: 1 });
         break;
       }
       case 'binary': {

@@ -21,12 +21,12 @@ export interface Sht3xOptions {
 }
 
 const SINGLE_SHOT: Record<number, { ms: number; stretch: boolean }> = {
-  0x2400: { ms: 15, stretch: false },
-  0x240b: { ms: 6, stretch: false },
-  0x2416: { ms: 4, stretch: false },
-  0x2c06: { ms: 15, stretch: true },
-  0x2c0d: { ms: 6, stretch: true },
-  0x2c10: { ms: 4, stretch: true },
+  9216: { ms: 15, stretch: false },
+  9227: { ms: 6, stretch: false },
+  9238: { ms: 4, stretch: false },
+  11270: { ms: 15, stretch: true },
+  11277: { ms: 6, stretch: true },
+  11280: { ms: 4, stretch: true },
 };
 
 export function sensirionWord(value: number, corrupt = false): number[] {

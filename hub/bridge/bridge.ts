@@ -254,7 +254,12 @@ export class Bridge {
   private admitted(id: string, port: HubPort, text: string): boolean {
     const nodes = this.options.nodes;
     if (nodes.admits(id)) return true;
-    this.refuse('too_many_nodes', port, text, `node id '${id}' is new and this hub already has ${nodes.size} nodes (max_nodes ${nodes.limit}); raise max_nodes if there really are more`);
+    this.refuse(
+      'too_many_nodes',
+      port,
+      text,
+      `node id '${id}' is new and this hub already has ${nodes.size} nodes (max_nodes ${nodes.limit}); raise max_nodes if there really are more`,
+    );
     return false;
   }
 

@@ -19,7 +19,9 @@ export function isLoopbackHost(host: string): boolean {
  * lengths, so the length of the expected value does not leak either.
  */
 export function safeEqual(given: string | Buffer | undefined, expected: string): boolean {
-  const a = createHash('sha256').update(given ?? '').digest();
+  const a = createHash('sha256')
+    .update(given ?? '')
+    .digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b) && given !== undefined;
 }

@@ -15,11 +15,11 @@ export type Role = (typeof ROLES)[number];
 
 /** What each role may do, for the settings reference and the README. */
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
-  homeassistant: 'read everything; publish commands (<nodes>/+/set) and Home Assistant\'s birth message',
+  homeassistant: "read everything; publish commands (<nodes>/+/set) and Home Assistant's birth message",
   node: 'a WiFi node: publish readings, and status, info and discovery of its own node ids (`nodes`, default the user name); read its commands',
   person: 'read everything; publish commands (<nodes>/+/set)',
-  admin: 'publish and read everything (including the hub\'s own topics)',
-  none: 'nothing but the account\'s own `publish`/`subscribe` filters',
+  admin: "publish and read everything (including the hub's own topics)",
+  none: "nothing but the account's own `publish`/`subscribe` filters",
 };
 
 /** User name of the hub's own in-process account on its embedded broker. */

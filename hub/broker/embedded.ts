@@ -81,7 +81,8 @@ function accessRules(options: EmbeddedBrokerOptions): AccessRules {
   if (username !== undefined && password !== undefined) accounts.push({ username, password, permissions: EVERYTHING });
   const names = new Set<string>();
   for (const account of accounts) {
-    if (names.has(account.username)) throw new BrokerStartError(`the embedded broker has two accounts named "${account.username}"; give each a name of its own`);
+    if (names.has(account.username))
+      throw new BrokerStartError(`the embedded broker has two accounts named "${account.username}"; give each a name of its own`);
     names.add(account.username);
   }
   // Accounts people can log in with (the hub's own in-process account does not count).
@@ -282,7 +283,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const url = urlFor(host, port);
   const people = rules.accounts.filter((a) => !a.internal).map((a) => a.username);
   const auth = people.length > 0 ? (rules.anonymous ? 'password or anonymous' : 'password') : 'anonymous';
-  log.info('embedded MQTT broker listening', { host, port, url, auth, users: people.join(',') || undefined, persistence: storeDir, max_packet_bytes: maxPacketBytes });
+  log.info('embedded MQTT broker listening', {
+    host,
+    port,
+    url,
+    auth,
+    users: people.join(',') || undefined,
+    persistence: storeDir,
+    max_packet_bytes: maxPacketBytes,
+  });
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -305,7 +314,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
  * ended the hub (aedes 1.2: `delWill(client).finally(...)`). Subscriptions are left alone:
  * a SUBACK must not promise a session that is not saved.
  */
-const TOLERATED_WRITES = ['storeRetained', 'outgoingEnqueue', 'outgoingEnqueueCombi', 'outgoingUpdate', 'outgoingClearMessageId', 'putWill', 'delWill'] as const;
+const TOLERATED_WRITES = [
+  'storeRetained',
+  'outgoingEnqueue',
+  'outgoingEnqueueCombi',
+  'outgoingUpdate',
+  'outgoingClearMessageId',
+  'putWill',
+  'delWill',
+] as const;
 
 function isDiskError(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;

@@ -75,7 +75,11 @@ export function parseCommandLine(argv: readonly string[], table: readonly FlagSp
   for (const spec of table) {
     const name = spec.flag.replace(/^--/, '');
     byName.set(name, spec);
-    options[name] = { type: spec.kind === 'true' || spec.kind === 'false' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}), ...(isRepeatable(spec) ? { multiple: true } : {}) };
+    options[name] = {
+      type: spec.kind === 'true' || spec.kind === 'false' ? 'boolean' : 'string',
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(isRepeatable(spec) ? { multiple: true } : {}),
+    };
   }
   const shortOf = new Map(table.filter((s) => s.short).map((s) => [s.short!, s]));
   const known = table.flatMap((s) => (s.short ? [s.flag, `-${s.short}`] : [s.flag]));
@@ -95,7 +99,10 @@ export function parseCommandLine(argv: readonly string[], table: readonly FlagSp
     const raw = argv[token.index]!;
     // "-config" with one dash would be read as -c onfig: a long option typed with one dash.
     if (/^-[^-]{2,}$/.test(raw.split('=')[0]!) && !reportedGroups.has(token.index)) {
-      const long = suggest(`--${raw.slice(1).split('=')[0]}`, table.map((s) => s.flag));
+      const long = suggest(
+        `--${raw.slice(1).split('=')[0]}`,
+        table.map((s) => s.flag),
+      );
       if (long) {
         reportedGroups.add(token.index);
         problems.push(`unknown option ${raw.split('=')[0]} (did you mean ${long}?)`);
@@ -182,7 +189,9 @@ export function renderHint(template: string, table: readonly FlagSpec[]): string
 
 /** The same hint with plain keys, for messages read outside a command (tests, library use). */
 export function plainHint(template: string): string {
-  return template.replace(/\{([a-z_]+(?:\.[a-z_]+)*)(?:=([^}]*))?\}/g, (_m, key: string, value: string | undefined) => (value === undefined ? key : `${key}: ${value}`));
+  return template.replace(/\{([a-z_]+(?:\.[a-z_]+)*)(?:=([^}]*))?\}/g, (_m, key: string, value: string | undefined) =>
+    value === undefined ? key : `${key}: ${value}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -228,7 +237,17 @@ const HUB_SETTINGS = ['mqtt', 'serial', 'qos', 'data_dir', 'http', 'log_level'] 
 /** What `roomlink broker` reads. */
 const BROKER_SETTINGS = ['broker', 'data_dir', 'log_level'] as const;
 /** What `roomlink watch` reads: how to reach the broker, and where readings and discovery are. */
-const WATCH_SETTINGS = ['mqtt.url', 'mqtt.username', 'mqtt.password', 'mqtt.password_file', 'mqtt.ca', 'mqtt.cert', 'mqtt.key', 'topics.readings', 'topics.discovery'] as const;
+const WATCH_SETTINGS = [
+  'mqtt.url',
+  'mqtt.username',
+  'mqtt.password',
+  'mqtt.password_file',
+  'mqtt.ca',
+  'mqtt.cert',
+  'mqtt.key',
+  'topics.readings',
+  'topics.discovery',
+] as const;
 
 export const HUB_FLAGS: readonly FlagSpec[] = [
   ...settingFlags(HUB_SETTINGS),
@@ -315,7 +334,8 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
     }
     const key = spec.key;
     const label = `flag ${spec.flag}`;
-    if (spec.secret) result.warnings.push(`${spec.flag} puts the password where every user of this machine can read it (ps, shell history); ${preferInstead(key, table)}`);
+    if (spec.secret)
+      result.warnings.push(`${spec.flag} puts the password where every user of this machine can read it (ps, shell history); ${preferInstead(key, table)}`);
     switch (spec.kind) {
       case 'true':
         setAt(result.overrides, key, true);
@@ -327,14 +347,20 @@ export function parseFlags(argv: readonly string[], table: readonly FlagSpec[], 
         setAt(result.overrides, key, numberOrText(value as string));
         break;
       case 'serial':
-        setAt(result.overrides, key, (value as string[]).map((path) => ({ path })));
+        setAt(
+          result.overrides,
+          key,
+          (value as string[]).map((path) => ({ path })),
+        );
         break;
       case 'url': {
         const split = splitUrlCredentials(value as string);
         setAt(result.overrides, key, split.url);
         urlCredentials = { section: key[0]!, username: split.username, password: split.password, label };
         if (split.password !== undefined) {
-          result.warnings.push(`${spec.flag} with a password in the URL puts it where every user of this machine can read it (ps, shell history); ${preferInstead([key[0]!, 'password'], table)}`);
+          result.warnings.push(
+            `${spec.flag} with a password in the URL puts it where every user of this machine can read it (ps, shell history); ${preferInstead([key[0]!, 'password'], table)}`,
+          );
         }
         break;
       }
@@ -391,7 +417,7 @@ export function watchUsage(): string {
       'Subscribes to FILTER (default home/#) and prints each reading with its unit and node.\n' +
       "Without --broker it watches the broker the hub uses: mqtt.url from the hub's settings\n" +
       '(--config, ROOMLINK_CONFIG, ~/.roomlink/config.yaml) or ROOMLINK_BROKER, else the embedded\n' +
-      'broker on 127.0.0.1:1883. An authenticated broker (Home Assistant\'s Mosquitto add-on):\n' +
+      "broker on 127.0.0.1:1883. An authenticated broker (Home Assistant's Mosquitto add-on):\n" +
       '  roomlink watch --broker mqtt://192.168.1.10:1883 --username me --password-file ~/.mqtt-pass',
     flags: WATCH_FLAGS,
     footer: envFooter(WATCH_SETTINGS),

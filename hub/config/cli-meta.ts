@@ -44,7 +44,9 @@ export function settingsJsonSchema(): JsonSchema {
 
 /** Defaults computed from this machine are shown as what they stand for. */
 export function machineFree(text: string): string {
-  const host = hostname().toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+  const host = hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-');
   return text
     .replace(new RegExp(`roomlink-hub-${host}-[0-9a-f]{6}`, 'g'), 'roomlink-hub-<hostname>-<hash of data_dir>')
     .split(homedir())

@@ -19,9 +19,7 @@ export function describeSettings(settings: HubSettings): string {
     const tls = [mqtt.ca && `ca ${mqtt.ca}`, mqtt.cert && `cert ${mqtt.cert}`, !mqtt.reject_unauthorized && 'certificate NOT verified']
       .filter(Boolean)
       .join(', ');
-    lines.push(
-      `mqtt: ${redactUrl(mqtt.url)} (${secretNote(mqtt)}, client id ${mqtt.client_id}, keepalive ${mqtt.keepalive} s${tls ? `, ${tls}` : ''})`,
-    );
+    lines.push(`mqtt: ${redactUrl(mqtt.url)} (${secretNote(mqtt)}, client id ${mqtt.client_id}, keepalive ${mqtt.keepalive} s${tls ? `, ${tls}` : ''})`);
   } else {
     const users = Object.entries(broker.users).map(([name, user]) => `${name} (${user.role})`);
     if (broker.username) users.push(`${broker.username} (admin)`);
@@ -40,7 +38,12 @@ export function describeSettings(settings: HubSettings): string {
   );
   lines.push(`readings: qos ${settings.qos}, ${settings.retain ? 'retained' : 'not retained'}`);
   const ports = serial.ports.map((p) => {
-    const extras = [p.baud && p.baud !== serial.baud && `${p.baud} baud`, p.node && `node ${p.node}`, p.room && `room ${p.room}`, p.protocol && p.protocol !== 'auto' && p.protocol]
+    const extras = [
+      p.baud && p.baud !== serial.baud && `${p.baud} baud`,
+      p.node && `node ${p.node}`,
+      p.room && `room ${p.room}`,
+      p.protocol && p.protocol !== 'auto' && p.protocol,
+    ]
       .filter(Boolean)
       .join(', ');
     return extras ? `${p.path} (${extras})` : p.path;

@@ -18,7 +18,11 @@ export const ENV_VARS: readonly EnvSpec[] = SETTINGS_CLI.filter((s) => s.env !==
 
 export { CONFIG_ENV };
 
-const commaList = (raw: string) => raw.split(',').map((p) => p.trim()).filter(Boolean);
+const commaList = (raw: string) =>
+  raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 
 /** The settings the environment overrides, labelled per variable for error messages. */
 export function envLayer(env: NodeJS.ProcessEnv): SettingsLayer {
@@ -35,7 +39,11 @@ export function envLayer(env: NodeJS.ProcessEnv): SettingsLayer {
         setAt(values, spec.key, numberOrText(raw));
         break;
       case 'serial':
-        setAt(values, spec.key, commaList(raw).map((path) => ({ path })));
+        setAt(
+          values,
+          spec.key,
+          commaList(raw).map((path) => ({ path })),
+        );
         break;
       case 'list':
         setAt(values, spec.key, commaList(raw));

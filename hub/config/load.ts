@@ -101,10 +101,7 @@ async function findSettingsFile(
   cwd: string,
 ): Promise<{ path: string; required: boolean } | undefined> {
   if (named) return { path: resolve(cwd, expandHome(named)), required: true };
-  const dataDir =
-    (flagLayer.values.data_dir as string | undefined) ??
-    (envOverrides.values.data_dir as string | undefined) ??
-    join(homedir(), '.roomlink');
+  const dataDir = (flagLayer.values.data_dir as string | undefined) ?? (envOverrides.values.data_dir as string | undefined) ?? join(homedir(), '.roomlink');
   const path = join(dataDir, DEFAULT_CONFIG_NAME);
   try {
     await access(path, fsConstants.F_OK);
@@ -172,7 +169,11 @@ function moveUrlCredentials(values: PlainObject): void {
 /** Reads password files into the password keys (password_file stays, for describeSettings). */
 async function readSecrets(settings: HubSettings, layers: LayeredSettings): Promise<SettingsProblem[]> {
   const problems: SettingsProblem[] = [];
-  const sections = [['mqtt', settings.mqtt], ['broker', settings.broker], ['http', settings.http]] as const;
+  const sections = [
+    ['mqtt', settings.mqtt],
+    ['broker', settings.broker],
+    ['http', settings.http],
+  ] as const;
   for (const [name, section] of sections) {
     if (!section.password_file) continue;
     const key: KeyPath = [name, 'password_file'];
@@ -221,7 +222,12 @@ export function knownKeysAt(path: KeyPath): string[] {
   for (const part of [...path, undefined]) {
     schema = unwrap(schema);
     if (part === undefined) break;
-    const def = schema?._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType };
+    const def = schema?._zod.def as unknown as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      element?: z.core.$ZodType;
+      valueType?: z.core.$ZodType;
+    };
     if (def?.type === 'object' && typeof part === 'string') schema = def.shape?.[part];
     else if (def?.type === 'array') schema = def.element;
     else if (def?.type === 'record') schema = def.valueType;

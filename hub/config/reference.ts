@@ -36,9 +36,10 @@ function rows(schema: JsonSchema, path: string, out: string[]): void {
       rows(child, here, out);
       continue;
     }
-    const shown = child.default === undefined || (typeof child.default === 'object' && child.default !== null && Object.keys(child.default).length === 0)
-      ? ''
-      : `\`${machineFree(JSON.stringify(child.default))}\``;
+    const shown =
+      child.default === undefined || (typeof child.default === 'object' && child.default !== null && Object.keys(child.default).length === 0)
+        ? ''
+        : `\`${machineFree(JSON.stringify(child.default))}\``;
     const code = (text: string | undefined) => (text === undefined ? '' : `\`${text}\``);
     out.push(`| \`${here}\` | ${cell(typeOf(child))} | ${shown} | ${code(child.flag)} | ${code(child.env)} | ${cell(child.description ?? '')} |`);
     const item = child.items ?? (typeof child.additionalProperties === 'object' ? child.additionalProperties : undefined);

@@ -51,7 +51,8 @@ const slug = (what: string) =>
 
 const nodeId = () =>
   slug('node id').superRefine((value, ctx) => {
-    if (RESERVED_NODE_IDS.includes(value)) ctx.addIssue({ code: 'custom', message: `node id '${value}' is reserved (it would collide with the hub's own topics)` });
+    if (RESERVED_NODE_IDS.includes(value))
+      ctx.addIssue({ code: 'custom', message: `node id '${value}' is reserved (it would collide with the hub's own topics)` });
   });
 
 /** Why `prefix` cannot start an MQTT topic name, or undefined when it can. */
@@ -86,8 +87,7 @@ export function brokerUrlProblem(url: string): string | undefined {
 
 const port = () => z.number().int('must be a whole number').min(0, 'must be 0-65535').max(65535, 'must be 0-65535');
 const baud = () => z.number().int('must be a whole number').min(300, 'must be at least 300').max(5_000_000, 'must be at most 5000000');
-const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
-  z.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) => z.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 const positiveNumber = () => z.number().positive('must be greater than 0');
 
 /**
@@ -96,7 +96,11 @@ const positiveNumber = () => z.number().positive('must be greater than 0');
  * broker. load.ts fills it in from the data dir actually used.
  */
 export function defaultClientId(dataDir = join(homedir(), '.roomlink')): string {
-  const host = hostname().toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'host';
+  const host =
+    hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'host';
   return `roomlink-hub-${host}-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 6)}`;
 }
 
@@ -114,7 +118,13 @@ export const mqttSchema = z
           'Unset: the hub starts its embedded broker (see `broker`) and uses that. ' +
           'user:password@ in the URL is moved into username/password.',
       )
-      .meta({ flag: '--broker', env: 'ROOMLINK_BROKER', metavar: 'URL', flagKind: 'url', flagHelp: 'MQTT broker, e.g. mqtt://192.168.1.10:1883 (default: start the embedded broker)' }),
+      .meta({
+        flag: '--broker',
+        env: 'ROOMLINK_BROKER',
+        metavar: 'URL',
+        flagKind: 'url',
+        flagHelp: 'MQTT broker, e.g. mqtt://192.168.1.10:1883 (default: start the embedded broker)',
+      }),
     username: z
       .string()
       .min(1, 'must not be empty')
@@ -132,7 +142,13 @@ export const mqttSchema = z
       .min(1, 'must not be empty')
       .optional()
       .describe('File holding the broker password (one line; a trailing newline is ignored).')
-      .meta({ flag: '--password-file', env: 'ROOMLINK_MQTT_PASSWORD_FILE', metavar: 'FILE', flagKind: 'path', flagHelp: 'file holding the broker password (or set ROOMLINK_MQTT_PASSWORD)' }),
+      .meta({
+        flag: '--password-file',
+        env: 'ROOMLINK_MQTT_PASSWORD_FILE',
+        metavar: 'FILE',
+        flagKind: 'path',
+        flagHelp: 'file holding the broker password (or set ROOMLINK_MQTT_PASSWORD)',
+      }),
     client_id: z
       .string()
       .min(1, 'must not be empty')
@@ -161,10 +177,7 @@ export const mqttSchema = z
       .optional()
       .describe('PEM file with the private key for `cert`.')
       .meta({ flag: '--key', metavar: 'FILE', flagKind: 'path', flagHelp: 'client private key (PEM)' }),
-    reject_unauthorized: z
-      .boolean()
-      .default(true)
-      .describe('Verify the broker certificate. Turn off only for testing with self-signed certificates.'),
+    reject_unauthorized: z.boolean().default(true).describe('Verify the broker certificate. Turn off only for testing with self-signed certificates.'),
     keepalive: z
       .number()
       .int('must be a whole number')
@@ -200,9 +213,7 @@ export const brokerUserSchema = z
   .strictObject({
     password: z.string().min(1, 'must not be empty').optional().describe('Password of this account. Prefer password_file.'),
     password_file: z.string().min(1, 'must not be empty').optional().describe('File holding the password of this account (one line).'),
-    role: z
-      .enum(ROLES)
-      .describe(`What the account may do: ${ROLES.map((r) => `${r} (${ROLE_DESCRIPTIONS[r]})`).join('; ')}.`),
+    role: z.enum(ROLES).describe(`What the account may do: ${ROLES.map((r) => `${r} (${ROLE_DESCRIPTIONS[r]})`).join('; ')}.`),
     nodes: z
       .array(nodeId())
       .optional()
@@ -211,7 +222,8 @@ export const brokerUserSchema = z
     subscribe: topicFilters().default([]).describe('Topic filters this account may also subscribe to, on top of its role.'),
   })
   .superRefine((user, ctx) => {
-    if (user.password === undefined && user.password_file === undefined) ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'is required (or password)' });
+    if (user.password === undefined && user.password_file === undefined)
+      ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'is required (or password)' });
   })
   .describe('One account on the embedded broker.');
 
@@ -221,9 +233,7 @@ export const brokerSchema = z
       .string()
       .min(1, 'must not be empty')
       .default('127.0.0.1')
-      .describe(
-        'Address the embedded broker listens on. Anything but a loopback address needs username+password or allow_anonymous.',
-      )
+      .describe('Address the embedded broker listens on. Anything but a loopback address needs username+password or allow_anonymous.')
       .meta({ flag: '--host', metavar: 'HOST', flagHelp: 'address to listen on (default {default}; others need credentials or --allow-anonymous)' }),
     port: port()
       .default(1883)
@@ -240,17 +250,30 @@ export const brokerSchema = z
       .min(1, 'must not be empty')
       .optional()
       .describe('Password of broker.username.')
-      .meta({ flag: '--password', env: 'ROOMLINK_BROKER_PASSWORD', metavar: 'PASSWORD', flagHelp: 'password clients must present (visible in `ps`; prefer --password-file)' }),
+      .meta({
+        flag: '--password',
+        env: 'ROOMLINK_BROKER_PASSWORD',
+        metavar: 'PASSWORD',
+        flagHelp: 'password clients must present (visible in `ps`; prefer --password-file)',
+      }),
     password_file: z
       .string()
       .min(1, 'must not be empty')
       .optional()
       .describe('File holding the password of broker.username.')
-      .meta({ flag: '--password-file', env: 'ROOMLINK_BROKER_PASSWORD_FILE', metavar: 'FILE', flagKind: 'path', flagHelp: 'file holding the password clients must present' }),
+      .meta({
+        flag: '--password-file',
+        env: 'ROOMLINK_BROKER_PASSWORD_FILE',
+        metavar: 'FILE',
+        flagKind: 'path',
+        flagHelp: 'file holding the password clients must present',
+      }),
     users: z
       .record(brokerUserName(), brokerUserSchema)
       .default({})
-      .describe('Accounts on the embedded broker, keyed by user name, each with a role that decides where it may publish and subscribe. A wrong password is always refused.'),
+      .describe(
+        'Accounts on the embedded broker, keyed by user name, each with a role that decides where it may publish and subscribe. A wrong password is always refused.',
+      ),
     allow_anonymous: z
       .boolean()
       .default(false)
@@ -268,14 +291,19 @@ export const brokerSchema = z
       .describe('What clients without a user name may do, when they are let in.'),
     max_packet_bytes: positiveInt(MQTT_MAX_REMAINING + 5)
       .default(DEFAULT_MAX_PACKET_BYTES)
-      .describe('Largest MQTT packet the embedded broker accepts (header included); a client announcing a larger one is disconnected before its body is read and before it is authenticated.'),
+      .describe(
+        'Largest MQTT packet the embedded broker accepts (header included); a client announcing a larger one is disconnected before its body is read and before it is authenticated.',
+      ),
   })
   .superRefine((broker, ctx) => {
     const hasPassword = broker.password !== undefined || broker.password_file !== undefined;
-    if (broker.username && !hasPassword) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required when broker.username is set (or set broker.password_file)' });
+    if (broker.username && !hasPassword)
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required when broker.username is set (or set broker.password_file)' });
     if (!broker.username && hasPassword) ctx.addIssue({ code: 'custom', path: ['username'], message: 'is required when a broker password is set' });
-    if (broker.username !== undefined && broker.username in broker.users) ctx.addIssue({ code: 'custom', path: ['username'], message: `"${broker.username}" is also in broker.users; keep one of the two` });
-    if (broker.username === HUB_USER) ctx.addIssue({ code: 'custom', path: ['username'], message: `"${HUB_USER}" is the hub's own account on its embedded broker; choose another name` });
+    if (broker.username !== undefined && broker.username in broker.users)
+      ctx.addIssue({ code: 'custom', path: ['username'], message: `"${broker.username}" is also in broker.users; keep one of the two` });
+    if (broker.username === HUB_USER)
+      ctx.addIssue({ code: 'custom', path: ['username'], message: `"${HUB_USER}" is the hub's own account on its embedded broker; choose another name` });
   })
   .prefault({})
   .describe('The embedded MQTT broker, started when mqtt.url is unset or by `roomlink broker`.');
@@ -305,7 +333,9 @@ export const portSchema = z
     protocol: z
       .enum(['auto', 'roomlink', 'plain'])
       .optional()
-      .describe('What runs on the device, which decides how commands reach it: roomlink (roomlink firmware: an echo-off REPL call), plain (the JSON command as one line) or auto (roomlink once the device has printed an info line). Readings are accepted as JSON or key=value lines either way. Default auto.'),
+      .describe(
+        'What runs on the device, which decides how commands reach it: roomlink (roomlink firmware: an echo-off REPL call), plain (the JSON command as one line) or auto (roomlink once the device has printed an info line). Readings are accepted as JSON or key=value lines either way. Default auto.',
+      ),
   })
   .describe('One serial port with a sensor node.');
 
@@ -315,11 +345,14 @@ export const serialSchema = z
       .array(portSchema)
       .default([])
       .describe('Serial ports to open. Empty: detect ESP32 boards automatically.')
-      .meta({ flag: '--serial', env: 'ROOMLINK_SERIAL', metavar: 'PATH', flagKind: 'serial', flagHelp: 'serial port to open; repeat for more (default: detect ESP32 boards)' }),
-    autodetect: z
-      .boolean()
-      .optional()
-      .describe('Also open ESP32 boards that are not listed in `ports`. Default: true when no ports are listed.'),
+      .meta({
+        flag: '--serial',
+        env: 'ROOMLINK_SERIAL',
+        metavar: 'PATH',
+        flagKind: 'serial',
+        flagHelp: 'serial port to open; repeat for more (default: detect ESP32 boards)',
+      }),
+    autodetect: z.boolean().optional().describe('Also open ESP32 boards that are not listed in `ports`. Default: true when no ports are listed.'),
     baud: baud().default(115200).describe('Default baud rate.').meta({ flag: '--baud', metavar: 'N', flagHelp: 'serial baud rate' }),
     dtr: z.boolean().default(false).describe('Default DTR state on open. false: opening the port must not reset an ESP32 dev board.'),
     rts: z.boolean().default(false).describe('Default RTS state on open. false: opening the port must not reset an ESP32 dev board.'),
@@ -369,8 +402,14 @@ export const queueSchema = z
     flush_interval_ms: positiveInt().default(200).describe('How often queued messages are written to disk, in ms.'),
     memory_max_messages: positiveInt()
       .default(100_000)
-      .describe('Most messages held in memory while the disk refuses writes (full, read-only); the oldest are dropped beyond, counted in health. About 200 bytes each.'),
-    max_inflight: positiveInt(READING_IDS).default(5000).describe(`Most QoS 1 readings awaiting PUBACK at once (packet ids ${FIRST_READING_ID}-65535 are the readings'), never more than an MQTT 5 broker's Receive Maximum; refilled in batches once a quarter is free.`),
+      .describe(
+        'Most messages held in memory while the disk refuses writes (full, read-only); the oldest are dropped beyond, counted in health. About 200 bytes each.',
+      ),
+    max_inflight: positiveInt(READING_IDS)
+      .default(5000)
+      .describe(
+        `Most QoS 1 readings awaiting PUBACK at once (packet ids ${FIRST_READING_ID}-65535 are the readings'), never more than an MQTT 5 broker's Receive Maximum; refilled in batches once a quarter is free.`,
+      ),
   })
   .prefault({})
   .describe('The durable queue between serial and MQTT (in <data_dir>).');
@@ -468,10 +507,12 @@ export const historySchema = z
     retention_days: positiveNumber()
       .max(3650, 'must be at most 3650')
       .default(7)
-      .describe('Days of readings kept for the dashboard\'s charts in <data_dir>/history.sqlite (at most one point per measurement per second, plus per-minute min/avg/max); older ones are deleted.'),
+      .describe(
+        "Days of readings kept for the dashboard's charts in <data_dir>/history.sqlite (at most one point per measurement per second, plus per-minute min/avg/max); older ones are deleted.",
+      ),
   })
   .prefault({})
-  .describe('The history of readings behind the dashboard\'s charts (kept while the dashboard is on).');
+  .describe("The history of readings behind the dashboard's charts (kept while the dashboard is on).");
 
 export const hubSettingsSchema = z
   .strictObject({
@@ -485,13 +526,12 @@ export const hubSettingsSchema = z
       .meta({ flag: '--qos', env: 'ROOMLINK_QOS', metavar: '0|1', flagHelp: 'QoS of readings' }),
     retain: z.boolean().default(true).describe('Publish readings retained, so a new subscriber sees the last value at once.'),
     serial: serialSchema,
-    nodes: z
-      .record(nodeId(), nodeSchema)
-      .default({})
-      .describe('Per-node overrides keyed by node id.'),
+    nodes: z.record(nodeId(), nodeSchema).default({}).describe('Per-node overrides keyed by node id.'),
     max_nodes: positiveInt()
       .default(300)
-      .describe('Most nodes one hub keeps track of. Lines from new node ids beyond are refused as too_many_nodes (counted in health), so a device with a counter in its node field cannot flood memory or Home Assistant. Nodes named in the settings always count.'),
+      .describe(
+        'Most nodes one hub keeps track of. Lines from new node ids beyond are refused as too_many_nodes (counted in health), so a device with a counter in its node field cannot flood memory or Home Assistant. Nodes named in the settings always count.',
+      ),
     availability: availabilitySchema,
     queue: queueSchema,
     health: healthSchema,

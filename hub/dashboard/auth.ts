@@ -73,7 +73,10 @@ export class Auth {
     }
     if (f && f.count >= LOGIN_BURST) {
       const wait = Math.ceil((f.start + LOGIN_WINDOW_MS - now) / 1000);
-      return { ok: false, refusal: { status: 429, error: `too many wrong passwords from ${address}; try again in ${wait} s`, headers: { 'retry-after': String(wait) } } };
+      return {
+        ok: false,
+        refusal: { status: 429, error: `too many wrong passwords from ${address}; try again in ${wait} s`, headers: { 'retry-after': String(wait) } },
+      };
     }
     if (typeof password !== 'string' || !safeEqual(password, this.options.password!)) {
       if (!f) {

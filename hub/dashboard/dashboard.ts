@@ -184,16 +184,24 @@ export class Dashboard {
     events.on('nodeOffline', nodeChanged, this);
     events.on('nodeChanged', nodeChanged, this);
     events.on('nodeForgotten', nodeChanged, this);
-    events.on('nodeInfo', (node) => {
-      this.house.ownInfoAt.set(node.id, this.now());
-      nodeChanged(node);
-      this.answered(node.id);
-    }, this);
-    events.on('brokerConnected', () => {
-      this.brokerSince = this.now();
-      const link = this.parts.connection.link;
-      if (link && this.filters.length > 0) this.subscribe(link);
-    }, this);
+    events.on(
+      'nodeInfo',
+      (node) => {
+        this.house.ownInfoAt.set(node.id, this.now());
+        nodeChanged(node);
+        this.answered(node.id);
+      },
+      this,
+    );
+    events.on(
+      'brokerConnected',
+      () => {
+        this.brokerSince = this.now();
+        const link = this.parts.connection.link;
+        if (link && this.filters.length > 0) this.subscribe(link);
+      },
+      this,
+    );
     events.on('brokerDisconnected', () => (this.brokerSince = this.now()), this);
     this.timers = [
       setInterval(() => {
@@ -298,7 +306,8 @@ export class Dashboard {
     const subscriptions = this.filters.map((topic) => ({ topic, qos: 0 as const, noLocal: topic === this.readingsFilter }));
     link.subscribe(subscriptions, (err, granted) => {
       const refused = this.filters.filter((_, i) => (granted[i] ?? 0) >= 0x80);
-      if (err || refused.length > 0) this.log.warn('dashboard: subscribe failed; WiFi nodes will be missing from the page', { error: err?.message ?? `refused: ${refused.join(', ')}` });
+      if (err || refused.length > 0)
+        this.log.warn('dashboard: subscribe failed; WiFi nodes will be missing from the page', { error: err?.message ?? `refused: ${refused.join(', ')}` });
     });
   }
 
@@ -484,7 +493,10 @@ export class Dashboard {
         if (!outcome.ok) return refuse(outcome.reason === 'port_closed' ? 503 : 400, `${action}: ${outcome.message}`);
         const result = { node: id, command, via: 'serial', port: outcome.port, as: outcome.as, sent_at: since };
         if (outcome.as === 'json') {
-          return { status: 200, body: { ...result, answered: null, message: `${action}: sent to ${outcome.port} as a JSON line (this device does not answer)` } };
+          return {
+            status: 200,
+            body: { ...result, answered: null, message: `${action}: sent to ${outcome.port} as a JSON line (this device does not answer)` },
+          };
         }
         return { status: 200, body: this.withAnswer(result, id, action, `sent to ${outcome.port}`, since, await answer.promise) };
       }
@@ -524,7 +536,13 @@ export class Dashboard {
       return { ...result, answered: false, message: `${action}: ${how}; no answer from ${id} within ${ANSWER_TIMEOUT_MS / 1000} s` };
     }
     const ms = at - since;
-    return { ...result, answered: true, answer_ms: ms, message: `${action}: ${how}; ${id} answered after ${(ms / 1000).toFixed(1)} s`, info: this.house.view(id) };
+    return {
+      ...result,
+      answered: true,
+      answer_ms: ms,
+      message: `${action}: ${how}; ${id} answered after ${(ms / 1000).toFixed(1)} s`,
+      info: this.house.view(id),
+    };
   }
 
   private answered(id: string): void {

@@ -209,7 +209,9 @@ export class HistoryStore {
     );
     this.updateLast = db.prepare('UPDATE series SET node = ?, last_ts = ?, last_value = ? WHERE id = ?');
     this.selectSamples = db.prepare('SELECT ts, value FROM samples WHERE series = ? AND ts >= ? AND ts <= ? ORDER BY ts');
-    this.selectMinutes = db.prepare('SELECT minute AS b, sum / n AS avg, min, max FROM minutes WHERE series = ? AND minute >= ? AND minute <= ? ORDER BY minute');
+    this.selectMinutes = db.prepare(
+      'SELECT minute AS b, sum / n AS avg, min, max FROM minutes WHERE series = ? AND minute >= ? AND minute <= ? ORDER BY minute',
+    );
     this.selectBuckets = db.prepare(
       // `%` works on integers in SQLite (better-sqlite3 binds numbers as REAL, so no `/`).
       'SELECT minute - minute % ? AS b, sum(sum) / sum(n) AS avg, min(min) AS min, max(max) AS max ' +
@@ -221,9 +223,11 @@ export class HistoryStore {
     this.countSamples = db.prepare('SELECT count(*) AS n FROM samples');
     this.deleteSeries = db.prepare('DELETE FROM series WHERE id = ?');
     this.writeDirty = db.transaction(() => this.writeDirtyNow());
-    const rows = db.prepare<[], { id: number; room: string; measurement: string; node: string | null; last_ts: number | null; last_value: number | null }>(
-      'SELECT id, room, measurement, node, last_ts, last_value FROM series',
-    ).all();
+    const rows = db
+      .prepare<[], { id: number; room: string; measurement: string; node: string | null; last_ts: number | null; last_value: number | null }>(
+        'SELECT id, room, measurement, node, last_ts, last_value FROM series',
+      )
+      .all();
     for (const r of rows) {
       const s = this.state(r.id, r.room, r.measurement, r.node ?? undefined);
       s.lastTs = r.last_ts ?? 0;

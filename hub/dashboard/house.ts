@@ -230,7 +230,8 @@ export class House {
    * id of the broker node it changed, if any.
    */
   nodeMessage(topic: string, payload: Buffer, at: number): string | undefined {
-    if (topic.startsWith(this.discoveryPrefix) && topic.endsWith('/config')) return this.discovery(topic.slice(this.discoveryPrefix.length, -'/config'.length), payload);
+    if (topic.startsWith(this.discoveryPrefix) && topic.endsWith('/config'))
+      return this.discovery(topic.slice(this.discoveryPrefix.length, -'/config'.length), payload);
     if (!topic.startsWith(this.nodesPrefix)) return undefined;
     const rest = topic.slice(this.nodesPrefix.length).split('/');
     if (rest.length !== 2 || !isSlug(rest[0])) return undefined;
@@ -277,7 +278,10 @@ export class House {
       node.model = undefined;
       return id;
     }
-    let config: { dev?: { name?: unknown; mdl?: unknown; mf?: unknown; via_device?: unknown }; cmps?: { [k: string]: { stat_t?: unknown; unit_of_meas?: unknown } } };
+    let config: {
+      dev?: { name?: unknown; mdl?: unknown; mf?: unknown; via_device?: unknown };
+      cmps?: { [k: string]: { stat_t?: unknown; unit_of_meas?: unknown } };
+    };
     try {
       config = JSON.parse(payload.toString('utf8'));
     } catch {
@@ -316,7 +320,19 @@ export class House {
   private remoteNode(id: string): RemoteNode {
     let node = this.remote.get(id);
     if (!node) {
-      node = { id, status: undefined, info: undefined, infoAt: undefined, name: undefined, model: undefined, via: undefined, roomlink: false, topics: new Set(), units: new Map(), lastSeen: undefined };
+      node = {
+        id,
+        status: undefined,
+        info: undefined,
+        infoAt: undefined,
+        name: undefined,
+        model: undefined,
+        via: undefined,
+        roomlink: false,
+        topics: new Set(),
+        units: new Map(),
+        lastSeen: undefined,
+      };
       this.remote.set(id, node);
     }
     return node;

@@ -71,7 +71,13 @@ export class DashboardServer {
   ) {
     const { auth, api } = parts;
     this.routes = [
-      [/^\/api\/session$/, { login: false, methods: { GET: (req, res) => json(res, 200, { auth: auth.required ? 'password' : 'none', logged_in: auth.loggedIn(req), version: parts.version }) } }],
+      [
+        /^\/api\/session$/,
+        {
+          login: false,
+          methods: { GET: (req, res) => json(res, 200, { auth: auth.required ? 'password' : 'none', logged_in: auth.loggedIn(req), version: parts.version }) },
+        },
+      ],
       [
         /^\/api\/login$/,
         {

@@ -27,9 +27,7 @@ export interface DownlinkCounters {
 }
 
 /** What became of one command: sent to a port (as a REPL call or a JSON line), or why not. */
-export type CommandOutcome =
-  | { ok: true; port: string; as: 'repl' | 'json' }
-  | { ok: false; reason: string; message: string };
+export type CommandOutcome = { ok: true; port: string; as: 'repl' | 'json' } | { ok: false; reason: string; message: string };
 
 export interface DownlinkOptions {
   prefixes: TopicPrefixes;

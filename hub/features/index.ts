@@ -42,7 +42,16 @@ export function createFeatures(settings: HubSettings, parts: FeatureParts): HubF
   const availability = new Availability({ settings, nodes, events, publisher, log: log.child('availability') });
   const nodeInfo = new NodeInfo({ nodes, events, publisher });
   const discovery = settings.homeassistant.discovery
-    ? new Discovery({ prefixes: settings.topics, qos: settings.qos, settings, nodes, events, publisher, log: log.child('discovery'), birthDelayMs: parts.birthDelayMs })
+    ? new Discovery({
+        prefixes: settings.topics,
+        qos: settings.qos,
+        settings,
+        nodes,
+        events,
+        publisher,
+        log: log.child('discovery'),
+        birthDelayMs: parts.birthDelayMs,
+      })
     : undefined;
   const health = new Health({ events, intervalS: settings.health.interval, report: parts.report, publisher });
   const all: Feature[] = [nodeMemory, availability, nodeInfo, ...(discovery ? [discovery] : []), health];

@@ -46,7 +46,8 @@ export class NodeMemory extends Feature {
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.options.log.warn('cannot read the node memory', { file: this.file, error: (err as Error).message });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.options.log.warn('cannot read the node memory', { file: this.file, error: (err as Error).message });
       return 0;
     }
     let saved: RememberedNode[];

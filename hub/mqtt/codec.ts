@@ -336,19 +336,33 @@ function readProperties(buf: Buffer, at: number, end: number, each: (id: number,
   while (p < stop) {
     const id = buf[p++]!;
     switch (id) {
-      case 0x01: case 0x17: case 0x19: case 0x24: case 0x25: case 0x28: case 0x29: case 0x2a: // byte
+      case 0x01:
+      case 0x17:
+      case 0x19:
+      case 0x24:
+      case 0x25:
+      case 0x28:
+      case 0x29:
+      case 0x2a: // byte
         each(id, buf[p]!);
         p += 1;
         break;
-      case 0x13: case 0x21: case 0x22: case 0x23: // two-byte integer
+      case 0x13:
+      case 0x21:
+      case 0x22:
+      case 0x23: // two-byte integer
         each(id, buf.readUInt16BE(p));
         p += 2;
         break;
-      case 0x02: case 0x11: case 0x18: case 0x27: // four-byte integer
+      case 0x02:
+      case 0x11:
+      case 0x18:
+      case 0x27: // four-byte integer
         each(id, buf.readUInt32BE(p));
         p += 4;
         break;
-      case 0x0b: { // variable byte integer
+      case 0x0b: {
+        // variable byte integer
         let value = 0;
         let m = 1;
         for (let n = 0; n < 4; n++) {
@@ -360,7 +374,16 @@ function readProperties(buf: Buffer, at: number, end: number, each: (id: number,
         each(id, value);
         break;
       }
-      case 0x03: case 0x08: case 0x09: case 0x12: case 0x15: case 0x16: case 0x1a: case 0x1c: case 0x1f: { // string, binary
+      case 0x03:
+      case 0x08:
+      case 0x09:
+      case 0x12:
+      case 0x15:
+      case 0x16:
+      case 0x1a:
+      case 0x1c:
+      case 0x1f: {
+        // string, binary
         const n = buf.readUInt16BE(p);
         each(id, buf.subarray(p + 2, p + 2 + n));
         p += 2 + n;

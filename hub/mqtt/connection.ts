@@ -99,32 +99,32 @@ export function authFailure(err: unknown): string | undefined {
 
 /** Words for MQTT 5 reason codes the hub may meet (PUBACK, SUBACK, CONNACK, DISCONNECT). */
 export const REASONS: Readonly<Record<number, string>> = {
-  0x80: 'unspecified error',
-  0x81: 'malformed packet',
-  0x82: 'protocol error',
-  0x83: 'implementation specific error',
-  0x84: 'unsupported protocol version',
-  0x85: 'client identifier not valid',
-  0x86: 'bad user name or password',
-  0x87: 'not authorized',
-  0x88: 'server unavailable',
-  0x89: 'server busy',
-  0x8a: 'banned',
-  0x8c: 'bad authentication method',
-  0x8d: 'keep alive timeout',
-  0x8e: 'session taken over',
-  0x8f: 'topic filter invalid',
-  0x90: 'topic name invalid',
-  0x91: 'packet identifier in use',
-  0x93: 'receive maximum exceeded',
-  0x95: 'packet too large',
-  0x97: 'quota exceeded',
-  0x99: 'payload format invalid',
-  0x9a: 'retain not supported',
-  0x9b: 'QoS not supported',
-  0x9c: 'use another server',
-  0x9d: 'server moved',
-  0x9f: 'connection rate exceeded',
+  128: 'unspecified error',
+  129: 'malformed packet',
+  130: 'protocol error',
+  131: 'implementation specific error',
+  132: 'unsupported protocol version',
+  133: 'client identifier not valid',
+  134: 'bad user name or password',
+  135: 'not authorized',
+  136: 'server unavailable',
+  137: 'server busy',
+  138: 'banned',
+  140: 'bad authentication method',
+  141: 'keep alive timeout',
+  142: 'session taken over',
+  143: 'topic filter invalid',
+  144: 'topic name invalid',
+  145: 'packet identifier in use',
+  147: 'receive maximum exceeded',
+  149: 'packet too large',
+  151: 'quota exceeded',
+  153: 'payload format invalid',
+  154: 'retain not supported',
+  155: 'QoS not supported',
+  156: 'use another server',
+  157: 'server moved',
+  159: 'connection rate exceeded',
 };
 
 /** "0x87 not authorized": a reason code as a counter key and log text. */
@@ -400,7 +400,10 @@ export class MqttConnection {
     if (!session) return;
     // The session stays current while beforeEnd runs: its last words go out on it.
     if (this.isConnected && beforeEnd) {
-      await withDeadline(beforeEnd(session).catch(() => undefined), graceMs);
+      await withDeadline(
+        beforeEnd(session).catch(() => undefined),
+        graceMs,
+      );
     }
     const wasConnected = this.isConnected;
     this.current = undefined;
@@ -511,7 +514,11 @@ export class MqttConnection {
       this.refused = undefined;
       this.refusedAttempts = 0;
     }
-    this.log.info('connected to broker', { url: redactUrl(target.url), client_id: target.client.clientId, mqtt: session.protocolVersion === 5 ? '5' : '3.1.1' });
+    this.log.info('connected to broker', {
+      url: redactUrl(target.url),
+      client_id: target.client.clientId,
+      mqtt: session.protocolVersion === 5 ? '5' : '3.1.1',
+    });
     // MQTT 5: a Server Keep Alive replaces the keepalive the hub asked for.
     this.startKeepalive(session, properties.serverKeepAlive ?? target.client.keepalive ?? 30);
     const filters = this.options.subscriptions;

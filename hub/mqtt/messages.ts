@@ -4,14 +4,7 @@
 import { discoveryMessage, hubDiscoveryMessage, type DiscoveryNode } from '../../shared/discovery.ts';
 import { asciiJson } from '../../shared/json.ts';
 import { formatValue, type ReadingValue } from '../../shared/measurements.ts';
-import {
-  bridgeHealthTopic,
-  bridgeStatusTopic,
-  nodeInfoTopic,
-  nodeStatusTopic,
-  readingTopic,
-  type TopicPrefixes,
-} from '../../shared/topics.ts';
+import { bridgeHealthTopic, bridgeStatusTopic, nodeInfoTopic, nodeStatusTopic, readingTopic, type TopicPrefixes } from '../../shared/topics.ts';
 
 export interface OutgoingMessages {
   /** A value on <readings>/<room>/<measurement>: goes through the durable queue. */

@@ -197,7 +197,9 @@ export class DurableQueue {
     db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     this.writeMeta = db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.insert = db.prepare<[number, string, string]>('INSERT INTO readings (id, topic, payload) VALUES (?, ?, ?)');
-    this.insertMany = db.prepare<(number | string)[]>(`INSERT INTO readings (id, topic, payload) VALUES ${new Array(INSERT_ROWS).fill('(?, ?, ?)').join(', ')}`);
+    this.insertMany = db.prepare<(number | string)[]>(
+      `INSERT INTO readings (id, topic, payload) VALUES ${new Array(INSERT_ROWS).fill('(?, ?, ?)').join(', ')}`,
+    );
     this.removeRange = db.prepare<[number, number]>('DELETE FROM readings WHERE id BETWEEN ? AND ?');
     this.selectPage = db.prepare<[number, number, number], Row>('SELECT id, topic, payload FROM readings WHERE id > ? AND id < ? ORDER BY id LIMIT ?');
     this.dropOldest = db.prepare<[number]>('DELETE FROM readings WHERE id IN (SELECT id FROM readings ORDER BY id LIMIT ?)');
@@ -260,7 +262,9 @@ export class DurableQueue {
   /** Meta values whose key starts with `prefix`, as stored (after open()). */
   readMeta(prefix: string): [string, string][] {
     if (!this.db) return [];
-    const rows = this.db.prepare<[string, string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key >= ? AND key < ?').all(prefix, prefix + '\uffff');
+    const rows = this.db
+      .prepare<[string, string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key >= ? AND key < ?')
+      .all(prefix, prefix + '\uffff');
     return rows.map((r) => [r.key, r.value]);
   }
 

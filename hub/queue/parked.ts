@@ -56,10 +56,12 @@ export class ParkedReadings {
       const db = new Database(this.file);
       db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 1000');
-      db.exec('CREATE TABLE IF NOT EXISTS parked (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL, reason INTEGER NOT NULL, reason_text TEXT NOT NULL, parked_at INTEGER NOT NULL)');
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS parked (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload TEXT NOT NULL, reason INTEGER NOT NULL, reason_text TEXT NOT NULL, parked_at INTEGER NOT NULL)',
+      );
       this.insert = db.prepare('INSERT INTO parked (topic, payload, reason, reason_text, parked_at) VALUES (?, ?, ?, ?, ?)');
       this.trim = db.prepare('DELETE FROM parked WHERE id <= (SELECT MAX(id) FROM parked) - ?');
-      this.total = (db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM parked').get()?.n ?? 0);
+      this.total = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM parked').get()?.n ?? 0;
       this.db = db;
     } catch {
       this.db = undefined;

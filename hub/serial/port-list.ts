@@ -113,7 +113,11 @@ export async function listFromSysfs(root = '/sys/class/tty'): Promise<PortInfo[]
   } catch {
     return [];
   }
-  const read = (path: string) => readFile(path, 'utf8').then((t) => t.trim(), () => undefined);
+  const read = (path: string) =>
+    readFile(path, 'utf8').then(
+      (t) => t.trim(),
+      () => undefined,
+    );
   return Promise.all(
     names.map(async (name) => {
       const info: PortInfo = { path: `/dev/${name}` };

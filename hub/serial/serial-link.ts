@@ -179,14 +179,16 @@ export class SerialLink {
     const device = await stat(path).catch(() => undefined);
     if (device && this.stream === stream && !this.stopping) {
       this.presenceTimer = setInterval(() => {
-        void stat(path).then(
-          (now) => now.rdev !== device.rdev || now.ino !== device.ino,
-          () => true,
-        ).then((gone) => {
-          if (!gone || this.stream !== stream || !stream.isOpen) return;
-          closeReason = new Error('device vanished');
-          stream.close();
-        });
+        void stat(path)
+          .then(
+            (now) => now.rdev !== device.rdev || now.ino !== device.ino,
+            () => true,
+          )
+          .then((gone) => {
+            if (!gone || this.stream !== stream || !stream.isOpen) return;
+            closeReason = new Error('device vanished');
+            stream.close();
+          });
       }, this.options.presenceCheckMs ?? 1000);
       this.presenceTimer.unref();
     }

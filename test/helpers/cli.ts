@@ -72,7 +72,10 @@ export function startCli(args: string[], options?: CliOptions): CliRun {
 }
 
 /** Runs `roomlink <args>` to its end. */
-export async function runCli(args: string[], options: CliOptions & { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  options: CliOptions & { timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const run = new CliRun(args, options);
   const timer = setTimeout(() => run.kill(), options.timeoutMs ?? 60_000);
   const code = await run.exited;

@@ -71,13 +71,10 @@ export interface HttpResponse {
 }
 
 /** One HTTP request; `body` is sent as is (a string) or as JSON (anything else). */
-export function http(
-  base: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
-): Promise<HttpResponse> {
+export function http(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<HttpResponse> {
   const url = new URL(path, base);
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined ? undefined : typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body);
   const headers: Record<string, string> = { ...options.headers };
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   return new Promise((resolve, reject) => {
@@ -96,7 +93,10 @@ export function http(
 }
 
 /** An open /api/events stream collecting everything it receives. */
-export function openEvents(base: string, headers: Record<string, string> = {}): Promise<{ text: () => string; events: () => { event: string; data: any }[]; close: () => void; status: number }> {
+export function openEvents(
+  base: string,
+  headers: Record<string, string> = {},
+): Promise<{ text: () => string; events: () => { event: string; data: any }[]; close: () => void; status: number }> {
   return new Promise((resolve, reject) => {
     let text = '';
     const req = httpRequest(new URL('/api/events', base), { headers }, (res) => {
@@ -138,14 +138,35 @@ export interface FakeWifiNode {
  * A WiFi node as roomlink firmware is one, over MQTT: retained discovery, status and info
  * (with `infoExtra` merged in), and an info answer to every command.
  */
-export async function fakeWifiNode(url: string, id: string, room: string, infoExtra: object = {}, measurements = ['temperature', 'pressure']): Promise<FakeWifiNode> {
-  const client = await mqtt.connectAsync(url, { clientId: id, reconnectPeriod: 0, will: { topic: `roomlink/${id}/status`, payload: Buffer.from('offline'), retain: true, qos: 1 } });
+export async function fakeWifiNode(
+  url: string,
+  id: string,
+  room: string,
+  infoExtra: object = {},
+  measurements = ['temperature', 'pressure'],
+): Promise<FakeWifiNode> {
+  const client = await mqtt.connectAsync(url, {
+    clientId: id,
+    reconnectPeriod: 0,
+    will: { topic: `roomlink/${id}/status`, payload: Buffer.from('offline'), retain: true, qos: 1 },
+  });
   const commands: string[] = [];
   let uptime = 42;
   const info = () =>
     client.publishAsync(
       `roomlink/${id}/info`,
-      JSON.stringify({ version: '0.1.0', room, transport: 'wifi', interval: 30, uptime: uptime++, free_blocks: 900, rssi: -61, queued: 0, errors: {}, ...infoExtra }),
+      JSON.stringify({
+        version: '0.1.0',
+        room,
+        transport: 'wifi',
+        interval: 30,
+        uptime: uptime++,
+        free_blocks: 900,
+        rssi: -61,
+        queued: 0,
+        errors: {},
+        ...infoExtra,
+      }),
       { retain: true, qos: 0 },
     );
   client.on('message', (topic, payload) => {

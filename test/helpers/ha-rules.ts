@@ -122,20 +122,24 @@ export function discoveryProblems(topic: string, payload: string, statusOf?: (to
     availabilityProblems(where, c);
     if (c.entity_category !== undefined && !r.entity_categories.includes(c.entity_category)) problems.push(`${where}entity_category '${c.entity_category}'`);
     const entityId = c.default_entity_id;
-    if (entityId !== undefined && !new RegExp(`^${platform}\\.[a-z0-9_]+$`).test(entityId)) problems.push(`${where}def_ent_id '${entityId}' is not ${platform}.<a-z0-9_>`);
+    if (entityId !== undefined && !new RegExp(`^${platform}\\.[a-z0-9_]+$`).test(entityId))
+      problems.push(`${where}def_ent_id '${entityId}' is not ${platform}.<a-z0-9_>`);
     const deviceClass = c.device_class;
     const unit = c.unit_of_measurement;
     if (platform === 'sensor') {
       const known = deviceClass === undefined ? undefined : r.sensor_device_classes[deviceClass];
       if (deviceClass !== undefined && !known) problems.push(`${where}unknown sensor device_class '${deviceClass}'`);
       if (known && known.units.length > 0) {
-        if (unit === undefined ? !known.unitless : !known.units.includes(unit)) problems.push(`${where}unit '${unit}' is not one of ${known.units.join(' ')} for ${deviceClass}`);
+        if (unit === undefined ? !known.unitless : !known.units.includes(unit))
+          problems.push(`${where}unit '${unit}' is not one of ${known.units.join(' ')} for ${deviceClass}`);
       }
       const stateClass = c.state_class;
       if (stateClass !== undefined && !r.sensor_state_classes.includes(stateClass)) problems.push(`${where}state_class '${stateClass}'`);
-      if (stateClass && known && known.state_classes.length > 0 && !known.state_classes.includes(stateClass)) problems.push(`${where}state_class '${stateClass}' not allowed for ${deviceClass}`);
+      if (stateClass && known && known.state_classes.length > 0 && !known.state_classes.includes(stateClass))
+        problems.push(`${where}state_class '${stateClass}' not allowed for ${deviceClass}`);
     } else if (platform === 'binary_sensor') {
-      if (deviceClass !== undefined && !r.binary_sensor_device_classes.includes(deviceClass)) problems.push(`${where}unknown binary_sensor device_class '${deviceClass}'`);
+      if (deviceClass !== undefined && !r.binary_sensor_device_classes.includes(deviceClass))
+        problems.push(`${where}unknown binary_sensor device_class '${deviceClass}'`);
     }
   }
   return problems;

@@ -5,7 +5,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 function socatPath(): string {
-  const found = spawnSync('sh', ['-c', 'command -v socat'], { encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/bin:/usr/local/bin` } });
+  const found = spawnSync('sh', ['-c', 'command -v socat'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/bin:/usr/local/bin` },
+  });
   const path = found.stdout.trim();
   if (found.status !== 0 || !path) throw new Error('socat is not installed (apt-get install socat): the stand-in board needs it for its pty');
   return path;
@@ -27,14 +30,20 @@ export class PtyLink {
   ) {}
 
   async open(): Promise<void> {
-    const child = spawn(socatPath(), [`pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.boardPath}`], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const child = spawn(socatPath(), [`pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.boardPath}`], {
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
     this.child = child;
     let exited = false;
     child.once('exit', () => (exited = true));
-    await until('the socat pty links', () => {
-      if (exited) throw new Error('socat exited before creating the pty links');
-      return existsSync(this.devicePath) && existsSync(this.boardPath);
-    }, 5000);
+    await until(
+      'the socat pty links',
+      () => {
+        if (exited) throw new Error('socat exited before creating the pty links');
+        return existsSync(this.devicePath) && existsSync(this.boardPath);
+      },
+      5000,
+    );
   }
 
   /** Pulls the cable: socat ends and both links vanish. */

@@ -56,7 +56,12 @@ export async function startStandInBoard(options: StandInBoardOptions): Promise<S
   const board = options.board ?? 'linux';
   let output = '';
   let send: (text: string) => void = () => {};
-  const runtime = new EspruinoRuntime({ ...options.runtime, storageDir: options.storageDir, board, version: options.version ?? options.runtime?.version ?? '2v29' });
+  const runtime = new EspruinoRuntime({
+    ...options.runtime,
+    storageDir: options.storageDir,
+    board,
+    version: options.version ?? options.runtime?.version ?? '2v29',
+  });
   const repl = new ReplConsole({
     runtime,
     board,

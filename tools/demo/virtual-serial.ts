@@ -33,7 +33,10 @@ class VirtualPort {
   private pending: Buffer[] = [];
   private waiting: ((data: Buffer | undefined) => void) | undefined;
 
-  constructor(readonly openOptions: OpenOptions, private readonly wire: WireState) {
+  constructor(
+    readonly openOptions: OpenOptions,
+    private readonly wire: WireState,
+  ) {
     wire.port = this;
   }
 
@@ -118,7 +121,18 @@ export class VirtualSerialBinding implements SerialBinding {
   }
 
   async open(options: object): Promise<VirtualPort> {
-    const open = { dataBits: 8, lock: true, stopBits: 1, parity: 'none', rtscts: false, xon: false, xoff: false, xany: false, hupcl: true, ...options } as unknown as OpenOptions;
+    const open = {
+      dataBits: 8,
+      lock: true,
+      stopBits: 1,
+      parity: 'none',
+      rtscts: false,
+      xon: false,
+      xoff: false,
+      xany: false,
+      hupcl: true,
+      ...options,
+    } as unknown as OpenOptions;
     const wire = this.wires.get(open.path);
     if (!wire) throw new Error(`Error: No such file or directory, cannot open ${open.path}`);
     if (wire.port) throw new Error(`Error Resource temporarily unavailable Cannot lock port ${open.path}`);

@@ -75,7 +75,11 @@ async function loadFirmware(path: string | undefined, config: NodeConfig): Promi
     } catch (err) {
       // No toolchain (a hub-only install): the CLI says what to install.
       if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw err;
-      throw new FlashError('firmware-missing', `cannot build the firmware: ${(err as Error).message}`, 'run `roomlink build` to see the problem, or pass --firmware FILE');
+      throw new FlashError(
+        'firmware-missing',
+        `cannot build the firmware: ${(err as Error).message}`,
+        'run `roomlink build` to see the problem, or pass --firmware FILE',
+      );
     }
   }
   try {
@@ -92,7 +96,11 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
   // 1. Config and firmware first: nothing touches the board if either is wrong.
   const checked = await readNodeConfigFile(options.configPath);
   if (!checked.ok) {
-    throw new FlashError('invalid-config', `the node config is not valid:\n  ${checked.errors.join('\n  ')}`, `fix it, then check with \`roomlink config check ${options.configPath}\``);
+    throw new FlashError(
+      'invalid-config',
+      `the node config is not valid:\n  ${checked.errors.join('\n  ')}`,
+      `fix it, then check with \`roomlink config check ${options.configPath}\``,
+    );
   }
   const config = checked.config;
   const secrets = configSecrets(config);
@@ -115,17 +123,28 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
       identity = await repl.call<[unknown, unknown]>('[process.env.VERSION,process.env.BOARD]', { what: 'asking the board what it is', timeoutMs: 3000 });
     } catch (err) {
       if (err instanceof FlashError && err.code === 'timeout') {
-        throw new FlashError('not-espruino', `${options.target} shows a prompt but did not run JavaScript (got ${describeBytes(scrub(repl.recentOutput.slice(-200)))})`, 'is Espruino flashed on this board? Check with `roomlink console`');
+        throw new FlashError(
+          'not-espruino',
+          `${options.target} shows a prompt but did not run JavaScript (got ${describeBytes(scrub(repl.recentOutput.slice(-200)))})`,
+          'is Espruino flashed on this board? Check with `roomlink console`',
+        );
       }
       throw err;
     }
     const [versionText, boardName] = identity;
     const version = parseEspruinoVersion(versionText);
     if (!version || typeof boardName !== 'string') {
-      throw new FlashError('not-espruino', `${options.target} runs JavaScript but does not identify as Espruino (process.env.VERSION is ${JSON.stringify(versionText)})`);
+      throw new FlashError(
+        'not-espruino',
+        `${options.target} runs JavaScript but does not identify as Espruino (process.env.VERSION is ${JSON.stringify(versionText)})`,
+      );
     }
     if (!isSupportedEspruino(version)) {
-      throw new FlashError('old-espruino', `the board runs Espruino ${versionText}, older than ${MIN_ESPRUINO_VERSION}, which the firmware was checked against`, `flash Espruino ${MIN_ESPRUINO_VERSION} or newer onto the board first (see platformio.ini and the README)`);
+      throw new FlashError(
+        'old-espruino',
+        `the board runs Espruino ${versionText}, older than ${MIN_ESPRUINO_VERSION}, which the firmware was checked against`,
+        `flash Espruino ${MIN_ESPRUINO_VERSION} or newer onto the board first (see platformio.ini and the README)`,
+      );
     }
     say(`board: ${boardName}, Espruino ${versionText}`);
 
@@ -142,7 +161,11 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
     const needed = storageCost(configBytes.length) + storageCost(firmware.bytes.length);
     const reclaimable = options.wipe && total ? total : free! + trash! + existing.reduce((sum, len) => sum + (len! >= 0 ? storageCost(len!) : 0), 0);
     if (needed > reclaimable) {
-      throw new FlashError('storage-full', `out of Storage space: the files need ${kb(needed)}, the board has ${kb(reclaimable)} (free plus what replacing the old files frees)`, options.wipe ? 'the firmware is too big for this board' : 'run again with --wipe to erase Storage first');
+      throw new FlashError(
+        'storage-full',
+        `out of Storage space: the files need ${kb(needed)}, the board has ${kb(reclaimable)} (free plus what replacing the old files frees)`,
+        options.wipe ? 'the firmware is too big for this board' : 'run again with --wipe to erase Storage first',
+      );
     }
     say(`storage: ${kb(free!)} free${trash ? `, ${kb(trash)} reclaimable` : ''}, writing ${kb(configBytes.length + firmware.bytes.length)}`);
 
@@ -153,7 +176,10 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
 
     // 5. Write and verify both files.
     const files: Record<string, FileCheck> = {};
-    for (const [name, bytes] of [[CONFIG_FILE, configBytes], [BOOT_FILE, firmware.bytes]] as const) {
+    for (const [name, bytes] of [
+      [CONFIG_FILE, configBytes],
+      [BOOT_FILE, firmware.bytes],
+    ] as const) {
       const progress = createProgress(options.out, `writing ${name}`);
       try {
         files[name] = await writeStorageFile(repl, name, bytes, {
@@ -191,7 +217,11 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
         });
         await client.subscribeAsync(statusTopic, { qos: 1 });
       } catch (err) {
-        throw new FlashError('not-online', `cannot watch ${options.broker} for the node: ${(err as Error).message}`, 'is the broker URL right? The board was not started yet; rerun without --broker to skip this check');
+        throw new FlashError(
+          'not-online',
+          `cannot watch ${options.broker} for the node: ${(err as Error).message}`,
+          'is the broker URL right? The board was not started yet; rerun without --broker to skip this check',
+        );
       }
     }
     say('starting the firmware: load()');
@@ -202,8 +232,15 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
       running = await repl.waitFor(from, (text) => RUNNING_LINE.exec(text) ?? undefined, startTimeout, 'waiting for the firmware to report running');
     } catch (err) {
       if (err instanceof FlashError && err.code === 'timeout') {
-        const lines = scrub(repl.since(from)).split(/\r?\n/).map((l) => l.replace(/^\r?\x1b\[J/, '').replace(/[^\x20-\x7e]/g, '')).filter((l) => l && l !== '>');
-        throw new FlashError('not-running', `the files are on the board, but the firmware did not report running within ${startTimeout / 1000} s. It printed:\n  ${lines.slice(-10).join('\n  ') || '(nothing)'}`, 'see the whole console with `roomlink console --target ' + options.target + '`');
+        const lines = scrub(repl.since(from))
+          .split(/\r?\n/)
+          .map((l) => l.replace(/^\r?\x1b\[J/, '').replace(/[^\x20-\x7e]/g, ''))
+          .filter((l) => l && l !== '>');
+        throw new FlashError(
+          'not-running',
+          `the files are on the board, but the firmware did not report running within ${startTimeout / 1000} s. It printed:\n  ${lines.slice(-10).join('\n  ') || '(nothing)'}`,
+          'see the whole console with `roomlink console --target ' + options.target + '`',
+        );
       }
       throw err;
     }
@@ -217,7 +254,17 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
       await Promise.race([
         online,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new FlashError('not-online', `the firmware runs, but ${statusTopic} did not become online at ${options.broker} within ${onlineTimeout / 1000} s`, 'check the WiFi and MQTT settings in the config, and the console (`roomlink console`)')), onlineTimeout);
+          timer = setTimeout(
+            () =>
+              reject(
+                new FlashError(
+                  'not-online',
+                  `the firmware runs, but ${statusTopic} did not become online at ${options.broker} within ${onlineTimeout / 1000} s`,
+                  'check the WiFi and MQTT settings in the config, and the console (`roomlink console`)',
+                ),
+              ),
+            onlineTimeout,
+          );
         }),
       ]).finally(() => clearTimeout(timer));
       say(`online: ${statusTopic} = online at ${options.broker}`);

@@ -67,9 +67,9 @@ export function jsonSyntaxError(text: string): { position: number; reason: strin
     const start = i++;
     for (;;) {
       const c = text[i];
-      if (c === undefined) fail('a string that never ends (a missing \'"\'?)', start);
+      if (c === undefined) fail("a string that never ends (a missing '\"'?)", start);
       if (c === '"') return void i++;
-      if (c === '\n') fail('a line break inside a string (a missing \'"\'?)');
+      if (c === '\n') fail("a line break inside a string (a missing '\"'?)");
       if (c! < ' ') fail('a control character inside a string');
       if (c === '\\') {
         const e = text[i + 1];
@@ -97,7 +97,7 @@ export function jsonSyntaxError(text: string): { position: number; reason: strin
         ws();
         if (text[i] !== ':') fail(`expected ':' after the property name, found ${describeChar(text[i])}`);
         i++;
-        value('a value after \':\'');
+        value("a value after ':'");
         ws();
         if (text[i] === ',') {
           i++;
@@ -177,14 +177,16 @@ export function nodeConfigWarnings(config: NodeConfig): string[] {
   if (config.transport === 'wifi' && !config.wifi) {
     warnings.push(
       'wifi: missing for transport "wifi": on an ESP32 the node would never join a network (only `roomlink sim` and ' +
-        "Espruino's Linux build run without one); add \"wifi\": {\"ssid\": \"...\", \"password\": \"...\"}, or use \"transport\": \"serial\"",
+        'Espruino\'s Linux build run without one); add "wifi": {"ssid": "...", "password": "..."}, or use "transport": "serial"',
     );
   }
   const values: Record<string, unknown> = { 'wifi.password': config.wifi?.password, 'wifi.ssid': config.wifi?.ssid };
   for (const [key, placeholder] of Object.entries(EXAMPLE_PLACEHOLDERS)) {
-    if (values[key] === placeholder) warnings.push(`${key}: still the example's "${placeholder}"; put your network's ${key === 'wifi.ssid' ? 'name' : 'password'} there`);
+    if (values[key] === placeholder)
+      warnings.push(`${key}: still the example's "${placeholder}"; put your network's ${key === 'wifi.ssid' ? 'name' : 'password'} there`);
   }
-  if (config.mqtt?.password === 'change-me' || config.mqtt?.password === '...') warnings.push('mqtt.password: still the example\'s placeholder; put the broker password there');
+  if (config.mqtt?.password === 'change-me' || config.mqtt?.password === '...')
+    warnings.push("mqtt.password: still the example's placeholder; put the broker password there");
   return warnings;
 }
 
@@ -234,7 +236,8 @@ export async function loadNodeConfigFile(path: string): Promise<{ config: NodeCo
     throw new FileError(path, (err as Error).message);
   }
   const checked = checkNodeConfig(raw);
-  if (!checked.ok) throw new FileError(path, withSlugSuggestions(raw, checked.errors), `\`roomlink config init - --example kitchen\` prints a commented example`);
+  if (!checked.ok)
+    throw new FileError(path, withSlugSuggestions(raw, checked.errors), `\`roomlink config init - --example kitchen\` prints a commented example`);
   return { config: checked.config, warnings: nodeConfigWarnings(checked.config) };
 }
 

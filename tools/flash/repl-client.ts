@@ -104,7 +104,13 @@ export class ReplClient {
         if (this.isClosed) {
           done();
           const why = this.closeError ? ` (${this.closeError.message})` : '';
-          reject(new FlashError('connection-lost', `the connection to ${this.transport.label} was lost while ${what}${why}`, 'check the cable or network, then run the same command again: it starts over and completes'));
+          reject(
+            new FlashError(
+              'connection-lost',
+              `the connection to ${this.transport.label} was lost while ${what}${why}`,
+              'check the cable or network, then run the same command again: it starts over and completes',
+            ),
+          );
         }
       };
       timer = setTimeout(() => {
@@ -118,7 +124,11 @@ export class ReplClient {
 
   async write(text: string, what = 'sending to the board'): Promise<void> {
     const lost = (why: string) =>
-      new FlashError('connection-lost', `the connection to ${this.transport.label} was lost while ${what} (${why})`, 'check the cable or network, then run the same command again: it starts over and completes');
+      new FlashError(
+        'connection-lost',
+        `the connection to ${this.transport.label} was lost while ${what} (${why})`,
+        'check the cable or network, then run the same command again: it starts over and completes',
+      );
     if (this.isClosed) throw lost(this.closeError?.message ?? 'closed');
     try {
       await this.transport.write(text);
@@ -163,9 +173,17 @@ export class ReplClient {
       }
     }
     if (heard.replace(/[\r\n]/g, '').length > 0) {
-      throw new FlashError('not-espruino', `${this.transport.label} answered, but not with an Espruino prompt (got ${describeBytes(heard)})`, 'is this the right port and is Espruino flashed on the board? Check with `roomlink console`');
+      throw new FlashError(
+        'not-espruino',
+        `${this.transport.label} answered, but not with an Espruino prompt (got ${describeBytes(heard)})`,
+        'is this the right port and is Espruino flashed on the board? Check with `roomlink console`',
+      );
     }
-    throw new FlashError('no-prompt', `no prompt from ${this.transport.label}: nothing answered a newline, a quote or Ctrl-C`, 'is Espruino flashed, is the baud rate right (115200), is a battery node in deep sleep (press reset)?');
+    throw new FlashError(
+      'no-prompt',
+      `no prompt from ${this.transport.label}: nothing answered a newline, a quote or Ctrl-C`,
+      'is Espruino flashed, is the baud rate right (115200), is a battery node in deep sleep (press reset)?',
+    );
   }
 
   /** Resolves after `ms` of silence, or after `maxMs` in any case. */

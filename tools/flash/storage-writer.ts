@@ -10,9 +10,7 @@ import { encodeChunks } from './chunk-encoding.ts';
 import { FlashError } from './errors.ts';
 import { BoardError, type ReplClient } from './repl-client.ts';
 
-export interface WriteProgress {
-  (done: number, total: number): void;
-}
+export type WriteProgress = (done: number, total: number) => void;
 
 export interface StorageWriteOptions {
   /** Max characters of one chunk's expression; bounds each line well under the 4 KB input buffer. */
@@ -83,7 +81,11 @@ export async function writeStorageFile(repl: ReplClient, name: string, bytes: Ui
     if (found.length === expected.length && found.crc === expected.crc) return found;
     lastProblem = `${name} on the board has ${found.length} bytes with CRC ${found.crc}, expected ${expected.length} bytes with CRC ${expected.crc}`;
   }
-  throw new FlashError('checksum-mismatch', `checksum mismatch: ${lastProblem} (after ${attempts} attempts)`, 'a noisy cable or a failing flash chip: try another USB cable or port, or `--wipe`');
+  throw new FlashError(
+    'checksum-mismatch',
+    `checksum mismatch: ${lastProblem} (after ${attempts} attempts)`,
+    'a noisy cable or a failing flash chip: try another USB cable or port, or `--wipe`',
+  );
 }
 
 function storageError(name: string, message: string): FlashError {

@@ -66,10 +66,18 @@ class Listeners {
 export function serialOpenError(path: string, err: Error & { code?: string }): FlashError {
   const text = `${err.code ?? ''} ${err.message}`;
   if (/cannot lock|resource temporarily unavailable|EBUSY|device or resource busy/i.test(text)) {
-    return new FlashError('port-busy', `${path} is busy: another program has it open`, 'close the other program (a serial monitor, `roomlink hub`, the Espruino IDE) and retry');
+    return new FlashError(
+      'port-busy',
+      `${path} is busy: another program has it open`,
+      'close the other program (a serial monitor, `roomlink hub`, the Espruino IDE) and retry',
+    );
   }
   if (/EACCES|permission denied/i.test(text)) {
-    return new FlashError('permission-denied', `permission denied opening ${path}`, `add yourself to the serial group: sudo usermod -aG dialout $USER (log out and back in)`);
+    return new FlashError(
+      'permission-denied',
+      `permission denied opening ${path}`,
+      `add yourself to the serial group: sudo usermod -aG dialout $USER (log out and back in)`,
+    );
   }
   if (/ENOENT|no such file/i.test(text)) {
     return new FlashError('no-such-port', `no serial port at ${path}`, 'is the board plugged in? `roomlink ports` lists the ports found');
@@ -147,12 +155,24 @@ function openTcp(label: string, target: TcpTarget, timeoutMs: number): Promise<T
     socket.setNoDelay(true);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new FlashError('connect-failed', `no answer from ${target.host}:${target.port} within ${timeoutMs / 1000} s`, 'is the board on the network, and is its console on that port?'));
+      reject(
+        new FlashError(
+          'connect-failed',
+          `no answer from ${target.host}:${target.port} within ${timeoutMs / 1000} s`,
+          'is the board on the network, and is its console on that port?',
+        ),
+      );
     }, timeoutMs);
     socket.once('error', (err: Error & { code?: string }) => {
       clearTimeout(timer);
       const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ENOTFOUND' ? 'unknown host' : err.message;
-      reject(new FlashError('connect-failed', `cannot connect to ${target.host}:${target.port}: ${why}`, 'the board must be on WiFi with its telnet console on (port 23 on an ESP32)'));
+      reject(
+        new FlashError(
+          'connect-failed',
+          `cannot connect to ${target.host}:${target.port}: ${why}`,
+          'the board must be on WiFi with its telnet console on (port 23 on an ESP32)',
+        ),
+      );
     });
     socket.once('connect', () => {
       clearTimeout(timer);

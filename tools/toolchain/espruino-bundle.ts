@@ -40,7 +40,10 @@ function replaceFiles(files: Record<string, string>): Plugin {
 }
 
 export class EspruinoBuildError extends Error {
-  constructor(message: string, readonly problems: string[]) {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
     super(`${message}:\n  ${problems.join('\n  ')}`);
     this.name = 'EspruinoBuildError';
   }
@@ -60,8 +63,8 @@ function fixForEspruino(node: AnyNode): void {
   if (node.type === 'Program' || node.type === 'BlockStatement') node.body = hoistFunctions(node.body);
   if (node.type === 'SwitchCase') node.consequent = hoistFunctions(node.consequent);
   if (node.type === 'ArrayExpression') {
-    node.elements = node.elements.map((e: AnyNode | null) =>
-      e ?? { type: 'UnaryExpression', operator: 'void', prefix: true, argument: { type: 'Literal', value: 0, raw: '0' } },
+    node.elements = node.elements.map(
+      (e: AnyNode | null) => e ?? { type: 'UnaryExpression', operator: 'void', prefix: true, argument: { type: 'Literal', value: 0, raw: '0' } },
     );
   }
   if (node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === '__require') {

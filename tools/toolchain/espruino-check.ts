@@ -6,8 +6,19 @@ import { ancestor, base } from 'acorn-walk';
 
 /** Globals Espruino does not have. */
 const MISSING_GLOBALS = [
-  'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Symbol', 'Proxy', 'Reflect', 'BigInt',
-  'queueMicrotask', 'setImmediate', 'structuredClone', 'RangeError',
+  'Map',
+  'Set',
+  'WeakMap',
+  'WeakSet',
+  'WeakRef',
+  'Symbol',
+  'Proxy',
+  'Reflect',
+  'BigInt',
+  'queueMicrotask',
+  'setImmediate',
+  'structuredClone',
+  'RangeError',
 ];
 
 /** Static methods Espruino does not have, by object. */
@@ -153,80 +164,87 @@ export function checkEspruinoSafety(code: string): string[] {
     },
   });
 
-  ancestor(program, {
-    Identifier(n: AnyNode, _state: unknown, ancestors: Node[]) {
-      const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
-      const isPropertyName =
-        parent &&
-        ((parent.type === 'MemberExpression' && parent.property === n && !parent.computed) ||
-          (parent.type === 'Property' && parent.key === n && !parent.computed));
-      if (isPropertyName) return;
-      if (MISSING_GLOBALS.includes(n.name) && !declared.has(n.name)) {
-        problems.push({ at: n.start, text: `uses ${n.name}, which Espruino does not have` });
-      }
-      if (Object.prototype.hasOwnProperty.call(UNSAFE_HELPERS, n.name)) {
-        problems.push({ at: n.start, text: `needs the helper ${n.name}: ${UNSAFE_HELPERS[n.name]} cannot be lowered to code Espruino runs` });
-      }
-      if (n.name === 'arguments') {
-        problems.push({ at: n.start, text: "uses 'arguments' (its length is always the declared parameter count on Espruino)" });
-      }
+  ancestor(
+    program,
+    {
+      Identifier(n: AnyNode, _state: unknown, ancestors: Node[]) {
+        const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
+        const isPropertyName =
+          parent &&
+          ((parent.type === 'MemberExpression' && parent.property === n && !parent.computed) ||
+            (parent.type === 'Property' && parent.key === n && !parent.computed));
+        if (isPropertyName) return;
+        if (MISSING_GLOBALS.includes(n.name) && !declared.has(n.name)) {
+          problems.push({ at: n.start, text: `uses ${n.name}, which Espruino does not have` });
+        }
+        if (Object.hasOwn(UNSAFE_HELPERS, n.name)) {
+          problems.push({ at: n.start, text: `needs the helper ${n.name}: ${UNSAFE_HELPERS[n.name]} cannot be lowered to code Espruino runs` });
+        }
+        if (n.name === 'arguments') {
+          problems.push({ at: n.start, text: "uses 'arguments' (its length is always the declared parameter count on Espruino)" });
+        }
+      },
+      MemberExpression(n: AnyNode) {
+        if (n.computed) return;
+        const name: string = n.property.name;
+        if (n.object.type === 'Identifier' && MISSING_STATICS[n.object.name]?.includes(name)) {
+          problems.push({ at: n.start, text: `uses ${n.object.name}.${name}, which Espruino does not have` });
+        }
+        if (MISSING_METHODS.includes(name)) problems.push({ at: n.start, text: `calls .${name}(), which Espruino does not have` });
+        if (name === 'prototype' && n.object.type === 'Identifier' && n.object.name === 'Array') {
+          // Reading methods through Array.prototype gives undefined on Espruino ([].slice works).
+          problems.push({ at: n.start, text: 'reads Array.prototype (methods read through it are undefined on Espruino; use [].slice.call)' });
+        }
+      },
+      AssignmentExpression(n: AnyNode) {
+        if (n.left.type === 'MemberExpression' && !n.left.computed && n.left.property.name === 'length') {
+          problems.push({ at: n.start, text: 'assigns to .length (throws on Espruino; use splice)' });
+        }
+      },
+      ArrayExpression(n: AnyNode) {
+        if (n.elements.some((e: unknown) => e === null)) problems.push({ at: n.start, text: 'array literal with holes (a parser bug on Espruino)' });
+      },
+      VariableDeclaration(n: AnyNode, _state: unknown, ancestors: Node[]) {
+        // Espruino declares a var only when execution reaches it (no hoisting out of blocks).
+        const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
+        const grand = ancestors[ancestors.length - 3] as AnyNode | undefined;
+        const atFunctionTop = parent?.type === 'Program' || (parent?.type === 'BlockStatement' && grand !== undefined && isFunction(grand));
+        if (!atFunctionTop) {
+          problems.push({
+            at: n.start,
+            text: `'var ${n.declarations.map((d: AnyNode) => d.id.name).join(', ')}' is declared inside a block (Espruino declares it only if the block runs; declare it at the top of the function)`,
+          });
+        }
+      },
+      LabeledStatement(n: AnyNode) {
+        problems.push({ at: n.start, text: 'uses a label (Espruino cannot parse labels)' });
+      },
+      CallExpression(n: AnyNode) {
+        if (n.callee.type !== 'Identifier' || n.callee.name !== 'require') return;
+        const arg = n.arguments[0];
+        if (n.arguments.length !== 1 || arg.type !== 'Literal' || typeof arg.value !== 'string') {
+          problems.push({ at: n.start, text: 'require() must take one literal module name' });
+        } else if (!BUILTIN_MODULES.includes(arg.value)) {
+          problems.push({ at: n.start, text: `require("${arg.value}") is not a module built into Espruino` });
+        }
+      },
+      Literal(n: AnyNode) {
+        if (n.regex) {
+          const why = regexProblem(n.regex.pattern);
+          if (why) problems.push({ at: n.start, text: `regular expression /${n.regex.pattern}/ uses ${why}, which Espruino does not support` });
+        }
+        if (typeof n.value === 'string' && /[^\x00-\x7f]/.test(n.raw)) {
+          problems.push({ at: n.start, text: 'string literal holds a non-ASCII character (8-bit on Espruino: write it as a \\u escape)' });
+        }
+      },
+      NewExpression(n: AnyNode) {
+        if (n.callee.type === 'Identifier' && n.callee.name === 'RegExp') {
+          problems.push({ at: n.start, text: 'new RegExp() (check the pattern against Espruino by hand, or scan by hand)' });
+        }
+      },
     },
-    MemberExpression(n: AnyNode) {
-      if (n.computed) return;
-      const name: string = n.property.name;
-      if (n.object.type === 'Identifier' && MISSING_STATICS[n.object.name]?.includes(name)) {
-        problems.push({ at: n.start, text: `uses ${n.object.name}.${name}, which Espruino does not have` });
-      }
-      if (MISSING_METHODS.includes(name)) problems.push({ at: n.start, text: `calls .${name}(), which Espruino does not have` });
-      if (name === 'prototype' && n.object.type === 'Identifier' && n.object.name === 'Array') {
-        // Reading methods through Array.prototype gives undefined on Espruino ([].slice works).
-        problems.push({ at: n.start, text: 'reads Array.prototype (methods read through it are undefined on Espruino; use [].slice.call)' });
-      }
-    },
-    AssignmentExpression(n: AnyNode) {
-      if (n.left.type === 'MemberExpression' && !n.left.computed && n.left.property.name === 'length') {
-        problems.push({ at: n.start, text: 'assigns to .length (throws on Espruino; use splice)' });
-      }
-    },
-    ArrayExpression(n: AnyNode) {
-      if (n.elements.some((e: unknown) => e === null)) problems.push({ at: n.start, text: 'array literal with holes (a parser bug on Espruino)' });
-    },
-    VariableDeclaration(n: AnyNode, _state: unknown, ancestors: Node[]) {
-      // Espruino declares a var only when execution reaches it (no hoisting out of blocks).
-      const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
-      const grand = ancestors[ancestors.length - 3] as AnyNode | undefined;
-      const atFunctionTop = parent?.type === 'Program' || (parent?.type === 'BlockStatement' && grand !== undefined && isFunction(grand));
-      if (!atFunctionTop) {
-        problems.push({ at: n.start, text: `'var ${n.declarations.map((d: AnyNode) => d.id.name).join(', ')}' is declared inside a block (Espruino declares it only if the block runs; declare it at the top of the function)` });
-      }
-    },
-    LabeledStatement(n: AnyNode) {
-      problems.push({ at: n.start, text: 'uses a label (Espruino cannot parse labels)' });
-    },
-    CallExpression(n: AnyNode) {
-      if (n.callee.type !== 'Identifier' || n.callee.name !== 'require') return;
-      const arg = n.arguments[0];
-      if (n.arguments.length !== 1 || arg.type !== 'Literal' || typeof arg.value !== 'string') {
-        problems.push({ at: n.start, text: 'require() must take one literal module name' });
-      } else if (!BUILTIN_MODULES.includes(arg.value)) {
-        problems.push({ at: n.start, text: `require("${arg.value}") is not a module built into Espruino` });
-      }
-    },
-    Literal(n: AnyNode) {
-      if (n.regex) {
-        const why = regexProblem(n.regex.pattern);
-        if (why) problems.push({ at: n.start, text: `regular expression /${n.regex.pattern}/ uses ${why}, which Espruino does not support` });
-      }
-      if (typeof n.value === 'string' && /[^\x00-\x7f]/.test(n.raw)) {
-        problems.push({ at: n.start, text: 'string literal holds a non-ASCII character (8-bit on Espruino: write it as a \\u escape)' });
-      }
-    },
-    NewExpression(n: AnyNode) {
-      if (n.callee.type === 'Identifier' && n.callee.name === 'RegExp') {
-        problems.push({ at: n.start, text: 'new RegExp() (check the pattern against Espruino by hand, or scan by hand)' });
-      }
-    },
-  }, { ...base });
+    { ...base },
+  );
   hoistingProblems(program, problems);
   problems.sort((a, b) => a.at - b.at);
   return problems.map((p) => `line ${lineOf(code, p.at)}: ${p.text}`);

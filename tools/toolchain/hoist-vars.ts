@@ -62,11 +62,15 @@ function hoistInFunctionBody(body: AnyNode[], params: Set<string>): void {
   body.splice(0, body.length, ...cleaned);
   if (declared.length === 0) return;
   const at = body.findIndex((s) => !(s.type === 'ExpressionStatement' && s.directive));
-  body.splice(at < 0 ? body.length : at, 0, node({
-    type: 'VariableDeclaration',
-    kind: 'var',
-    declarations: declared.map((n) => ({ type: 'VariableDeclarator', id: identifier(n), init: null })),
-  }));
+  body.splice(
+    at < 0 ? body.length : at,
+    0,
+    node({
+      type: 'VariableDeclaration',
+      kind: 'var',
+      declarations: declared.map((n) => ({ type: 'VariableDeclarator', id: identifier(n), init: null })),
+    }),
+  );
 }
 
 /** Moves every `var` in `program` to the top of its function (or of the program). */

@@ -71,7 +71,14 @@ export class Chart {
       series: [
         {},
         // Points only where there are too few to draw a line (a new measurement, one bucket).
-        { label: this.reading.name, stroke: line, width: 1.5, points: { show: (_u, _s, i0, i1) => i1 - i0 < 3, size: 6, fill: line }, spanGaps: false, paths: stepped },
+        {
+          label: this.reading.name,
+          stroke: line,
+          width: 1.5,
+          points: { show: (_u, _s, i0, i1) => i1 - i0 < 3, size: 6, fill: line },
+          spanGaps: false,
+          paths: stepped,
+        },
         { label: 'lowest', stroke: 'transparent', points: { show: false } },
         { label: 'highest', stroke: 'transparent', points: { show: false } },
       ],
@@ -229,7 +236,12 @@ export class Chart {
       setText(this.readout, '\u00a0');
       return;
     }
-    const when = new Date(u.data[0][i]).toLocaleString(undefined, { weekday: this.range === 'week' ? 'short' : undefined, hour: '2-digit', minute: '2-digit', second: this.range === 'hour' ? '2-digit' : undefined });
+    const when = new Date(u.data[0][i]).toLocaleString(undefined, {
+      weekday: this.range === 'week' ? 'short' : undefined,
+      hour: '2-digit',
+      minute: '2-digit',
+      second: this.range === 'hour' ? '2-digit' : undefined,
+    });
     const lo = u.data[2][i];
     const hi = u.data[3][i];
     const band = lo !== null && hi !== null && lo !== hi ? ` (${formatValue(this.reading, lo)} – ${formatValue(this.reading, hi)})` : '';

@@ -40,17 +40,37 @@ export class HubView {
     this.hub = hub;
     this.received = Date.now();
     this.fill(Date.now());
-    this.table(this.ports, 'ports', ['Port', 'State', 'Baud', 'Lines', 'Opened', 'Refused', 'Last error'], Object.entries(hub.ports ?? {}).map(([id, p]) => [
-      id + (p.device ? ` (${p.device})` : '') + (p.chip ? `, ${p.chip}` : ''),
-      p.state,
-      formatCount(p.baud),
-      formatCount(p.lines),
-      `${formatCount(p.opens)}×`,
-      byReason(p.refused),
-      p.last_error ?? '—',
-    ]), 'No serial ports open. Plug in a board, or list ports with --serial.');
-    this.table(this.refusals, 'refused', ['Reason', 'Lines'], Object.entries(hub.refused ?? {}).sort((a, b) => b[1] - a[1]).map(([reason, n]) => [reason, formatCount(n)]), 'Nothing refused.');
-    this.table(this.conflicts, 'conflicts', ['Topic', 'Published by', 'Refused from', 'Values refused'], (hub.topic_conflicts ?? []).map((c) => [c.topic, c.owner, c.other, formatCount(c.refused)]), 'No two nodes share a topic.');
+    this.table(
+      this.ports,
+      'ports',
+      ['Port', 'State', 'Baud', 'Lines', 'Opened', 'Refused', 'Last error'],
+      Object.entries(hub.ports ?? {}).map(([id, p]) => [
+        id + (p.device ? ` (${p.device})` : '') + (p.chip ? `, ${p.chip}` : ''),
+        p.state,
+        formatCount(p.baud),
+        formatCount(p.lines),
+        `${formatCount(p.opens)}×`,
+        byReason(p.refused),
+        p.last_error ?? '—',
+      ]),
+      'No serial ports open. Plug in a board, or list ports with --serial.',
+    );
+    this.table(
+      this.refusals,
+      'refused',
+      ['Reason', 'Lines'],
+      Object.entries(hub.refused ?? {})
+        .sort((a, b) => b[1] - a[1])
+        .map(([reason, n]) => [reason, formatCount(n)]),
+      'Nothing refused.',
+    );
+    this.table(
+      this.conflicts,
+      'conflicts',
+      ['Topic', 'Published by', 'Refused from', 'Values refused'],
+      (hub.topic_conflicts ?? []).map((c) => [c.topic, c.owner, c.other, formatCount(c.refused)]),
+      'No two nodes share a topic.',
+    );
   }
 
   tick(now) {
@@ -62,7 +82,10 @@ export class HubView {
     const c = this.cells;
     const b = hub.broker ?? {};
     const since = b.since ? `, since ${formatAge(now - b.since).replace(' ago', '')}` : '';
-    setText(c.broker, `${b.connected ? 'Connected' : 'Not connected'}${since}${b.url ? ` — ${b.url}` : ''}${b.connects > 1 ? ` (${b.connects} connections)` : ''}`);
+    setText(
+      c.broker,
+      `${b.connected ? 'Connected' : 'Not connected'}${since}${b.url ? ` — ${b.url}` : ''}${b.connects > 1 ? ` (${b.connects} connections)` : ''}`,
+    );
     c.broker.className = b.connected ? 'ok' : 'error';
     setText(c.uptime, formatDuration(hub.uptime_s + (now - this.received) / 1000));
     setText(c.lines, formatCount(hub.lines_read));
@@ -73,14 +96,19 @@ export class HubView {
     c.dropped.className = hub.dropped > 0 ? 'error' : '';
     // Readings the broker refused (MQTT 5 reason code): kept aside in queue.sqlite, not resent.
     const parked = hub.parked ?? { total: 0, by_reason: {} };
-    const reasons = Object.entries(parked.by_reason ?? {}).map(([reason, n]) => `${reason}: ${formatCount(n)}`).join(', ');
+    const reasons = Object.entries(parked.by_reason ?? {})
+      .map(([reason, n]) => `${reason}: ${formatCount(n)}`)
+      .join(', ');
     setText(c.parked, `${formatCount(parked.total)}${reasons ? ` (since start: ${reasons})` : ''}${parked.last ? `; last on ${parked.last.topic}` : ''}`);
     c.parked.className = parked.total > 0 ? 'error' : '';
     setText(c.disk, formatCount(hub.written_to_disk));
     const refusedCommands = Object.values(hub.commands?.refused ?? {}).reduce((a, n) => a + n, 0);
     setText(c.commands, `${formatCount(hub.commands?.sent)}${refusedCommands ? `, ${refusedCommands} refused` : ''}`);
     const hist = hub.dashboard?.history;
-    setText(c.history, hist ? `${formatCount(hist.series)} series, ${formatCount(hist.samples)} points, ${formatBytes(hist.file_bytes)}; kept ${hist.retention_days} days` : '—');
+    setText(
+      c.history,
+      hist ? `${formatCount(hist.series)} series, ${formatCount(hist.samples)} points, ${formatBytes(hist.file_bytes)}; kept ${hist.retention_days} days` : '—',
+    );
   }
 
   /** A table (or a line saying there is nothing), rebuilt only when its content changed. */
@@ -96,8 +124,26 @@ export class HubView {
       h(
         'table',
         {},
-        h('thead', {}, h('tr', {}, head.map((label) => h('th', { scope: 'col' }, label)))),
-        h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell, i) => (i === 0 ? h('th', { scope: 'row' }, cell) : h('td', {}, cell)))))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            head.map((label) => h('th', { scope: 'col' }, label)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          rows.map((cells) =>
+            h(
+              'tr',
+              {},
+              cells.map((cell, i) => (i === 0 ? h('th', { scope: 'row' }, cell) : h('td', {}, cell))),
+            ),
+          ),
+        ),
       ),
     );
   }

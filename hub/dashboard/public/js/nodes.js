@@ -135,7 +135,8 @@ export class NodesView {
     setText(c.queued, n.queued !== undefined ? `${n.queued}${n.dropped ? `, ${n.dropped} dropped` : ''}${asOf}` : '—');
     setText(c.seen, n.last_seen ? formatAge(now - n.last_seen) : 'not since the hub started');
     setText(c.measurements, n.measurements.length ? n.measurements.join(', ') : '—');
-    for (const [key, cell] of Object.entries(c)) cell.parentElement.hidden = cell.textContent === '—' && (key === 'port' || key === 'board' || key === 'rssi' || key === 'queued');
+    for (const [key, cell] of Object.entries(c))
+      cell.parentElement.hidden = cell.textContent === '—' && (key === 'port' || key === 'board' || key === 'rssi' || key === 'queued');
     this.fillErrors(card, n, now);
     const canCommand = n.source === 'hub' || n.firmware;
     card.actions.hidden = !canCommand;
@@ -161,7 +162,10 @@ export class NodesView {
   async confirmReboot(card) {
     const id = card.node.id;
     const text = this.dialog.querySelector('#confirm-text');
-    setText(text, `${id} restarts and is away for a few seconds. Readings it takes meanwhile are kept on the node${card.node.transport === 'serial' ? '' : ' and sent once it is back'}.`);
+    setText(
+      text,
+      `${id} restarts and is away for a few seconds. Readings it takes meanwhile are kept on the node${card.node.transport === 'serial' ? '' : ' and sent once it is back'}.`,
+    );
     this.dialog.returnValue = '';
     const answer = await new Promise((resolve) => {
       this.dialog.addEventListener('close', () => resolve(this.dialog.returnValue), { once: true });
