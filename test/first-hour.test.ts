@@ -494,7 +494,8 @@ describe('9. file errors, flag typos, subcommands and --help read the same in ev
     }
     const build = await runCli(['build', '--help']);
     expect(build.stdout).toMatch(/--entry FILE +the firmware entry point/);
-    expect(build.stdout).toMatch(/--out DIR +where firmware\.js and firmware\.min\.js go/);
+    expect(build.stdout).toMatch(/--out DIR +where firmware\.js and firmware\.min\.js \(or firmware-<drivers>\.js and \.min\.js\) go/);
+    expect(build.stdout).toMatch(/--config FILE +a node config: build that node's firmware, with only the drivers its sensors need/);
   }, 60_000);
 });
 

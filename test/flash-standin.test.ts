@@ -12,6 +12,7 @@ import { crc32 } from '../espruino-host/crc.ts';
 import { FlashError } from '../tools/flash/errors.ts';
 import { flashBoard } from '../tools/flash/flasher.ts';
 import { ensureFirmwareBuilt } from '../tools/toolchain/build.ts';
+import { driverModulesFor } from '../tools/toolchain/drivers.ts';
 import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { subscribe } from '../bench/helpers/mqtt.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
@@ -43,7 +44,8 @@ describe.skipIf(!ok)('roomlink flash into the stand-in board', () => {
   beforeAll(async () => {
     mosquitto = await startMosquitto({ persistence: false });
     dir = mkdtempSync(join(tmpdir(), 'roomlink-flash-'));
-    firmware = readFileSync((await ensureFirmwareBuilt()).minifiedPath);
+    // What `roomlink flash --config` writes by default: the node's own build (sim sensors only).
+    firmware = readFileSync((await ensureFirmwareBuilt({ drivers: driverModulesFor(['sim']) })).minifiedPath);
     configPath = join(dir, 'kitchen.json');
     writeFileSync(
       configPath,
