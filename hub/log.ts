@@ -103,7 +103,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         if (scope) record.scope = scope;
         record.msg = message;
         if (fields) for (const key in fields) if (!(key in record)) record[key] = SECRET_FIELD.test(key) ? REDACTED : fields[key];
-        stream.write(safeJson(record) + '\n');
+        stream.write(`${safeJson(record)}\n`);
       };
     }
     const prefix = scope ? ` [${scope}] ` : ' ';

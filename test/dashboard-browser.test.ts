@@ -107,7 +107,7 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
   let wifi: FakeWifiNode;
   let page: Page & { problems: string[] };
   const fromHub: string[] = [];
-  const line = (obj: object) => dash.pty.write(JSON.stringify(obj) + '\n');
+  const line = (obj: object) => dash.pty.write(`${JSON.stringify(obj)}\n`);
 
   beforeAll(async () => {
     await broker.start();

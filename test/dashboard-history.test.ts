@@ -175,7 +175,7 @@ describe('history store', () => {
     const h = new HistoryStore({ file, retentionDays: 7 });
     h.open((err) => damaged.push(err.message));
     expect(damaged).toHaveLength(1);
-    expect(readFileSync(file + '.bad', 'utf8')).toMatch(/^this is not a database/);
+    expect(readFileSync(`${file}.bad`, 'utf8')).toMatch(/^this is not a database/);
     h.record('kitchen', 'temperature', 'kitchen-1', 20, NOW);
     expect(h.query('kitchen', 'temperature', 'hour', NOW).v).toEqual([20]);
     h.close();

@@ -229,7 +229,7 @@ describe.skipIf(!ok)('hub bridge (Mosquitto + pty)', () => {
     pty.write('{"node":"#","room":"lab","temperature":20}\n');
     pty.write('{"node":"lab-1","room":"lab","temperature":900}\n');
     pty.write(Buffer.concat([Buffer.from('{"node":"lab-1","room":"lab","temperature":2'), Buffer.from([0xff, 0xfe]), Buffer.from('}\n')]));
-    pty.write('x'.repeat(3000) + '\n');
+    pty.write(`${'x'.repeat(3000)}\n`);
     pty.write('{"node":"lab-1","temperature":21}\n');
     pty.write('{"node":"lab-2","temperature":22}\n');
     pty.write('{"node":"lab-1","room":"lab","temperature":23,"bogus":1}\n');

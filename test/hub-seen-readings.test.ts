@@ -46,10 +46,10 @@ describe('seen readings (dedupe by node, boot, seq)', () => {
 
   it('survives a restart through its JSON and forgets the oldest boots', () => {
     const seen = new SeenReadings();
-    for (let boot = 0; boot <= MAX_BOOTS; boot++) seen.seenBefore('k', 'b' + boot, 7);
+    for (let boot = 0; boot <= MAX_BOOTS; boot++) seen.seenBefore('k', `b${boot}`, 7);
     const restored = new SeenReadings();
     restored.load('k', seen.toJson('k'));
-    expect(restored.seenBefore('k', 'b' + MAX_BOOTS, 7)).toBe(true);
+    expect(restored.seenBefore('k', `b${MAX_BOOTS}`, 7)).toBe(true);
     // The first boot was forgotten: a repeat from it would be published again, never dropped.
     expect(restored.seenBefore('k', 'b0', 7)).toBe(false);
     restored.load('j', 'not json');

@@ -27,7 +27,7 @@ export function consoleUsage(): string {
 async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, CONSOLE_FLAGS);
   if (values.help) {
-    process.stdout.write(consoleUsage() + '\n');
+    process.stdout.write(`${consoleUsage()}\n`);
     return 0;
   }
   const target = values.target as string | undefined;

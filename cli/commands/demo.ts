@@ -136,7 +136,7 @@ export const command: Command = {
     const top = demoBanner(demo.url, demo.port, demo.dashboardUrl);
     if (live) {
       const draw = (table: LiveTable) => {
-        process.stdout.write('\x1b[H\x1b[2J' + [...top, '', ...table.render(Date.now())].join('\n') + '\n');
+        process.stdout.write(`\x1b[H\x1b[2J${[...top, '', ...table.render(Date.now())].join('\n')}\n`);
       };
       draw(demo.table);
       redraw = setInterval(() => draw(demo.table), 1000);

@@ -182,12 +182,12 @@ export class ReplConsole extends EventEmitter {
       return;
     }
     // Erase the prompt line, print, and redraw the prompt with what was typed so far.
-    this.options.write('\r\x1b[J' + text);
+    this.options.write(`\r\x1b[J${text}`);
     if (this.redrawPending) return;
     this.redrawPending = true;
     setImmediate(() => {
       this.redrawPending = false;
-      if (!this.exited) this.options.write('>' + (this.echo ? this.input.split('\n').pop() : ''));
+      if (!this.exited) this.options.write(`>${this.echo ? this.input.split('\n').pop() : ''}`);
     });
   }
 }

@@ -91,7 +91,7 @@ async function loadFirmware(path: string | undefined, config: NodeConfig): Promi
 }
 
 export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
-  const say = (line: string) => options.out.write(line + '\n');
+  const say = (line: string) => options.out.write(`${line}\n`);
 
   // 1. Config and firmware first: nothing touches the board if either is wrong.
   const checked = await readNodeConfigFile(options.configPath);
@@ -239,7 +239,7 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
         throw new FlashError(
           'not-running',
           `the files are on the board, but the firmware did not report running within ${startTimeout / 1000} s. It printed:\n  ${lines.slice(-10).join('\n  ') || '(nothing)'}`,
-          'see the whole console with `roomlink console --target ' + options.target + '`',
+          `see the whole console with \`roomlink console --target ${options.target}\``,
         );
       }
       throw err;
