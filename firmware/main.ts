@@ -388,13 +388,17 @@ function start(): void {
     (globalThis as any)[HUB_ENTRY] = qHub;
     report();
     round();
-    return every();
+    every();
+    return;
   }
   statusTopic = nodeStatusTopic(P, c.node);
   subs = [nodeCommandTopic(P, c.node), haBirthTopic(P)];
   const w = c.wifi || ({} as { ssid?: string; password?: string });
   wifiStart(w.ssid, w.password, c.node, netUp, drop);
-  if (c.sleep > 0) return round(sleepWhenDelivered);
+  if (c.sleep > 0) {
+    round(sleepWhenDelivered);
+    return;
+  }
   round();
   every();
 }

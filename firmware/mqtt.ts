@@ -191,7 +191,10 @@ function parse(): void {
     let i = 1;
     let c: number;
     do {
-      if (i > 4) return bad('length field longer than 4 bytes');
+      if (i > 4) {
+        bad('length field longer than 4 bytes');
+        return;
+      }
       if (i >= inbuf.length) return;
       c = inbuf.charCodeAt(i++);
       len += (c & 127) * mul;
@@ -212,12 +215,18 @@ function parse(): void {
     else if (type === 0x90) why = len === 2 + o.subs.length ? '' : 'SUBACK of length ' + len;
     else if (type === 0xd0) why = len ? 'PINGRESP of length ' + len : '';
     else why = 'packet type ' + t + ' flags ' + (type & 15);
-    if (why) return bad(why);
+    if (why) {
+      bad(why);
+      return;
+    }
     if (len > 512) {
       // Too long to hold (commands and births are short): acknowledge it, then skip it.
       if (inbuf.length < i + 4) return;
       const at = i + 2 + ((inbuf.charCodeAt(i) << 8) | inbuf.charCodeAt(i + 1));
-      if (at + 2 > 512) return bad('topic too long');
+      if (at + 2 > 512) {
+        bad('topic too long');
+        return;
+      }
       if (type & 2) {
         if (inbuf.length < at + 2) return;
         write(head(0x40, 2) + inbuf.substr(at, 2));
@@ -234,10 +243,14 @@ function parse(): void {
     if (t === 2) {
       // CONNACK: acknowledge flags (only "session present" may be set), return code.
       const rc = b.charCodeAt(1);
-      if (b.charCodeAt(0) > 1) return bad('CONNACK flags ' + b.charCodeAt(0));
+      if (b.charCodeAt(0) > 1) {
+        bad('CONNACK flags ' + b.charCodeAt(0));
+        return;
+      }
       if (rc) {
         print('roomlink: broker refused the connection (' + (rc === 4 || rc === 5 ? 'not authorised: check mqtt.username/password' : 'code ' + rc) + ')');
-        return drop();
+        drop();
+        return;
       }
       mqttUp = true;
       upAt = ackAt = now;
@@ -250,7 +263,10 @@ function parse(): void {
       // PUBLISH from the broker (QoS 0 or 1).
       const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
       let p = 2 + tl;
-      if (p + (type & 2) > b.length) return bad('PUBLISH shorter than its topic');
+      if (p + (type & 2) > b.length) {
+        bad('PUBLISH shorter than its topic');
+        return;
+      }
       if (type & 2) {
         write(head(0x40, 2) + b.substr(p, 2));
         p += 2;
@@ -264,11 +280,17 @@ function parse(): void {
       }
     } else if (t === 9) {
       // SUBACK: one return code per topic filter; 0x80 = refused.
-      if (((b.charCodeAt(0) << 8) | b.charCodeAt(1)) !== subId) return bad('SUBACK for another packet id');
+      if (((b.charCodeAt(0) << 8) | b.charCodeAt(1)) !== subId) {
+        bad('SUBACK for another packet id');
+        return;
+      }
       for (let j = 0; j < o.subs.length; j++) {
         const rc = b.charCodeAt(2 + j);
         if (rc === 0x80) print('roomlink: broker refused the subscription to ' + o.subs[j]);
-        else if (rc > 2) return bad('SUBACK code ' + rc);
+        else if (rc > 2) {
+          bad('SUBACK code ' + rc);
+          return;
+        }
       }
     }
   }
@@ -358,7 +380,10 @@ export function mqttStop(done: () => void): void {
   o = undefined as any;
   sock = undefined;
   mqttUp = false;
-  if (!s) return done();
+  if (!s) {
+    done();
+    return;
+  }
   let fin = false;
   const end = function () {
     if (fin) return;

@@ -66,7 +66,10 @@ export let dropped = 0;
 
 /** Publishes a queued line ("<topic> <payload>", a file line's newline trimmed), or prints it. */
 function send(l: string, id: number, dup: boolean): void {
-  if (serialQ) return print(l.trim());
+  if (serialQ) {
+    print(l.trim());
+    return;
+  }
   const sp = l.indexOf(' ');
   mqttPublish(l.slice(0, sp), l.slice(sp + 1).trim(), 1, true, id, dup);
 }
@@ -253,7 +256,10 @@ export function qAckRange(boot: string, from: number, to: number): void {
 /** A hub is there (it announced itself, or acknowledged): send what is unacknowledged. */
 export function qHub(): void {
   heard = getTime();
-  if (hubUp) return qPump();
+  if (hubUp) {
+    qPump();
+    return;
+  }
   hubUp = true;
   qResend();
 }

@@ -19,7 +19,8 @@ export function htu21d(s: SensorConfig): Driver {
         try {
           b.writeTo(0x40, c);
         } catch (e) {
-          return done('no HTU21D at 0x40: ' + e);
+          done('no HTU21D at 0x40: ' + e);
+          return;
         }
         setTimeout(function () {
           let d: Uint8Array;

@@ -26,7 +26,8 @@ export function mhz19(s: SensorConfig): Driver {
           let sum = 0;
           for (let j = i + 1; j < i + 8; j++) sum += b.charCodeAt(j);
           if (((0xff - (sum & 0xff) + 1) & 0xff) === b.charCodeAt(i + 8)) {
-            return done(undefined, { carbon_dioxide: (b.charCodeAt(i + 2) << 8) | b.charCodeAt(i + 3) });
+            done(undefined, { carbon_dioxide: (b.charCodeAt(i + 2) << 8) | b.charCodeAt(i + 3) });
+            return;
           }
           e = 'MH-Z19: checksum mismatch';
           i++;

@@ -32,7 +32,10 @@ export function scd4x(s: SensorConfig): Driver {
       function step(): void {
         let d: Uint8Array;
         // A recalibration began meanwhile: its answer must not be read here.
-        if (st === 2) return done('SCD4x recalibrating');
+        if (st === 2) {
+          done('SCD4x recalibrating');
+          return;
+        }
         try {
           if (!k) {
             b.writeTo(0x62, [0xe4, 0xb8]);
@@ -41,23 +44,33 @@ export function scd4x(s: SensorConfig): Driver {
           }
           d = b.readFrom(0x62, k === 1 ? 3 : 9);
         } catch (e) {
-          return done('SCD4x at 0x62: ' + e);
+          done('SCD4x at 0x62: ' + e);
+          return;
         }
-        for (let i = 0; i < d.length; i += 3) if (crc8(d, i, 2) !== d[i + 2]) return done('SCD4x at 0x62: CRC mismatch');
+        for (let i = 0; i < d.length; i += 3)
+          if (crc8(d, i, 2) !== d[i + 2]) {
+            done('SCD4x at 0x62: CRC mismatch');
+            return;
+          }
         if (k === 1) {
           if (((d[0] << 8) | d[1]) & 0x7ff) {
             try {
               b.writeTo(0x62, [0xec, 0x05]);
             } catch (e) {
-              return done('SCD4x at 0x62: ' + e);
+              done('SCD4x at 0x62: ' + e);
+              return;
             }
             k = 4;
             return void setTimeout(step, 2);
           }
-          if (at && getTime() - at < 10) return done(undefined, { carbon_dioxide: co2, temperature: t, humidity: rh });
+          if (at && getTime() - at < 10) {
+            done(undefined, { carbon_dioxide: co2, temperature: t, humidity: rh });
+            return;
+          }
           k = 0;
           if (getTime() - t0 < 2) return void setTimeout(step, 500);
-          return done('SCD4x: no measurement yet (the first comes 5 s after starting)');
+          done('SCD4x: no measurement yet (the first comes 5 s after starting)');
+          return;
         }
         co2 = (d[0] << 8) | d[1];
         t = -45 + (175 * ((d[3] << 8) | d[4])) / 65535;
@@ -96,7 +109,8 @@ export function scd4x(s: SensorConfig): Driver {
           else d = b.readFrom(0x62, 3);
         } catch (e) {
           st = 0;
-          return done('SCD4x at 0x62: ' + e);
+          done('SCD4x at 0x62: ' + e);
+          return;
         }
         if (!d) return void setTimeout(step, k++ ? 400 : 500);
         st = 0;

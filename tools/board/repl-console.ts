@@ -93,9 +93,15 @@ export class ReplConsole extends EventEmitter {
   private handleByte(byte: number): void {
     const wasCr = this.lastWasCr;
     this.lastWasCr = byte === 0x0d;
-    if (byte === CTRL_C) return this.ctrlC();
+    if (byte === CTRL_C) {
+      this.ctrlC();
+      return;
+    }
     if (byte === 0x0a && wasCr) return; // \r\n is one Enter
-    if (byte === 0x0d || byte === 0x0a) return this.enter();
+    if (byte === 0x0d || byte === 0x0a) {
+      this.enter();
+      return;
+    }
     if (byte === ECHO_OFF && this.input.length === 0) {
       this.echo = false;
       return;

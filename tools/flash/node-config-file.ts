@@ -124,7 +124,10 @@ export function jsonSyntaxError(text: string): { position: number; reason: strin
         fail(`expected ',' or ']' after a list item, found ${describeChar(text[i])}${'"{['.includes(text[i] ?? '-') ? " (a missing ','?)" : ''}`);
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     if (c === "'") fail('strings need double quotes, not single quotes');
     const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
     if (number && number[0] !== '-' && number[0] !== '') {
