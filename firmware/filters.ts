@@ -23,7 +23,8 @@ export function filterValue(
 ): number | boolean | undefined {
   let v = value;
   if (f && typeof v === 'number' && f.average && f.average > 1) {
-    const h = st.h || (st.h = []);
+    if (!st.h) st.h = [];
+    const h = st.h;
     h.push(v);
     if (h.length > f.average) h.shift();
     let sum = 0;

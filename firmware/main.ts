@@ -125,7 +125,8 @@ function emit(s: Sensor, m: string, value: number | boolean, change: boolean, ou
   }
   // Filter state only for sensors with filters: ~6 blocks a measurement otherwise kept for nothing.
   const f = s.c.filters;
-  const v = f ? filterValue(f, state[m] || (state[m] = {}), value, getTime(), change) : value;
+  if (f && !state[m]) state[m] = {};
+  const v = f ? filterValue(f, state[m], value, getTime(), change) : value;
   if (v === undefined) return;
   if (!serial) qAdd(readingTopic(P, cfg.room, m) + ' ' + formatValue(m, v));
   else if (out) out.push({ measurement: m, value: v });

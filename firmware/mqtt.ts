@@ -239,7 +239,8 @@ function parse(): void {
     const b = inbuf.substr(i, len);
     inbuf = inbuf.substr(i + len);
     // A complete valid packet: the only sign of life that counts.
-    const now = (lastRx = getTime());
+    const now = getTime();
+    lastRx = now;
     if (t === 2) {
       // CONNACK: acknowledge flags (only "session present" may be set), return code.
       const rc = b.charCodeAt(1);
@@ -335,8 +336,11 @@ export function mqttPublish(topic: string, payload: string, qos: number, retain:
  */
 export function mqttStream(topic: string, get: (i: number) => string | undefined, done: () => void): void {
   let len = 0;
-  let piece: string | undefined;
-  for (let i = 0; (piece = get(i)) !== undefined; i++) len += piece.length;
+  for (let i = 0; ; i++) {
+    const piece = get(i);
+    if (piece === undefined) break;
+    len += piece.length;
+  }
   write(head(0x31, 2 + topic.length + len) + str16(topic));
   // A write to a socket that has just closed drops the link: the next connect streams again.
   if (!sock) return;

@@ -16,7 +16,10 @@ describe('seen readings (dedupe by node, boot, seq)', () => {
 
   it('agrees with a plain set for live readings overtaking a backlog, repeats and gaps', () => {
     let state = 12345;
-    const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const random = () => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state / 0x7fffffff;
+    };
     const seen = new SeenReadings();
     const model = new Set<number>();
     // A backlog 0..499 drained in order while live readings 2000.. arrive; some live readings

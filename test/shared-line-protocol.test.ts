@@ -184,7 +184,10 @@ describe('line protocol: everything else', () => {
 
   it('never throws on random input', () => {
     let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
     const alphabet = '{}[]":,=\\ node room temperature 0123456789.-+e\u0000\u00ff/#';
     for (let i = 0; i < 20000; i++) {
       let line = '';

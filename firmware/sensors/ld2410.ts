@@ -23,7 +23,9 @@ export function ld2410(s: SensorConfig, changed: (measurement: string, value: bo
     const was = p;
     let i = 0;
     b += data;
-    while ((i = b.indexOf('\xf4\xf3\xf2\xf1')) >= 0 && i + 6 <= b.length) {
+    for (;;) {
+      i = b.indexOf('\xf4\xf3\xf2\xf1');
+      if (i < 0 || i + 6 > b.length) break;
       const len = b.charCodeAt(i + 4) | (b.charCodeAt(i + 5) << 8);
       const end = i + 10 + len;
       if (len >= 13 && len <= 64 && end > b.length) break;

@@ -22,7 +22,9 @@ export function mhz19(s: SensorConfig): Driver {
         b += u.read();
         let e = '';
         let i = 0;
-        while ((i = b.indexOf('\xff\x86', i)) >= 0 && i + 9 <= b.length) {
+        for (;;) {
+          i = b.indexOf('\xff\x86', i);
+          if (i < 0 || i + 9 > b.length) break;
           let sum = 0;
           for (let j = i + 1; j < i + 8; j++) sum += b.charCodeAt(j);
           if (((0xff - (sum & 0xff) + 1) & 0xff) === b.charCodeAt(i + 8)) {

@@ -39,7 +39,9 @@ export function pms5003(s: SensorConfig): Driver {
         b += u.read();
         let e = '';
         let i = 0;
-        while ((i = b.indexOf('BM', i)) >= 0 && i + 4 <= b.length) {
+        for (;;) {
+          i = b.indexOf('BM', i);
+          if (i < 0 || i + 4 > b.length) break;
           const len = (b.charCodeAt(i + 2) << 8) | b.charCodeAt(i + 3);
           if (len !== 28 && len !== 4) {
             e = 'PMS5003: corrupted frame (length ' + len + ')';

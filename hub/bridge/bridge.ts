@@ -141,7 +141,10 @@ export class Bridge {
     refused[reason] = (refused[reason] ?? 0) + 1;
     if (port) {
       let own = this.portRefusals.get(port.id);
-      if (!own) this.portRefusals.set(port.id, (own = { by_reason: {} }));
+      if (!own) {
+        own = { by_reason: {} };
+        this.portRefusals.set(port.id, own);
+      }
       own.by_reason[reason] = (own.by_reason[reason] ?? 0) + 1;
       own.last = { reason, message, at: this.now };
     }

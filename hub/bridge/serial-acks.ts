@@ -129,7 +129,10 @@ export class SerialAcks {
 
   private acknowledge(port: HubPort, boot: string, seq: number): void {
     let ranges = this.due.get(port);
-    if (!ranges) this.due.set(port, (ranges = []));
+    if (!ranges) {
+      ranges = [];
+      this.due.set(port, ranges);
+    }
     const last = ranges[ranges.length - 1];
     if (last && last.boot === boot && last.to + 1 === seq) last.to = seq;
     else ranges.push({ boot, from: seq, to: seq });

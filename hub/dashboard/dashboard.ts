@@ -420,7 +420,10 @@ export class Dashboard {
     const rooms = new Map<string, LatestReading[]>();
     for (const r of this.house.latest.values()) {
       let list = rooms.get(r.room);
-      if (!list) rooms.set(r.room, (list = []));
+      if (!list) {
+        list = [];
+        rooms.set(r.room, list);
+      }
       list.push(r);
     }
     const order = measurementIds();

@@ -396,8 +396,10 @@ export class HistoryStore {
       }
       return out;
     }
-    const min: number[] = (out.min = []);
-    const max: number[] = (out.max = []);
+    const min: number[] = [];
+    const max: number[] = [];
+    out.min = min;
+    out.max = max;
     const start = from - (from % spec.bucketMs);
     const rows = spec.bucketMs === 60_000 ? this.selectMinutes.all(s.id, start, now) : this.selectBuckets.all(spec.bucketMs, s.id, start, now);
     for (const row of rows) {

@@ -169,7 +169,10 @@ export class House {
         this.latest.set(key, r);
       }
       let inRoom = this.byRoom.get(room);
-      if (!inRoom) this.byRoom.set(room, (inRoom = new Map()));
+      if (!inRoom) {
+        inRoom = new Map();
+        this.byRoom.set(room, inRoom);
+      }
       inRoom.set(measurement, r);
       this.ownDirty = true;
     }
