@@ -234,6 +234,7 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
       if (err instanceof FlashError && err.code === 'timeout') {
         const lines = scrub(repl.since(from))
           .split(/\r?\n/)
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC [ J is the escape the Espruino REPL starts a redrawn line with.
           .map((l) => l.replace(/^\r?\x1b\[J/, '').replace(/[^\x20-\x7e]/g, ''))
           .filter((l) => l && l !== '>');
         throw new FlashError(

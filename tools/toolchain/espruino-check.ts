@@ -233,7 +233,7 @@ export function checkEspruinoSafety(code: string): string[] {
           const why = regexProblem(n.regex.pattern);
           if (why) problems.push({ at: n.start, text: `regular expression /${n.regex.pattern}/ uses ${why}, which Espruino does not support` });
         }
-        if (typeof n.value === 'string' && /[^\x00-\x7f]/.test(n.raw)) {
+        if (typeof n.value === 'string' && /[\u0080-\uffff]/.test(n.raw)) {
           problems.push({ at: n.start, text: 'string literal holds a non-ASCII character (8-bit on Espruino: write it as a \\u escape)' });
         }
       },
