@@ -72,8 +72,9 @@ function fixForEspruino(node: AnyNode): void {
   }
   for (const key of Object.keys(node)) {
     const child = node[key];
-    if (Array.isArray(child)) child.forEach((c) => c && typeof c.type === 'string' && fixForEspruino(c));
-    else if (child && typeof child.type === 'string') fixForEspruino(child);
+    if (Array.isArray(child)) {
+      for (const c of child) if (c && typeof c.type === 'string') fixForEspruino(c);
+    } else if (child && typeof child.type === 'string') fixForEspruino(child);
   }
 }
 

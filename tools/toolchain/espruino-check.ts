@@ -124,8 +124,9 @@ function hoistingProblems(program: AnyNode, problems: Problem[]): void {
       for (const key of Object.keys(node)) {
         if (key === 'type' || key === 'start' || key === 'end') continue;
         const child = node[key];
-        if (Array.isArray(child)) child.forEach((c) => c && typeof c.type === 'string' && scan(c));
-        else if (child && typeof child.type === 'string') scan(child);
+        if (Array.isArray(child)) {
+          for (const c of child) if (c && typeof c.type === 'string') scan(c);
+        } else if (child && typeof child.type === 'string') scan(child);
       }
     };
     for (const stmt of body) if (stmt.type !== 'FunctionDeclaration') scan(stmt);
@@ -135,8 +136,9 @@ function hoistingProblems(program: AnyNode, problems: Problem[]): void {
     if (node.type === 'Program' || node.type === 'BlockStatement') visitBody(node.body);
     for (const key of Object.keys(node)) {
       const child = node[key];
-      if (Array.isArray(child)) child.forEach((c) => c && typeof c.type === 'string' && walk(c));
-      else if (child && typeof child.type === 'string') walk(child);
+      if (Array.isArray(child)) {
+        for (const c of child) if (c && typeof c.type === 'string') walk(c);
+      } else if (child && typeof child.type === 'string') walk(child);
     }
   };
   walk(program);
