@@ -89,7 +89,7 @@ function report(): void {
   try {
     // ESP32: in Wifi.getStatus() while connected; Wifi.getDetails() has none.
     rssi = W ? W.getStatus().rssi : undefined;
-  } catch (e) {}
+  } catch (_) {}
   const info = {
     version: VERSION,
     name: cfg.name,
@@ -315,7 +315,7 @@ function sleepWhenDelivered(): void {
       say('deep sleep for ' + cfg.sleep + ' s');
       try {
         require('ESP32').deepSleep(cfg.sleep * 1e6);
-      } catch (e) {
+      } catch (_) {
         // No deep sleep on this board: wait awake and run the cycle again.
         setTimeout(function () {
           netUp();
@@ -379,7 +379,7 @@ function start(): void {
     say('this is ' + b + ' but roomlink.json says board ' + (c.board || 'esp32 (the default)') + ': set "board": "' + chip + '"');
   try {
     E.enableWatchdog(60, false);
-  } catch (e) {}
+  } catch (_) {}
   setInterval(tick, 5000);
   qInit(serial);
   E.on('kill', qSave);

@@ -85,7 +85,7 @@ function write(data: string): void {
   try {
     sock.write(data);
     lastTx = getTime();
-  } catch (e) {
+  } catch (_) {
     drop();
   }
 }
@@ -103,7 +103,7 @@ export function drop(s?: any): void {
   streaming = undefined;
   try {
     was.end();
-  } catch (e) {}
+  } catch (_) {}
   if (mqttUp) {
     mqttUp = false;
     o.down();
@@ -152,7 +152,7 @@ function connect(): void {
       const body = str16('MQTT') + String.fromCharCode(4, flags, o.keepalive >> 8, o.keepalive & 255) + str16(o.id) + tail;
       write(head(0x10, body.length) + body);
     });
-  } catch (e) {
+  } catch (_) {
     if (getTime() - t0 > 2) backoff = 30;
     schedule();
     return;
@@ -364,7 +364,7 @@ function streamNext(): void {
   try {
     sock.write(piece);
     lastTx = getTime();
-  } catch (e) {
+  } catch (_) {
     drop();
     return;
   }
@@ -399,7 +399,7 @@ export function mqttStop(done: () => void): void {
   s.on('close', end);
   try {
     s.end();
-  } catch (e) {
+  } catch (_) {
     end();
   }
 }

@@ -76,7 +76,7 @@ function send(l: string, id: number, dup: boolean): void {
 
 /** A serial line's seq + 1 (0 means unsent), and its boot id. */
 function seqId(l: string): number {
-  return parseInt(l.slice(l.indexOf('"seq":') + 6)) + 1;
+  return parseInt(l.slice(l.indexOf('"seq":') + 6), 10) + 1;
 }
 
 function bootOf(l: string): string {

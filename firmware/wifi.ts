@@ -12,14 +12,14 @@ let up = false;
 export function wifiStart(ssid: string | undefined, pass: string | undefined, host: string, onUp: () => void, onDown: () => void): void {
   try {
     W = require('Wifi');
-  } catch (e) {}
+  } catch (_) {}
   if (!W || !ssid) {
     onUp();
     return;
   }
   try {
     W.setHostname(host);
-  } catch (e) {}
+  } catch (_) {}
   function retry(): void {
     if (timer) return;
     timer = setTimeout(function () {

@@ -50,5 +50,5 @@ export function compensateH(adc: number, fine: number, c: Calibration): number {
   let h = fine - 76800;
   h = (adc - (c[15] * 64 + (c[16] / 16384) * h)) * ((c[13] / 65536) * (1 + (c[17] / 67108864) * h * (1 + (c[14] / 67108864) * h)));
   h = h * (1 - (c[12] * h) / 524288);
-  return h > 100 ? 100 : h < 0 ? 0 : h;
+  return Math.min(100, Math.max(0, h));
 }

@@ -36,7 +36,7 @@ export function htu21d(s: SensorConfig): Driver {
             if (!s.measurements || s.measurements.indexOf('humidity') >= 0) return measure(0xf5, 30);
           } else {
             const h = -6 + (125 * x) / 65536;
-            v['humidity'] = h < 0 ? 0 : h > 100 ? 100 : h;
+            v['humidity'] = Math.min(100, Math.max(0, h));
           }
           done(undefined, v);
         }, ms);

@@ -83,16 +83,16 @@ export function scd4x(s: SensorConfig): Driver {
         const a = s.altitude;
         try {
           if (a !== undefined) b.writeTo(0x62, [0x24, 0x27, a >> 8, a & 255, crc8([a >> 8, a & 255], 0, 2)]);
-        } catch (e) {}
+        } catch (_) {}
         try {
           b.writeTo(0x62, [0x21, 0xb1]);
-        } catch (e) {}
+        } catch (_) {}
         st = 1;
       }
       const p = s.ambient_pressure === undefined ? undefined : Math.round(s.ambient_pressure);
       try {
         if (p !== undefined) b.writeTo(0x62, [0xe0, 0x00, p >> 8, p & 255, crc8([p >> 8, p & 255], 0, 2)]);
-      } catch (e) {}
+      } catch (_) {}
       step();
     },
     cal: function (ppm, done) {
