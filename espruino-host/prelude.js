@@ -217,8 +217,8 @@
     });
   });
   hide(EspruinoPromise, 'reject', function reject(reason) {
-    return new EspruinoPromise(function (r, j) {
-      j(reason);
+    return new EspruinoPromise(function (_resolve, reject) {
+      reject(reason);
     });
   });
   hide(EspruinoPromise, 'all', function all(items) {

@@ -204,7 +204,7 @@ export class Bridge {
       const key = `${room}/${measurement}`;
       const owner = this.owners.get(key);
       if (owner !== node) {
-        if (owner !== undefined && owner.online) {
+        if (owner?.online) {
           this.conflict(key, owner, node, port, text);
           continue;
         }
