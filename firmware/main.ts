@@ -23,6 +23,9 @@ import { W, wifiStart } from './wifi.ts';
 // (at most 1,000 Espruino blocks, issue 13), and each top-level function or variable costs
 // blocks for as long as the program runs: names like these are written out where used.
 
+/** The global scope, where the entry points the hub calls over serial live. */
+type Globals = { [name: string]: unknown };
+
 interface Sensor {
   c: SensorConfig;
   d: Driver;
@@ -37,7 +40,7 @@ const sensors: Sensor[] = [];
 const state: { [m: string]: FilterState } = {};
 const errors: { [k: string]: string } = {};
 let interval = 60;
-let loop: any;
+let loop: number | undefined;
 let seq = 0;
 /**
  * Printed on every serial reading (see Reading.boot): unique per boot. Espruino's
@@ -48,7 +51,7 @@ let seq = 0;
  */
 const bootId = (function () {
   const S = require('Storage');
-  const n = (parseInt(S.read('roomlink.b'), 10) || 0) + 1;
+  const n = (parseInt(S.read('roomlink.b') || '', 10) || 0) + 1;
   S.write('roomlink.b', '' + n);
   if (E.srand) E.srand(n);
   return n.toString(36);
@@ -56,7 +59,7 @@ const bootId = (function () {
 let serial = false;
 let busy = false;
 /** Discovery to be sent again after Home Assistant's birth message. */
-let rediscover: any;
+let rediscover: number | undefined;
 /** Discovery and `info` have been published since boot. */
 let told = false;
 /** The node's status topic, and what it subscribes to: its command topic and Home Assistant's birth topic. */
@@ -331,17 +334,22 @@ function sleepWhenDelivered(): void {
 
 /** A sensor from its config entry; `k` is its name on `info`. */
 function addSensor(sc: SensorConfig, k: string): void {
-  const s: Sensor = { c: sc, d: undefined as any, ms: sensorMeasurements(sc), k: k };
-  // Only a binary input reports changes by itself (a closure for the others would stay in RAM).
-  s.d = driverFor(
-    sc,
-    cfg.node,
-    sc.type === 'binary' || sc.type === 'ld2410'
-      ? function (m, v) {
-          emit(s, m, v, true);
-        }
-      : (undefined as any),
-  );
+  // Only a binary input and a presence sensor report changes by themselves (a closure for the others would stay in RAM).
+  const changes = sc.type === 'binary' || sc.type === 'ld2410';
+  const s: Sensor = {
+    c: sc,
+    d: driverFor(
+      sc,
+      cfg.node,
+      changes
+        ? function (m, v) {
+            emit(s, m, v, true);
+          }
+        : undefined,
+    ),
+    ms: sensorMeasurements(sc),
+    k: k,
+  };
   sensors.push(s);
 }
 
@@ -362,7 +370,7 @@ function start(): void {
   const t = c.topics || {};
   P = { readings: t.readings || 'home', nodes: t.nodes || 'roomlink', bridge: '', discovery: t.discovery || 'homeassistant' };
   serial = c.transport === 'serial';
-  const set = require('Storage').readJSON('roomlink.set', true);
+  const set = require('Storage').readJSON<{ interval: number; base: number }>('roomlink.set', true);
   interval = set && set.base === c.interval ? set.interval : c.interval;
   const count: { [t: string]: number } = {};
   for (let i = 0; i < c.sensors.length; i++) {
@@ -385,8 +393,8 @@ function start(): void {
   E.on('kill', qSave);
   if (serial) {
     // The hub's acknowledgements and its announcement, as echo-off REPL calls.
-    (globalThis as any)[ACK_ENTRY] = qAckRange;
-    (globalThis as any)[HUB_ENTRY] = qHub;
+    (globalThis as unknown as Globals)[ACK_ENTRY] = qAckRange;
+    (globalThis as unknown as Globals)[HUB_ENTRY] = qHub;
     report();
     round();
     every();
@@ -404,7 +412,7 @@ function start(): void {
   every();
 }
 
-(globalThis as any)[COMMAND_ENTRY] = function (c: unknown) {
+(globalThis as unknown as Globals)[COMMAND_ENTRY] = function (c: unknown) {
   command(checkCommand(c));
 };
 start();

@@ -36,15 +36,16 @@ export interface MqttSettings {
 // top-level function or variable costs blocks for as long as the program runs, so this
 // module keeps few of them: numbers are written out, small steps are inlined.
 
-let o: MqttSettings;
-let sock: any;
+/** Undefined only after mqttStop(), when no socket or retry is left to use it (hence the `!`s). */
+let o: MqttSettings | undefined;
+let sock: NetSocket | undefined;
 /** CONNACK received: publishing is allowed. */
 export let mqttUp = false;
 let inbuf = '';
 let lastRx = 0;
 let lastTx = 0;
 let backoff = 1;
-let retry: any;
+let retry: number | undefined;
 let nextId = 0;
 /** When the current connection was accepted (CONNACK). */
 let upAt = 0;
@@ -94,7 +95,7 @@ function write(data: string): void {
  * Closes the link abruptly (the broker then publishes the Last Will) and reconnects; with
  * `s`, only if that is still the current socket (its 'close' event).
  */
-export function drop(s?: any): void {
+export function drop(s?: NetSocket): void {
   const was = sock;
   if (!was || (s && s !== was)) return;
   sock = undefined;
@@ -106,7 +107,7 @@ export function drop(s?: any): void {
   } catch (_) {}
   if (mqttUp) {
     mqttUp = false;
-    o.down();
+    o!.down();
   }
   schedule();
 }
@@ -128,28 +129,28 @@ function schedule(): void {
 
 function connect(): void {
   if (sock) return;
-  let s: any;
+  let s: NetSocket;
   // On ESP32 connect blocks until the broker answers or lwIP gives up: the watchdog gets its
   // full time, and a host that made us wait is retried only at the longest backoff.
   E.kickWatchdog();
   const t0 = getTime();
   try {
     // Throws at once when nothing listens.
-    s = require('net').connect({ host: o.host, port: o.port }, function () {
+    s = require('net').connect({ host: o!.host, port: o!.port }, function () {
       if (s !== sock) return;
       lastRx = getTime();
       // CONNECT, built here so that nothing of it stays referenced by the socket's handlers.
       let flags = 0x2c; // will flag, will QoS 1, will retain; clean session off
-      let tail = str16(o.will) + str16('offline');
-      if (o.user) {
+      let tail = str16(o!.will) + str16('offline');
+      if (o!.user) {
         flags |= 0x80;
-        tail += str16(o.user);
-        if (o.pass) {
+        tail += str16(o!.user);
+        if (o!.pass) {
           flags |= 0x40;
-          tail += str16(o.pass);
+          tail += str16(o!.pass);
         }
       }
-      const body = str16('MQTT') + String.fromCharCode(4, flags, o.keepalive >> 8, o.keepalive & 255) + str16(o.id) + tail;
+      const body = str16('MQTT') + String.fromCharCode(4, flags, o!.keepalive >> 8, o!.keepalive & 255) + str16(o!.id) + tail;
       write(head(0x10, body.length) + body);
     });
   } catch (_) {
@@ -212,7 +213,7 @@ function parse(): void {
     } else if (type === 0x20) why = mqttUp ? 'second CONNACK' : len === 2 ? '' : 'CONNACK of length ' + len;
     else if (!mqttUp) why = 'packet type ' + t + ' before CONNACK';
     else if (type === 0x40) why = len === 2 ? '' : 'PUBACK of length ' + len;
-    else if (type === 0x90) why = len === 2 + o.subs.length ? '' : 'SUBACK of length ' + len;
+    else if (type === 0x90) why = len === 2 + o!.subs.length ? '' : 'SUBACK of length ' + len;
     else if (type === 0xd0) why = len ? 'PINGRESP of length ' + len : '';
     else why = 'packet type ' + t + ' flags ' + (type & 15);
     if (why) {
@@ -257,9 +258,9 @@ function parse(): void {
       upAt = ackAt = now;
       subId = newId();
       let sb = String.fromCharCode(subId >> 8, subId & 255);
-      for (let j = 0; j < o.subs.length; j++) sb += str16(o.subs[j]) + '\x01';
+      for (let j = 0; j < o!.subs.length; j++) sb += str16(o!.subs[j]) + '\x01';
       write(head(0x82, sb.length) + sb);
-      o.up(b.charCodeAt(0));
+      o!.up(b.charCodeAt(0));
     } else if (t === 3) {
       // PUBLISH from the broker (QoS 0 or 1).
       const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
@@ -272,9 +273,9 @@ function parse(): void {
         write(head(0x40, 2) + b.substr(p, 2));
         p += 2;
       }
-      o.msg(b.substr(2, tl), b.substr(p), !!(type & 1));
+      o!.msg(b.substr(2, tl), b.substr(p), !!(type & 1));
     } else if (t === 4) {
-      if (o.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1)) && unacked) {
+      if (o!.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1)) && unacked) {
         unacked--;
         ackAt = now;
         backoff = 1;
@@ -285,9 +286,9 @@ function parse(): void {
         bad('SUBACK for another packet id');
         return;
       }
-      for (let j = 0; j < o.subs.length; j++) {
+      for (let j = 0; j < o!.subs.length; j++) {
         const rc = b.charCodeAt(2 + j);
-        if (rc === 0x80) print('roomlink: broker refused the subscription to ' + o.subs[j]);
+        if (rc === 0x80) print('roomlink: broker refused the subscription to ' + o!.subs[j]);
         else if (rc > 2) {
           bad('SUBACK code ' + rc);
           return;
@@ -307,7 +308,7 @@ export function mqttStart(settings: MqttSettings): void {
 export function mqttTick(): void {
   if (!sock) return;
   const now = getTime();
-  const k = o.keepalive;
+  const k = o!.keepalive;
   if (mqttUp && now - upAt >= 30) backoff = 1;
   if (now - lastRx > k * 1.5 + 5) drop();
   else if (unacked && now - ackAt > Math.min(k, 30)) bad('no PUBACK for ' + Math.round(now - ackAt) + ' s');
@@ -381,7 +382,7 @@ export function mqttStop(done: () => void): void {
   retry = undefined;
   const s = sock;
   write(head(0xe0, 0));
-  o = undefined as any;
+  o = undefined;
   sock = undefined;
   mqttUp = false;
   if (!s) {

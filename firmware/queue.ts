@@ -43,6 +43,12 @@ interface Msg {
   i: number;
 }
 
+/** The state file `roomlink.qs`: `c` lines of the file acknowledged, `d` the lines in ram. */
+interface QueueState {
+  c: number;
+  d: string[];
+}
+
 const ram: Msg[] = [];
 /** Transport "serial": lines are printed for the hub instead of published. */
 let serialQ = false;
@@ -59,7 +65,7 @@ let held: string | undefined;
 let fly: number[] = [];
 let acked = 0;
 let backlog = false;
-let reader: any;
+let reader: StorageFile | undefined;
 let saved = false;
 /** Readings dropped because flash was full. */
 export let dropped = 0;
@@ -93,7 +99,7 @@ function sentCount(): number {
 /** Loads what a previous boot left undelivered; `serial` for the serial transport. */
 export function qInit(serial: boolean): void {
   serialQ = serial;
-  const st = S.readJSON('roomlink.qs', true);
+  const st = S.readJSON<QueueState>('roomlink.qs', true);
   if (st) {
     for (let i = 0; i < st.d.length; i++) ram.push({ l: st.d[i], i: 0 });
     acked = st.c;
@@ -164,7 +170,8 @@ export function qPump(): void {
     }
   }
   while (backlog && n < max) {
-    const line = held || reader.readLine();
+    // A backlog always has its reader open (openReader).
+    const line = held || reader!.readLine();
     held = undefined;
     if (serialQ && line) {
       const b = bootOf(line);
@@ -288,7 +295,8 @@ export function qSave(): void {
   if (!ram.length && !backlog) return;
   const d: string[] = [];
   for (let i = 0; i < ram.length; i++) d.push(ram[i].l);
-  S.writeJSON('roomlink.qs', { c: acked, d: d });
+  const st: QueueState = { c: acked, d: d };
+  S.writeJSON('roomlink.qs', st);
   saved = true;
 }
 

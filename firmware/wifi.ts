@@ -4,9 +4,9 @@
 // or without a `wifi` section in the config, the network is taken as already up.
 
 /** The Wifi module, once required (undefined without one: Linux port, host runtime). */
-export let W: any;
+export let W: WifiModule | undefined;
 let backoff = 2;
-let timer: any;
+let timer: number | undefined;
 let up = false;
 
 export function wifiStart(ssid: string | undefined, pass: string | undefined, host: string, onUp: () => void, onDown: () => void): void {
@@ -29,7 +29,8 @@ export function wifiStart(ssid: string | undefined, pass: string | undefined, ho
     backoff = Math.min(backoff * 2, 120);
   }
   function join(): void {
-    W.connect(ssid, { password: pass }, function (err: unknown) {
+    // Both checked on the way in (wifiStart returned without them).
+    W!.connect(ssid!, { password: pass }, function (err: unknown) {
       if (err) {
         print('roomlink: WiFi "' + ssid + '": ' + err + ', retrying in ' + backoff + ' s');
         return retry();

@@ -18,7 +18,7 @@ import { sht3x } from './sht3x.ts';
 import { sim } from './sim.ts';
 import type { Driver } from './types.ts';
 
-export function driverFor(s: SensorConfig, node: string, changed: (measurement: string, value: boolean) => void): Driver {
+export function driverFor(s: SensorConfig, node: string, changed?: (measurement: string, value: boolean) => void): Driver {
   const t = s.type;
   if (t === 'bme280' || t === 'bmp280') return bme280(s);
   if (t === 'sht3x') return sht3x(s);
@@ -26,12 +26,12 @@ export function driverFor(s: SensorConfig, node: string, changed: (measurement: 
   if (t === 'ds18b20') return ds18b20(s);
   if (t === 'dht22') return dht22(s);
   if (t === 'analog') return analog(s);
-  if (t === 'binary') return binary(s, changed);
+  if (t === 'binary') return binary(s, changed!);
   if (t === 'scd4x') return scd4x(s);
   if (t === 'pms5003') return pms5003(s);
   if (t === 'mhz19') return mhz19(s);
   if (t === 'bh1750') return bh1750(s);
   if (t === 'htu21d') return htu21d(s);
-  if (t === 'ld2410') return ld2410(s, changed);
+  if (t === 'ld2410') return ld2410(s, changed!);
   return sim(s, node);
 }

@@ -10,7 +10,7 @@ export interface DriverModule {
   module: string;
   /** The config `type`s it drives. */
   types: string[];
-  /** How driverFor() calls it (`s`: the sensor's config, `node`: the node id, `changed`: a binary input's edge). */
+  /** How driverFor() calls it (`s`: the sensor's config, `node`: the node id, `changed`: a binary input's or a presence sensor's edge, given for those only). */
   call: string;
 }
 
@@ -22,13 +22,13 @@ export const DRIVER_MODULES: readonly DriverModule[] = [
   { module: 'ds18b20', types: ['ds18b20'], call: 'ds18b20(s)' },
   { module: 'dht22', types: ['dht22'], call: 'dht22(s)' },
   { module: 'analog', types: ['analog'], call: 'analog(s)' },
-  { module: 'binary', types: ['binary'], call: 'binary(s, changed)' },
+  { module: 'binary', types: ['binary'], call: 'binary(s, changed!)' },
   { module: 'scd4x', types: ['scd4x'], call: 'scd4x(s)' },
   { module: 'pms5003', types: ['pms5003'], call: 'pms5003(s)' },
   { module: 'mhz19', types: ['mhz19'], call: 'mhz19(s)' },
   { module: 'bh1750', types: ['bh1750'], call: 'bh1750(s)' },
   { module: 'htu21d', types: ['htu21d'], call: 'htu21d(s)' },
-  { module: 'ld2410', types: ['ld2410'], call: 'ld2410(s, changed)' },
+  { module: 'ld2410', types: ['ld2410'], call: 'ld2410(s, changed!)' },
   { module: 'sim', types: ['sim'], call: 'sim(s, node)' },
 ];
 
@@ -63,7 +63,7 @@ export function driversSource(modules: readonly string[] | 'all'): string {
       .map((m) => `import { ${m} } from './${m}.ts';`),
     "import type { Driver } from './types.ts';",
     '',
-    'export function driverFor(s: SensorConfig, node: string, changed: (measurement: string, value: boolean) => void): Driver {',
+    'export function driverFor(s: SensorConfig, node: string, changed?: (measurement: string, value: boolean) => void): Driver {',
     '  const t = s.type;',
     ...used.filter((d) => d !== fallback).map((d) => `  if (${d.types.map((t) => `t === '${t}'`).join(' || ')}) return ${d.call};`),
   ];
