@@ -4,21 +4,21 @@
 // or without a `wifi` section in the config, the network is taken as already up.
 
 /** The Wifi module, once required (undefined without one: Linux port, host runtime). */
-export let W: WifiModule | undefined;
+export let wifi: WifiModule | undefined;
 let backoff = 2;
 let timer: number | undefined;
 let up = false;
 
 export function wifiStart(ssid: string | undefined, pass: string | undefined, host: string, onUp: () => void, onDown: () => void): void {
   try {
-    W = require('Wifi');
+    wifi = require('Wifi');
   } catch (_) {}
-  if (!W || !ssid) {
+  if (!wifi || !ssid) {
     onUp();
     return;
   }
   try {
-    W.setHostname(host);
+    wifi.setHostname(host);
   } catch (_) {}
   function retry(): void {
     if (timer) return;
@@ -30,7 +30,7 @@ export function wifiStart(ssid: string | undefined, pass: string | undefined, ho
   }
   function join(): void {
     // Both checked on the way in (wifiStart returned without them).
-    W!.connect(ssid!, { password: pass }, function (err: unknown) {
+    wifi!.connect(ssid!, { password: pass }, function (err: unknown) {
       if (err) {
         print('roomlink: WiFi "' + ssid + '": ' + err + ', retrying in ' + backoff + ' s');
         return retry();
@@ -42,7 +42,7 @@ export function wifiStart(ssid: string | undefined, pass: string | undefined, ho
       }
     });
   }
-  W.on('disconnected', function () {
+  wifi.on('disconnected', function () {
     if (up) {
       up = false;
       onDown();
