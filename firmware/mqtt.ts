@@ -13,6 +13,17 @@
 // once a connection has stayed up 30 s or a PUBACK arrived, and a PUBACK that does not come
 // within min(keepalive, 30) s drops the connection too.
 
+/**
+ * What of a socket from require('net').connect this client uses. Declared here, not in
+ * espruino.d.ts, because the tests type-check this module under Node as well.
+ */
+interface Socket {
+  on(event: 'data', fn: (data: string) => void): void;
+  on(event: 'drain' | 'close', fn: () => void): void;
+  write(data: string): void;
+  end(): void;
+}
+
 export interface MqttSettings {
   host: string;
   port: number;
@@ -38,14 +49,14 @@ export interface MqttSettings {
 
 /** Undefined only after mqttStop(), when no socket or retry is left to use it (hence the `!`s). */
 let mqtt: MqttSettings | undefined;
-let sock: NetSocket | undefined;
+let sock: Socket | undefined;
 /** CONNACK received: publishing is allowed. */
 export let mqttUp = false;
 let inbuf = '';
 let lastRx = 0;
 let lastTx = 0;
 let backoff = 1;
-let retry: number | undefined;
+let retry: ReturnType<typeof setTimeout> | undefined;
 let nextId = 0;
 /** When the current connection was accepted (CONNACK). */
 let upAt = 0;
@@ -95,7 +106,7 @@ function write(data: string): void {
  * Closes the link abruptly (the broker then publishes the Last Will) and reconnects; with
  * `socket`, only if that is still the current socket (its 'close' event).
  */
-export function drop(socket?: NetSocket): void {
+export function drop(socket?: Socket): void {
   const was = sock;
   if (!was || (socket && socket !== was)) return;
   sock = undefined;
@@ -129,7 +140,7 @@ function schedule(): void {
 
 function connect(): void {
   if (sock) return;
-  let socket: NetSocket;
+  let socket: Socket;
   // On ESP32 connect blocks until the broker answers or lwIP gives up: the watchdog gets its
   // full time, and a host that made us wait is retried only at the longest backoff.
   E.kickWatchdog();
