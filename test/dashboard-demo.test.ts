@@ -66,7 +66,9 @@ describe.skipIf(!ok)('npm start in Chromium', () => {
           const keys = rows.map((r) => r.dataset.key).sort();
           const complete = rows.every(
             (r) =>
-              r.querySelector('.value')!.textContent!.trim() !== '' && r.querySelector('.chart canvas') && Number(r.querySelector('.chart')!.dataset.points) >= 1,
+              r.querySelector('.value')!.textContent!.trim() !== '' &&
+              r.querySelector('.chart canvas') &&
+              Number(r.querySelector('.chart')!.dataset.points) >= 1,
           );
           return complete && keys.join(',') === 'kitchen/humidity,kitchen/motion,kitchen/temperature,living_room/pressure,living_room/temperature';
         }),

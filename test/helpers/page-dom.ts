@@ -32,7 +32,10 @@ export interface PageDocument {
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): PageElementList;
   /** Walks text nodes (NodeFilter.SHOW_TEXT). */
-  createTreeWalker(root: PageElement, whatToShow: number): { nextNode(): { readonly parentElement: PageElement | null; readonly textContent: string | null } | null };
+  createTreeWalker(
+    root: PageElement,
+    whatToShow: number,
+  ): { nextNode(): { readonly parentElement: PageElement | null; readonly textContent: string | null } | null };
 }
 
 export interface PageStyle {

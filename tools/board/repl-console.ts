@@ -20,7 +20,8 @@ export interface ReplRuntime {
   readonly running: boolean;
   on(event: 'output', listener: (text: string) => void): unknown;
   on(event: 'uncaught', listener: (error: unknown) => void): unknown;
-  off(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: 'output', listener: (text: string) => void): unknown;
+  off(event: 'uncaught', listener: (error: unknown) => void): unknown;
 }
 
 export interface ReplConsoleOptions {
