@@ -16,7 +16,7 @@ import { subscribe } from './helpers/mqtt.ts';
 /** The bundle without its IIFE wrapper, or undefined when it does not have the expected shape. */
 export function unwrapIife(code: string): string | undefined {
   const m = /^([\s\S]*?)!?\(function ?\(\) ?\{([\s\S]*)\}\)\(\);?\s*$/.exec(code);
-  return m ? m[1] + '\n' + m[2] + '\n' : undefined;
+  return m ? `${m[1]}\n${m[2]}\n` : undefined;
 }
 
 export interface FirmwareMemory {

@@ -15,6 +15,7 @@ import type { CounterStats } from './counter.ts';
 import { COUNT_FILTER, layout, warmupLine, type Layout } from './lines.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import { percentile, median } from './stats.ts';
+import type { WriterDone } from './writer.ts';
 
 export type Part = 'throughput' | 'idle' | 'latency' | 'outage' | 'ports' | 'firmware' | 'profile';
 export const ALL_PARTS: Part[] = ['throughput', 'idle', 'latency', 'outage', 'ports', 'firmware', 'profile'];
@@ -447,7 +448,7 @@ export class Bench {
           const cpu0 = bridge.cpuS();
           const series: number[] = [];
           const sampler = setInterval(() => series.push(round1(bridge.rssKb() / MB)), 1000);
-          let done;
+          let done: WriterDone;
           try {
             done = await runWriter(
               { paths: [ptys[0].nodePath], mode: 'paced', layout: l, seqStart: 0, count, intervalMs: 1000 / rate },

@@ -50,7 +50,7 @@ function where(url: string): string {
 function moduleOf(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   const w = where(url);
-  if (w.startsWith('node:')) return 'node:' + w.slice(5).split('/')[0];
+  if (w.startsWith('node:')) return `node:${w.slice(5).split('/')[0]}`;
   const m = /^(@[^/]+\/[^/]+|[^/]+)\//.exec(w);
   if (url.includes('node_modules/') && m) return m[1];
   return w;

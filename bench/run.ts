@@ -139,12 +139,10 @@ function hubAvailable(): string | undefined {
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isFinite(c) ? String(c) : '-') : c)))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  return [
-    line(cells[0]),
-    '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|',
-    ...cells.slice(1).map(line),
-  ].join('\n');
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(cells[0]), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...cells.slice(1).map(line)].join(
+    '\n',
+  );
 }
 
 function rotate<T>(items: T[], by: number): T[] {
@@ -237,7 +235,7 @@ export async function runBench(argv: string[]): Promise<number> {
     }
     return runs;
   };
-  const noted = (note?: string) => (note ? ' (' + note + ')' : '');
+  const noted = (note?: string) => (note ? ` (${note})` : '');
 
   try {
     // ---- 1. throughput
@@ -511,10 +509,10 @@ export async function runBench(argv: string[]): Promise<number> {
   const printed = [...header, ...text, ...notes.map((n) => `note: ${n}`), ...errors.map((e) => `error: ${e.split('\n')[0]}`)].join('\n');
   console.log(printed);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   // The same tables as Markdown, ready for the README's Performance section.
-  const md = out.replace(/\.json$/, '') + '.md';
-  writeFileSync(md, printed + '\n');
+  const md = `${out.replace(/\.json$/, '')}.md`;
+  writeFileSync(md, `${printed}\n`);
   log(`wrote ${out} and ${md} (${report.seconds} s)`);
   return errors.length ? 1 : 0;
 }

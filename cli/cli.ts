@@ -53,7 +53,7 @@ export async function reportError(command: string, err: unknown): Promise<number
   const [{ UsageError }, { SettingsError, FileError }] = await Promise.all([import('../hub/config/args.ts'), import('../hub/config/errors.ts')]);
   const prefix = `roomlink ${command}`;
   if (err instanceof UsageError) {
-    process.stderr.write(err.problems.map((p) => `${prefix}: ${p}\n`).join('') + `Run \`roomlink ${command} --help\` for the options.\n`);
+    process.stderr.write(`${err.problems.map((p) => `${prefix}: ${p}\n`).join('')}Run \`roomlink ${command} --help\` for the options.\n`);
     return 2;
   }
   if (err instanceof SettingsError) {

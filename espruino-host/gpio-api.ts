@@ -39,13 +39,15 @@ export function installGpio(
   };
   g.digitalWrite = digitalWrite;
   g.digitalRead = digitalRead;
-  g.pinMode = (p: unknown, mode?: unknown) => {
+  const pinMode = (p: unknown, mode?: unknown) => {
     loop.guard();
     const m = (mode === undefined ? 'auto' : String(mode)) as PinMode;
     if (!MODES.includes(m)) throw realm.error('Error', `Unknown pin mode "${m}"`);
     pins.setModeInternal(pin(p), m);
   };
-  g.getPinMode = (p: unknown) => pins.modeOf(pin(p)) ?? 'input';
+  g.pinMode = pinMode;
+  const getPinMode = (p: unknown) => pins.modeOf(pin(p)) ?? 'input';
+  g.getPinMode = getPinMode;
   g.analogRead = (p: unknown) => {
     loop.guard();
     return pins.readAnalog(pin(p));
@@ -135,9 +137,9 @@ export function installGpio(
           return next === 1;
         }
         case 'mode':
-          return g.pinMode(p, value);
+          return pinMode(p, value);
         case 'getMode':
-          return g.getPinMode(p);
+          return getPinMode(p);
         default:
           return undefined;
       }

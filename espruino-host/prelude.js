@@ -99,7 +99,7 @@
   hide(InternalError.prototype, '__espruinoName', 'InternalError');
   hide(InternalError.prototype, 'message', '');
   hide(global, 'InternalError', InternalError);
-  hide(Error.prototype, 'toString', function toString() {
+  hide(Error.prototype, 'toString', function errorToString() {
     var name = this.__espruinoName || 'Error';
     var message = this.message === undefined ? '' : String(this.message);
     return message ? name + ': ' + message : name;
@@ -112,8 +112,8 @@
   function isThenable(value) {
     return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function';
   }
-  function Promise(executor) {
-    if (!(this instanceof Promise)) throw new TypeError('Promise must be called with new');
+  function EspruinoPromise(executor) {
+    if (!(this instanceof EspruinoPromise)) throw new TypeError('Promise must be called with new');
     if (typeof executor !== 'function') throw new TypeError('Executor function required in promise constructor');
     hide(this, '__state', { state: PENDING, value: undefined, reactions: [], handled: false });
     var settled = false;
@@ -137,7 +137,7 @@
   function resolveWith(promise, value) {
     if (value === promise) return settle(promise, REJECTED, new TypeError('Promise resolved with itself'));
     if (!isThenable(value)) return settle(promise, FULFILLED, value);
-    if (value instanceof Promise) value.__state.handled = true;
+    if (value instanceof EspruinoPromise) value.__state.handled = true;
     host.queue(function () {
       var once = false;
       try {
@@ -195,10 +195,10 @@
       reaction.resolve(result);
     }, []);
   }
-  hide(Promise.prototype, 'then', function then(onFulfilled, onRejected) {
+  hide(EspruinoPromise.prototype, 'then', function then(onFulfilled, onRejected) {
     var s = this.__state;
     var reaction = { onFulfilled: onFulfilled, onRejected: onRejected, resolve: null, reject: null };
-    var next = new Promise(function (resolve, reject) {
+    var next = new EspruinoPromise(function (resolve, reject) {
       reaction.resolve = resolve;
       reaction.reject = reject;
     });
@@ -207,28 +207,28 @@
     else schedule(this, reaction);
     return next;
   });
-  hide(Promise.prototype, 'catch', function (onRejected) {
+  hide(EspruinoPromise.prototype, 'catch', function (onRejected) {
     return this.then(undefined, onRejected);
   });
-  hide(Promise, 'resolve', function resolve(value) {
-    if (value instanceof Promise) return value;
-    return new Promise(function (r) {
+  hide(EspruinoPromise, 'resolve', function resolve(value) {
+    if (value instanceof EspruinoPromise) return value;
+    return new EspruinoPromise(function (r) {
       r(value);
     });
   });
-  hide(Promise, 'reject', function reject(reason) {
-    return new Promise(function (r, j) {
-      j(reason);
+  hide(EspruinoPromise, 'reject', function reject(reason) {
+    return new EspruinoPromise(function (_resolve, reject) {
+      reject(reason);
     });
   });
-  hide(Promise, 'all', function all(items) {
-    return new Promise(function (resolve, reject) {
+  hide(EspruinoPromise, 'all', function all(items) {
+    return new EspruinoPromise(function (resolve, reject) {
       var results = [];
       var remaining = items.length;
       if (remaining === 0) return resolve(results);
       for (var i = 0; i < items.length; i++) {
         (function (index) {
-          Promise.resolve(items[index]).then(function (v) {
+          EspruinoPromise.resolve(items[index]).then(function (v) {
             results[index] = v;
             if (--remaining === 0) resolve(results);
           }, reject);
@@ -236,7 +236,7 @@
       }
     });
   });
-  hide(global, 'Promise', Promise);
+  hide(global, 'Promise', EspruinoPromise);
 
   // --- Pins are numbers with methods (typeof D2 === 'number', D2 === 2, String(D2) is "2") ---
   var pinMethods = {

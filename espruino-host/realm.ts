@@ -3,12 +3,15 @@
 // thrown errors behave like the program's own values, not the host's.
 import vm from 'node:vm';
 
-type Ctor<T = unknown> = new (...args: any[]) => T;
+type Ctor<T = unknown> = new (...args: unknown[]) => T;
+
+/** The program's global object: the built-ins the host reads, and whatever the host and the program put on it. */
+export type RealmGlobal = { Math: Math; JSON: JSON; [name: string]: unknown };
 
 export class Realm {
   readonly context: vm.Context;
-  readonly global: Record<string, any>;
-  private readonly ctors: Record<string, Ctor<any>>;
+  readonly global: RealmGlobal;
+  private readonly ctors: Record<string, Ctor>;
 
   constructor() {
     // codeGeneration stays on: Espruino has eval and Function.
@@ -16,7 +19,7 @@ export class Realm {
     this.global = vm.runInContext('this', this.context);
     this.ctors = {};
     for (const name of ['Object', 'Array', 'Error', 'TypeError', 'SyntaxError', 'ReferenceError', 'Uint8Array']) {
-      this.ctors[name] = this.global[name];
+      this.ctors[name] = this.global[name] as Ctor;
     }
     this.global.Math.random = () => this.random();
   }

@@ -54,7 +54,7 @@ const PRELUDE = readFileSync(join(PROJECT_ROOT, 'espruino-host/prelude.js'), 'ut
 
 /** How a text file's characters reach Espruino: as the bytes of its UTF-8 encoding. */
 function asUploadedBytes(code: string): string {
-  return /[^\x00-\x7f]/.test(code) ? binaryStringOfBytes(Buffer.from(code, 'utf8')) : code;
+  return /[\u0080-\uffff]/.test(code) ? binaryStringOfBytes(Buffer.from(code, 'utf8')) : code;
 }
 
 export class EspruinoRuntime extends EventEmitter {

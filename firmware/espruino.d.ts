@@ -28,7 +28,11 @@ interface Uint8ArrayConstructor {
   new (length: number): Uint8Array;
 }
 
-declare function require(module: string): any;
+// The modules the firmware requires, with what of each it uses.
+declare function require(module: 'Storage'): StorageModule;
+declare function require(module: 'Wifi'): WifiModule;
+declare function require(module: 'net'): { connect(options: { host: string; port: number }, onConnect: () => void): NetSocket };
+declare function require(module: 'ESP32'): { deepSleep(microseconds: number): void };
 declare function setTimeout(fn: () => void, ms?: number): number;
 declare function setInterval(fn: () => void, ms?: number): number;
 declare function clearTimeout(id?: number): void;
@@ -100,3 +104,40 @@ interface Serial {
 }
 declare const Serial2: Serial;
 declare const Serial3: Serial;
+
+/** require('Storage'): files in the flash. */
+interface StorageModule {
+  read(name: string): string | undefined;
+  write(name: string, data: string): boolean;
+  /** What `writeJSON` (or `roomlink flash`) stored under that name: the caller says what it wrote. */
+  readJSON<T = unknown>(name: string, noExceptions: true): T | undefined;
+  writeJSON(name: string, data: unknown): boolean;
+  open(name: string, mode: 'r' | 'w' | 'a'): StorageFile;
+  erase(name: string): void;
+  getStats(): { fileBytes: number; freeBytes: number; trashBytes: number; totalBytes: number };
+  compact(): void;
+}
+
+/** A StorageFile (Storage.open): appendable, read line by line. */
+interface StorageFile {
+  readLine(): string | undefined;
+  write(data: string): void;
+  getLength(): number;
+  erase(): void;
+}
+
+/** require('Wifi'): the station side. */
+interface WifiModule {
+  setHostname(name: string): void;
+  connect(ssid: string, options: { password?: string }, callback: (err: unknown) => void): void;
+  on(event: 'disconnected', fn: () => void): void;
+  getStatus(): { rssi?: number };
+}
+
+/** A TCP socket from require('net').connect. */
+interface NetSocket {
+  on(event: 'data', fn: (data: string) => void): void;
+  on(event: 'drain' | 'close', fn: () => void): void;
+  write(data: string): void;
+  end(): void;
+}

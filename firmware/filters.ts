@@ -15,28 +15,29 @@ export interface FilterState {
  * of a binary value always passes (`change` marks an input's edge, which bypasses throttle).
  */
 export function filterValue(
-  f: SensorFilters | undefined,
-  st: FilterState,
+  filters: SensorFilters | undefined,
+  state: FilterState,
   value: number | boolean,
   now: number,
   change?: boolean,
 ): number | boolean | undefined {
-  let v = value;
-  if (f && typeof v === 'number' && f.average && f.average > 1) {
-    const h = st.h || (st.h = []);
-    h.push(v);
-    if (h.length > f.average) h.shift();
+  let filtered = value;
+  if (filters && typeof filtered === 'number' && filters.average && filters.average > 1) {
+    if (!state.h) state.h = [];
+    const history = state.h;
+    history.push(filtered);
+    if (history.length > filters.average) history.shift();
     let sum = 0;
-    for (let i = 0; i < h.length; i++) sum += h[i];
-    v = sum / h.length;
+    for (let i = 0; i < history.length; i++) sum += history[i];
+    filtered = sum / history.length;
   }
-  if (f && st.t !== undefined && !change) {
-    const age = now - st.t;
-    if (f.throttle && age < f.throttle) return undefined;
-    const beat = f.heartbeat && age >= f.heartbeat;
-    if (!beat && f.delta !== undefined && typeof v === 'number' && Math.abs(v - (st.v as number)) < f.delta) return undefined;
+  if (filters && state.t !== undefined && !change) {
+    const age = now - state.t;
+    if (filters.throttle && age < filters.throttle) return undefined;
+    const beat = filters.heartbeat && age >= filters.heartbeat;
+    if (!beat && filters.delta !== undefined && typeof filtered === 'number' && Math.abs(filtered - (state.v as number)) < filters.delta) return undefined;
   }
-  st.v = v;
-  st.t = now;
-  return v;
+  state.v = filtered;
+  state.t = now;
+  return filtered;
 }

@@ -1,6 +1,18 @@
 // roomlink firmware for Espruino: reads Storage `roomlink.json`, takes readings every
 // `interval` seconds and delivers them over MQTT (transport "wifi") or as line-protocol
 // lines on the console for the hub (transport "serial"). See issue 4 and ../README.md.
+//
+// Names in the firmware: the flashed build (dist/firmware.min.js) is minified with Terser,
+// which renames every local and module-level variable, parameter and function, so those
+// are written out for the reader and cost nothing on the board. Property names survive
+// minification: they are in the flashed code, and on Espruino every object holds its own
+// property names in RAM (a longer name can take another block). So the properties of what
+// the node keeps in RAM or Storage are short on purpose: a sensor {c: config, d: driver,
+// ms: measurements, k: name on `info`} (below), filter state {h, v, t} (filters.ts), a
+// queued message {l: line, i: packet id} and the queue's state file roomlink.qs {c, d}
+// (queue.ts), and the MQTT settings (mqtt.ts). Config keys and wire formats (JSON readings,
+// MQTT packets) are as their formats define them. Loop indexes (i, j), catch bindings and
+// the datasheet's v1, v2, x, p, h in sensors/bme280-math.ts stay short by convention.
 
 import { checkCommand, parseCommand, type CommandCheck } from '../shared/commands.ts';
 import { discoveryChunk, type DiscoveryNode } from '../shared/discovery.ts';
@@ -16,12 +28,15 @@ import { ACK_ENTRY, HUB_ENTRY } from '../shared/serial-ack.ts';
 import { dropped, qAck, qAckRange, qAdd, qCount, qEmpty, qHub, qIdle, qInit, qPump, qResend, qSave, qTick } from './queue.ts';
 import { driverFor } from './sensors/index.ts';
 import type { Driver, Values } from './sensors/types.ts';
-import { W, wifiStart } from './wifi.ts';
+import { wifi, wifiStart } from './wifi.ts';
 
 // Storage files: `roomlink.json` (the config) and `roomlink.set` (interval set by command:
 // {"interval": N, "base": the config's interval it overrides}). RAM is what limits the node
 // (at most 1,000 Espruino blocks, issue 13), and each top-level function or variable costs
 // blocks for as long as the program runs: names like these are written out where used.
+
+/** The global scope, where the entry points the hub calls over serial live. */
+type Globals = { [name: string]: unknown };
 
 interface Sensor {
   c: SensorConfig;
@@ -31,13 +46,13 @@ interface Sensor {
   k: string;
 }
 
-let cfg: NodeConfig;
-let P: TopicPrefixes;
+let config: NodeConfig;
+let prefixes: TopicPrefixes;
 const sensors: Sensor[] = [];
-const state: { [m: string]: FilterState } = {};
-const errors: { [k: string]: string } = {};
+const state: { [measurement: string]: FilterState } = {};
+const errors: { [sensor: string]: string } = {};
 let interval = 60;
-let loop: any;
+let loop: number | undefined;
 let seq = 0;
 /**
  * Printed on every serial reading (see Reading.boot): unique per boot. Espruino's
@@ -47,16 +62,16 @@ let seq = 0;
  * count at a random number), and the count seeds Math.random (discovery's jitter).
  */
 const bootId = (function () {
-  const S = require('Storage');
-  const n = (parseInt(S.read('roomlink.b'), 10) || 0) + 1;
-  S.write('roomlink.b', '' + n);
-  if (E.srand) E.srand(n);
-  return n.toString(36);
+  const storage = require('Storage');
+  const boots = (parseInt(storage.read('roomlink.b') || '', 10) || 0) + 1;
+  storage.write('roomlink.b', '' + boots);
+  if (E.srand) E.srand(boots);
+  return boots.toString(36);
 })();
 let serial = false;
 let busy = false;
 /** Discovery to be sent again after Home Assistant's birth message. */
-let rediscover: any;
+let rediscover: number | undefined;
 /** Discovery and `info` have been published since boot. */
 let told = false;
 /** The node's status topic, and what it subscribes to: its command topic and Home Assistant's birth topic. */
@@ -70,14 +85,14 @@ function say(text: string): void {
 
 function loadConfig(): NodeConfig | undefined {
   const hint = '; checking again every minute (roomlink flash --config node.json)';
-  const S = require('Storage');
-  if (S.read('roomlink.json') === undefined) return void say('no config: Storage file roomlink.json is missing' + hint);
+  const storage = require('Storage');
+  if (storage.read('roomlink.json') === undefined) return void say('no config: Storage file roomlink.json is missing' + hint);
   // readJSON: Espruino's own writeJSON leaves keys unquoted, which JSON.parse refuses.
-  const raw = S.readJSON('roomlink.json', true);
+  const raw = storage.readJSON('roomlink.json', true);
   if (raw === undefined) return void say('roomlink.json is not valid JSON' + hint);
-  const r = checkNodeConfig(raw);
-  if (!r.ok) return void say('invalid roomlink.json: ' + r.errors.join('; ') + hint);
-  return r.config;
+  const check = checkNodeConfig(raw);
+  if (!check.ok) return void say('invalid roomlink.json: ' + check.errors.join('; ') + hint);
+  return check.config;
 }
 
 /** Publishes (WiFi) or prints (serial) what the node is and how it is doing. */
@@ -88,18 +103,18 @@ function report(): void {
   let rssi: number | undefined;
   try {
     // ESP32: in Wifi.getStatus() while connected; Wifi.getDetails() has none.
-    rssi = W ? W.getStatus().rssi : undefined;
-  } catch (e) {}
+    rssi = wifi ? wifi.getStatus().rssi : undefined;
+  } catch (_) {}
   const info = {
     version: VERSION,
-    name: cfg.name,
+    name: config.name,
     board: process.env.BOARD,
     espruino: process.env.VERSION,
-    room: cfg.room,
-    transport: cfg.transport,
+    room: config.room,
+    transport: config.transport,
     sensors: types,
     interval: interval,
-    sleep: cfg.sleep || undefined,
+    sleep: config.sleep || undefined,
     uptime: Math.round(getTime() - started),
     free_blocks: process.memory().free,
     rssi: rssi,
@@ -107,29 +122,30 @@ function report(): void {
     dropped: dropped || undefined,
     errors: errors,
   };
-  if (serial) print(asciiJson({ node: cfg.node, room: cfg.room, info: info }));
-  else mqttPublish(nodeInfoTopic(P, cfg.node), asciiJson(info), 0, true);
+  if (serial) print(asciiJson({ node: config.node, room: config.room, info: info }));
+  else mqttPublish(nodeInfoTopic(prefixes, config.node), asciiJson(info), 0, true);
 }
 
 /** A serial reading: kept in the queue (Storage) until the hub acknowledges it. */
 function line(values: MeasuredValue[]): void {
-  qAdd(encodeReading({ node: cfg.node, room: cfg.room, values: values, seq: seq++, boot: bootId }));
+  qAdd(encodeReading({ node: config.node, room: config.room, values: values, seq: seq++, boot: bootId }));
 }
 
 /** Filters a value and sends it on (or into `out`, for one serial line per round). */
-function emit(s: Sensor, m: string, value: number | boolean, change: boolean, out?: MeasuredValue[]): void {
-  const ok = checkValue(m, value);
+function emit(sensor: Sensor, measurement: string, value: number | boolean, change: boolean, out?: MeasuredValue[]): void {
+  const ok = checkValue(measurement, value);
   if (!ok.ok) {
-    errors[s.k] = ok.message;
+    errors[sensor.k] = ok.message;
     return;
   }
   // Filter state only for sensors with filters: ~6 blocks a measurement otherwise kept for nothing.
-  const f = s.c.filters;
-  const v = f ? filterValue(f, state[m] || (state[m] = {}), value, getTime(), change) : value;
-  if (v === undefined) return;
-  if (!serial) qAdd(readingTopic(P, cfg.room, m) + ' ' + formatValue(m, v));
-  else if (out) out.push({ measurement: m, value: v });
-  else line([{ measurement: m, value: v }]);
+  const filters = sensor.c.filters;
+  if (filters && !state[measurement]) state[measurement] = {};
+  const filtered = filters ? filterValue(filters, state[measurement], value, getTime(), change) : value;
+  if (filtered === undefined) return;
+  if (!serial) qAdd(readingTopic(prefixes, config.room, measurement) + ' ' + formatValue(measurement, filtered));
+  else if (out) out.push({ measurement: measurement, value: filtered });
+  else line([{ measurement: measurement, value: filtered }]);
 }
 
 /** Reads every sensor in turn, then calls `after`. */
@@ -145,27 +161,27 @@ function round(after?: () => void): void {
       if (after) after();
       return;
     }
-    const s = sensors[i++];
+    const sensor = sensors[i++];
     let fin = false;
     const to = setTimeout(function () {
       finish('no answer');
     }, 3000);
-    function finish(err: string | undefined, v?: Values): void {
+    function finish(err: string | undefined, values?: Values): void {
       if (fin) return;
       fin = true;
       clearTimeout(to);
-      if (err) errors[s.k] = err;
+      if (err) errors[sensor.k] = err;
       else {
-        delete errors[s.k];
-        for (let j = 0; j < s.ms.length; j++) {
-          if (v![s.ms[j]] === undefined) errors[s.k] = 'no ' + s.ms[j];
-          else emit(s, s.ms[j], v![s.ms[j]], false, serial ? out : undefined);
+        delete errors[sensor.k];
+        for (let j = 0; j < sensor.ms.length; j++) {
+          if (values![sensor.ms[j]] === undefined) errors[sensor.k] = 'no ' + sensor.ms[j];
+          else emit(sensor, sensor.ms[j], values![sensor.ms[j]], false, serial ? out : undefined);
         }
       }
       next();
     }
     try {
-      s.d.read(finish);
+      sensor.d.read(finish);
     } catch (e) {
       finish('' + e);
     }
@@ -181,35 +197,35 @@ function every(): void {
 }
 
 function blink(): void {
-  const pin = cfg.led === undefined ? 2 : cfg.led;
-  let n = 0;
-  const t = setInterval(function () {
-    digitalWrite(pin, n & 1 ? 0 : 1);
-    if (++n >= 20) clearInterval(t);
+  const pin = config.led === undefined ? 2 : config.led;
+  let flips = 0;
+  const blinking = setInterval(function () {
+    digitalWrite(pin, flips & 1 ? 0 : 1);
+    if (++flips >= 20) clearInterval(blinking);
   }, 250);
 }
 
-function command(r: CommandCheck): void {
-  if (!cfg) return void say('no config, command ignored');
-  if (!r.ok) return void say('command refused: ' + r.error);
-  const c = r.command as { interval?: number; identify?: boolean; reboot?: boolean; calibrate?: number };
-  if (c.interval) {
-    interval = c.interval;
-    require('Storage').writeJSON('roomlink.set', { interval: interval, base: cfg.interval });
+function command(check: CommandCheck): void {
+  if (!config) return void say('no config, command ignored');
+  if (!check.ok) return void say('command refused: ' + check.error);
+  const wanted = check.command as { interval?: number; identify?: boolean; reboot?: boolean; calibrate?: number };
+  if (wanted.interval) {
+    interval = wanted.interval;
+    require('Storage').writeJSON('roomlink.set', { interval: interval, base: config.interval });
     every();
   }
-  if (c.identify) blink();
-  if (c.calibrate) {
-    sensors.forEach(function (s) {
-      if (s.d.cal)
-        s.d.cal(c.calibrate!, function (err, said) {
-          if (err) errors[s.k] = err;
+  if (wanted.identify) blink();
+  if (wanted.calibrate) {
+    sensors.forEach(function (sensor) {
+      if (sensor.d.cal)
+        sensor.d.cal(wanted.calibrate!, function (err, said) {
+          if (err) errors[sensor.k] = err;
           else say(said!);
           report();
         });
     });
   }
-  if (c.reboot) {
+  if (wanted.reboot) {
     say('rebooting');
     qSave();
     setTimeout(function () {
@@ -225,20 +241,20 @@ function command(r: CommandCheck): void {
  * packets never sit in RAM together.
  */
 function discover(resend: boolean): void {
-  const node = cfg.node;
+  const node = config.node;
   const spec: DiscoveryNode = {
     node: node,
-    room: cfg.room,
-    measurements: nodeMeasurements(cfg),
+    room: config.room,
+    measurements: nodeMeasurements(config),
     availability: [statusTopic],
-    name: cfg.name,
+    name: config.name,
     hardware: process.env.BOARD + ', Espruino ' + process.env.VERSION,
     swVersion: VERSION,
   };
   mqttStream(
-    discoveryTopic(P, node),
+    discoveryTopic(prefixes, node),
     function (i) {
-      return discoveryChunk(P, spec, i);
+      return discoveryChunk(prefixes, spec, i);
     },
     function () {
       if (!resend) return qPump();
@@ -285,14 +301,14 @@ function incoming(topic: string, payload: string, retain: boolean): void {
 }
 
 function netUp(): void {
-  const m = cfg.mqtt!;
+  const mqtt = config.mqtt!;
   mqttStart({
-    host: m.host,
-    port: m.port,
-    id: cfg.node,
-    user: m.username,
-    pass: m.password,
-    keepalive: m.keepalive,
+    host: mqtt.host,
+    port: mqtt.port,
+    id: config.node,
+    user: mqtt.username,
+    pass: mqtt.password,
+    keepalive: mqtt.keepalive,
     will: statusTopic,
     subs: subs,
     up: online,
@@ -305,21 +321,21 @@ function netUp(): void {
 /** Battery mode: deliver (bounded wait), then deep sleep; the chip reboots on wake. */
 function sleepWhenDelivered(): void {
   const until = getTime() + 30;
-  const t = setInterval(function () {
+  const waiting = setInterval(function () {
     if (getTime() < until && !(mqttUp && qEmpty())) return;
-    clearInterval(t);
+    clearInterval(waiting);
     qSave();
     // Sleep once the DISCONNECT has left (bounded): else the broker sends the Last Will.
     mqttStop(function () {
-      say('deep sleep for ' + cfg.sleep + ' s');
+      say('deep sleep for ' + config.sleep + ' s');
       try {
-        require('ESP32').deepSleep(cfg.sleep * 1e6);
-      } catch (e) {
+        require('ESP32').deepSleep(config.sleep * 1e6);
+      } catch (_) {
         // No deep sleep on this board: wait awake and run the cycle again.
         setTimeout(function () {
           netUp();
           round(sleepWhenDelivered);
-        }, cfg.sleep * 1000);
+        }, config.sleep * 1000);
       }
     });
   }, 250);
@@ -328,20 +344,25 @@ function sleepWhenDelivered(): void {
 // Callbacks that live as long as the program are made outside start(), so that they do not
 // keep start()'s locals (config copies, counters) in RAM.
 
-/** A sensor from its config entry; `k` is its name on `info`. */
-function addSensor(sc: SensorConfig, k: string): void {
-  const s: Sensor = { c: sc, d: undefined as any, ms: sensorMeasurements(sc), k: k };
-  // Only a binary input reports changes by itself (a closure for the others would stay in RAM).
-  s.d = driverFor(
-    sc,
-    cfg.node,
-    sc.type === 'binary' || sc.type === 'ld2410'
-      ? function (m, v) {
-          emit(s, m, v, true);
-        }
-      : (undefined as any),
-  );
-  sensors.push(s);
+/** A sensor from its config entry; `name` is its name on `info` (the sensor's `k`). */
+function addSensor(sensorConfig: SensorConfig, name: string): void {
+  // Only a binary input and a presence sensor report changes by themselves (a closure for the others would stay in RAM).
+  const changes = sensorConfig.type === 'binary' || sensorConfig.type === 'ld2410';
+  const sensor: Sensor = {
+    c: sensorConfig,
+    d: driverFor(
+      sensorConfig,
+      config.node,
+      changes
+        ? function (measurement, value) {
+            emit(sensor, measurement, value, true);
+          }
+        : undefined,
+    ),
+    ms: sensorMeasurements(sensorConfig),
+    k: name,
+  };
+  sensors.push(sensor);
 }
 
 function tick(): void {
@@ -352,54 +373,58 @@ function tick(): void {
 }
 
 function start(): void {
-  const c = loadConfig();
-  if (!c) {
+  const loaded = loadConfig();
+  if (!loaded) {
     setTimeout(start, 60000);
     return;
   }
-  cfg = c;
-  const t = c.topics || {};
-  P = { readings: t.readings || 'home', nodes: t.nodes || 'roomlink', bridge: '', discovery: t.discovery || 'homeassistant' };
-  serial = c.transport === 'serial';
-  const set = require('Storage').readJSON('roomlink.set', true);
-  interval = set && set.base === c.interval ? set.interval : c.interval;
-  const count: { [t: string]: number } = {};
-  for (let i = 0; i < c.sensors.length; i++) {
-    const type = c.sensors[i].type;
+  config = loaded;
+  const topics = loaded.topics || {};
+  prefixes = { readings: topics.readings || 'home', nodes: topics.nodes || 'roomlink', bridge: '', discovery: topics.discovery || 'homeassistant' };
+  serial = loaded.transport === 'serial';
+  const set = require('Storage').readJSON<{ interval: number; base: number }>('roomlink.set', true);
+  interval = set && set.base === loaded.interval ? set.interval : loaded.interval;
+  const count: { [type: string]: number } = {};
+  for (let i = 0; i < loaded.sensors.length; i++) {
+    const type = loaded.sensors[i].type;
     count[type] = (count[type] || 0) + 1;
-    addSensor(c.sensors[i], type + (count[type] > 1 ? count[type] : ''));
+    addSensor(loaded.sensors[i], type + (count[type] > 1 ? count[type] : ''));
   }
-  print('roomlink ' + VERSION + ' running node=' + c.node + ' transport=' + c.transport);
+  print('roomlink ' + VERSION + ' running node=' + loaded.node + ' transport=' + loaded.transport);
   // The config's `board` decides which pins and I2C buses config check allows: say so when
   // the interpreter is built for another chip (process.env.BOARD: ESP32, ESP32C3_IDF4, ...).
-  const b = process.env.BOARD || '';
-  const chip = b.indexOf('ESP32') !== 0 ? '' : b.indexOf('C3') > 0 ? 'esp32c3' : b.indexOf('S3') > 0 ? 'esp32s3' : 'esp32';
-  if (chip && chip !== (c.board || 'esp32'))
-    say('this is ' + b + ' but roomlink.json says board ' + (c.board || 'esp32 (the default)') + ': set "board": "' + chip + '"');
+  const board = process.env.BOARD || '';
+  const chip = board.indexOf('ESP32') !== 0 ? '' : board.indexOf('C3') > 0 ? 'esp32c3' : board.indexOf('S3') > 0 ? 'esp32s3' : 'esp32';
+  if (chip && chip !== (loaded.board || 'esp32'))
+    say('this is ' + board + ' but roomlink.json says board ' + (loaded.board || 'esp32 (the default)') + ': set "board": "' + chip + '"');
   try {
     E.enableWatchdog(60, false);
-  } catch (e) {}
+  } catch (_) {}
   setInterval(tick, 5000);
   qInit(serial);
   E.on('kill', qSave);
   if (serial) {
     // The hub's acknowledgements and its announcement, as echo-off REPL calls.
-    (globalThis as any)[ACK_ENTRY] = qAckRange;
-    (globalThis as any)[HUB_ENTRY] = qHub;
+    (globalThis as unknown as Globals)[ACK_ENTRY] = qAckRange;
+    (globalThis as unknown as Globals)[HUB_ENTRY] = qHub;
     report();
     round();
-    return every();
+    every();
+    return;
   }
-  statusTopic = nodeStatusTopic(P, c.node);
-  subs = [nodeCommandTopic(P, c.node), haBirthTopic(P)];
-  const w = c.wifi || ({} as { ssid?: string; password?: string });
-  wifiStart(w.ssid, w.password, c.node, netUp, drop);
-  if (c.sleep > 0) return round(sleepWhenDelivered);
+  statusTopic = nodeStatusTopic(prefixes, loaded.node);
+  subs = [nodeCommandTopic(prefixes, loaded.node), haBirthTopic(prefixes)];
+  const wifiConfig = loaded.wifi || ({} as { ssid?: string; password?: string });
+  wifiStart(wifiConfig.ssid, wifiConfig.password, loaded.node, netUp, drop);
+  if (loaded.sleep > 0) {
+    round(sleepWhenDelivered);
+    return;
+  }
   round();
   every();
 }
 
-(globalThis as any)[COMMAND_ENTRY] = function (c: unknown) {
-  command(checkCommand(c));
+(globalThis as unknown as Globals)[COMMAND_ENTRY] = function (received: unknown) {
+  command(checkCommand(received));
 };
 start();

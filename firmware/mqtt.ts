@@ -13,6 +13,17 @@
 // once a connection has stayed up 30 s or a PUBACK arrived, and a PUBACK that does not come
 // within min(keepalive, 30) s drops the connection too.
 
+/**
+ * What of a socket from require('net').connect this client uses. Declared here, not in
+ * espruino.d.ts, because the tests type-check this module under Node as well.
+ */
+interface Socket {
+  on(event: 'data', fn: (data: string) => void): void;
+  on(event: 'drain' | 'close', fn: () => void): void;
+  write(data: string): void;
+  end(): void;
+}
+
 export interface MqttSettings {
   host: string;
   port: number;
@@ -36,15 +47,16 @@ export interface MqttSettings {
 // top-level function or variable costs blocks for as long as the program runs, so this
 // module keeps few of them: numbers are written out, small steps are inlined.
 
-let o: MqttSettings;
-let sock: any;
+/** Undefined only after mqttStop(), when no socket or retry is left to use it (hence the `!`s). */
+let mqtt: MqttSettings | undefined;
+let sock: Socket | undefined;
 /** CONNACK received: publishing is allowed. */
 export let mqttUp = false;
 let inbuf = '';
 let lastRx = 0;
 let lastTx = 0;
 let backoff = 1;
-let retry: any;
+let retry: ReturnType<typeof setTimeout> | undefined;
 let nextId = 0;
 /** When the current connection was accepted (CONNACK). */
 let upAt = 0;
@@ -61,19 +73,19 @@ let held = '';
 let streamI = 0;
 let streamDone: (() => void) | undefined;
 
-function str16(s: string): string {
-  return String.fromCharCode(s.length >> 8, s.length & 255) + s;
+function str16(text: string): string {
+  return String.fromCharCode(text.length >> 8, text.length & 255) + text;
 }
 
 /** Fixed header: type/flags byte and the remaining length as a varint. */
-function head(b: number, len: number): string {
-  let h = String.fromCharCode(b);
+function head(first: number, len: number): string {
+  let header = String.fromCharCode(first);
   do {
-    const d = len & 127;
+    const digit = len & 127;
     len = len >> 7;
-    h += String.fromCharCode(len ? d | 128 : d);
+    header += String.fromCharCode(len ? digit | 128 : digit);
   } while (len);
-  return h;
+  return header;
 }
 
 function write(data: string): void {
@@ -85,28 +97,28 @@ function write(data: string): void {
   try {
     sock.write(data);
     lastTx = getTime();
-  } catch (e) {
+  } catch (_) {
     drop();
   }
 }
 
 /**
  * Closes the link abruptly (the broker then publishes the Last Will) and reconnects; with
- * `s`, only if that is still the current socket (its 'close' event).
+ * `socket`, only if that is still the current socket (its 'close' event).
  */
-export function drop(s?: any): void {
+export function drop(socket?: Socket): void {
   const was = sock;
-  if (!was || (s && s !== was)) return;
+  if (!was || (socket && socket !== was)) return;
   sock = undefined;
   inbuf = held = '';
   skip = unacked = 0;
   streaming = undefined;
   try {
     was.end();
-  } catch (e) {}
+  } catch (_) {}
   if (mqttUp) {
     mqttUp = false;
-    o.down();
+    mqtt!.down();
   }
   schedule();
 }
@@ -118,7 +130,7 @@ function bad(what: string): void {
 }
 
 function schedule(): void {
-  if (retry || !o) return;
+  if (retry || !mqtt) return;
   retry = setTimeout(function () {
     retry = undefined;
     connect();
@@ -128,46 +140,46 @@ function schedule(): void {
 
 function connect(): void {
   if (sock) return;
-  let s: any;
+  let socket: Socket;
   // On ESP32 connect blocks until the broker answers or lwIP gives up: the watchdog gets its
   // full time, and a host that made us wait is retried only at the longest backoff.
   E.kickWatchdog();
-  const t0 = getTime();
+  const startedAt = getTime();
   try {
     // Throws at once when nothing listens.
-    s = require('net').connect({ host: o.host, port: o.port }, function () {
-      if (s !== sock) return;
+    socket = require('net').connect({ host: mqtt!.host, port: mqtt!.port }, function () {
+      if (socket !== sock) return;
       lastRx = getTime();
       // CONNECT, built here so that nothing of it stays referenced by the socket's handlers.
       let flags = 0x2c; // will flag, will QoS 1, will retain; clean session off
-      let tail = str16(o.will) + str16('offline');
-      if (o.user) {
+      let tail = str16(mqtt!.will) + str16('offline');
+      if (mqtt!.user) {
         flags |= 0x80;
-        tail += str16(o.user);
-        if (o.pass) {
+        tail += str16(mqtt!.user);
+        if (mqtt!.pass) {
           flags |= 0x40;
-          tail += str16(o.pass);
+          tail += str16(mqtt!.pass);
         }
       }
-      const body = str16('MQTT') + String.fromCharCode(4, flags, o.keepalive >> 8, o.keepalive & 255) + str16(o.id) + tail;
+      const body = str16('MQTT') + String.fromCharCode(4, flags, mqtt!.keepalive >> 8, mqtt!.keepalive & 255) + str16(mqtt!.id) + tail;
       write(head(0x10, body.length) + body);
     });
-  } catch (e) {
-    if (getTime() - t0 > 2) backoff = 30;
+  } catch (_) {
+    if (getTime() - startedAt > 2) backoff = 30;
     schedule();
     return;
   }
-  sock = s;
+  sock = socket;
   lastRx = lastTx = getTime();
-  s.on('data', function (d: string) {
-    if (s !== sock) return;
-    inbuf += d;
+  socket.on('data', function (data: string) {
+    if (socket !== sock) return;
+    inbuf += data;
     parse();
   });
-  s.on('drain', streamNext);
+  socket.on('drain', streamNext);
   // Espruino sockets always end with 'close' (after 'end' or an error).
-  s.on('close', function () {
-    drop(s);
+  socket.on('close', function () {
+    drop(socket);
   });
 }
 
@@ -180,44 +192,53 @@ function connect(): void {
 function parse(): void {
   while (sock) {
     if (skip) {
-      const n = Math.min(skip, inbuf.length);
-      skip -= n;
-      inbuf = inbuf.substr(n);
+      const skipped = Math.min(skip, inbuf.length);
+      skip -= skipped;
+      inbuf = inbuf.substr(skipped);
       if (skip) return;
     }
     if (inbuf.length < 2) return;
     let len = 0;
     let mul = 1;
     let i = 1;
-    let c: number;
+    let lengthByte: number;
     do {
-      if (i > 4) return bad('length field longer than 4 bytes');
+      if (i > 4) {
+        bad('length field longer than 4 bytes');
+        return;
+      }
       if (i >= inbuf.length) return;
-      c = inbuf.charCodeAt(i++);
-      len += (c & 127) * mul;
+      lengthByte = inbuf.charCodeAt(i++);
+      len += (lengthByte & 127) * mul;
       mul *= 128;
-    } while (c & 128);
+    } while (lengthByte & 128);
     const type = inbuf.charCodeAt(0);
-    const t = type >> 4;
+    const packetType = type >> 4;
     let why = '';
-    if (t === 3) {
+    if (packetType === 3) {
       // PUBLISH: QoS 3 is malformed, QoS 2 never granted (we subscribe at QoS 1).
       if ((type & 6) === 6) why = 'QoS 3 PUBLISH';
       else if (type & 4) why = 'QoS 2 PUBLISH';
       else if (type & 8 && !(type & 2)) why = 'DUP on a QoS 0 PUBLISH';
       else if (!mqttUp) why = 'PUBLISH before CONNACK';
     } else if (type === 0x20) why = mqttUp ? 'second CONNACK' : len === 2 ? '' : 'CONNACK of length ' + len;
-    else if (!mqttUp) why = 'packet type ' + t + ' before CONNACK';
+    else if (!mqttUp) why = 'packet type ' + packetType + ' before CONNACK';
     else if (type === 0x40) why = len === 2 ? '' : 'PUBACK of length ' + len;
-    else if (type === 0x90) why = len === 2 + o.subs.length ? '' : 'SUBACK of length ' + len;
+    else if (type === 0x90) why = len === 2 + mqtt!.subs.length ? '' : 'SUBACK of length ' + len;
     else if (type === 0xd0) why = len ? 'PINGRESP of length ' + len : '';
-    else why = 'packet type ' + t + ' flags ' + (type & 15);
-    if (why) return bad(why);
+    else why = 'packet type ' + packetType + ' flags ' + (type & 15);
+    if (why) {
+      bad(why);
+      return;
+    }
     if (len > 512) {
       // Too long to hold (commands and births are short): acknowledge it, then skip it.
       if (inbuf.length < i + 4) return;
       const at = i + 2 + ((inbuf.charCodeAt(i) << 8) | inbuf.charCodeAt(i + 1));
-      if (at + 2 > 512) return bad('topic too long');
+      if (at + 2 > 512) {
+        bad('topic too long');
+        return;
+      }
       if (type & 2) {
         if (inbuf.length < at + 2) return;
         write(head(0x40, 2) + inbuf.substr(at, 2));
@@ -227,48 +248,66 @@ function parse(): void {
       continue;
     }
     if (inbuf.length < i + len) return;
-    const b = inbuf.substr(i, len);
+    const body = inbuf.substr(i, len);
     inbuf = inbuf.substr(i + len);
     // A complete valid packet: the only sign of life that counts.
-    const now = (lastRx = getTime());
-    if (t === 2) {
+    const now = getTime();
+    lastRx = now;
+    if (packetType === 2) {
       // CONNACK: acknowledge flags (only "session present" may be set), return code.
-      const rc = b.charCodeAt(1);
-      if (b.charCodeAt(0) > 1) return bad('CONNACK flags ' + b.charCodeAt(0));
-      if (rc) {
-        print('roomlink: broker refused the connection (' + (rc === 4 || rc === 5 ? 'not authorised: check mqtt.username/password' : 'code ' + rc) + ')');
-        return drop();
+      const returnCode = body.charCodeAt(1);
+      if (body.charCodeAt(0) > 1) {
+        bad('CONNACK flags ' + body.charCodeAt(0));
+        return;
+      }
+      if (returnCode) {
+        print(
+          'roomlink: broker refused the connection (' +
+            (returnCode === 4 || returnCode === 5 ? 'not authorised: check mqtt.username/password' : 'code ' + returnCode) +
+            ')',
+        );
+        drop();
+        return;
       }
       mqttUp = true;
       upAt = ackAt = now;
       subId = newId();
-      let sb = String.fromCharCode(subId >> 8, subId & 255);
-      for (let j = 0; j < o.subs.length; j++) sb += str16(o.subs[j]) + '\x01';
-      write(head(0x82, sb.length) + sb);
-      o.up(b.charCodeAt(0));
-    } else if (t === 3) {
+      let subscribe = String.fromCharCode(subId >> 8, subId & 255);
+      for (let j = 0; j < mqtt!.subs.length; j++) subscribe += str16(mqtt!.subs[j]) + '\x01';
+      write(head(0x82, subscribe.length) + subscribe);
+      mqtt!.up(body.charCodeAt(0));
+    } else if (packetType === 3) {
       // PUBLISH from the broker (QoS 0 or 1).
-      const tl = (b.charCodeAt(0) << 8) | b.charCodeAt(1);
-      let p = 2 + tl;
-      if (p + (type & 2) > b.length) return bad('PUBLISH shorter than its topic');
-      if (type & 2) {
-        write(head(0x40, 2) + b.substr(p, 2));
-        p += 2;
+      const topicLength = (body.charCodeAt(0) << 8) | body.charCodeAt(1);
+      let payloadAt = 2 + topicLength;
+      if (payloadAt + (type & 2) > body.length) {
+        bad('PUBLISH shorter than its topic');
+        return;
       }
-      o.msg(b.substr(2, tl), b.substr(p), !!(type & 1));
-    } else if (t === 4) {
-      if (o.ack((b.charCodeAt(0) << 8) | b.charCodeAt(1)) && unacked) {
+      if (type & 2) {
+        write(head(0x40, 2) + body.substr(payloadAt, 2));
+        payloadAt += 2;
+      }
+      mqtt!.msg(body.substr(2, topicLength), body.substr(payloadAt), !!(type & 1));
+    } else if (packetType === 4) {
+      if (mqtt!.ack((body.charCodeAt(0) << 8) | body.charCodeAt(1)) && unacked) {
         unacked--;
         ackAt = now;
         backoff = 1;
       }
-    } else if (t === 9) {
+    } else if (packetType === 9) {
       // SUBACK: one return code per topic filter; 0x80 = refused.
-      if (((b.charCodeAt(0) << 8) | b.charCodeAt(1)) !== subId) return bad('SUBACK for another packet id');
-      for (let j = 0; j < o.subs.length; j++) {
-        const rc = b.charCodeAt(2 + j);
-        if (rc === 0x80) print('roomlink: broker refused the subscription to ' + o.subs[j]);
-        else if (rc > 2) return bad('SUBACK code ' + rc);
+      if (((body.charCodeAt(0) << 8) | body.charCodeAt(1)) !== subId) {
+        bad('SUBACK for another packet id');
+        return;
+      }
+      for (let j = 0; j < mqtt!.subs.length; j++) {
+        const returnCode = body.charCodeAt(2 + j);
+        if (returnCode === 0x80) print('roomlink: broker refused the subscription to ' + mqtt!.subs[j]);
+        else if (returnCode > 2) {
+          bad('SUBACK code ' + returnCode);
+          return;
+        }
       }
     }
   }
@@ -276,7 +315,7 @@ function parse(): void {
 
 /** Starts connecting; reconnects by itself until mqttStop(). */
 export function mqttStart(settings: MqttSettings): void {
-  o = settings;
+  mqtt = settings;
   connect();
 }
 
@@ -284,11 +323,11 @@ export function mqttStart(settings: MqttSettings): void {
 export function mqttTick(): void {
   if (!sock) return;
   const now = getTime();
-  const k = o.keepalive;
+  const keepalive = mqtt!.keepalive;
   if (mqttUp && now - upAt >= 30) backoff = 1;
-  if (now - lastRx > k * 1.5 + 5) drop();
-  else if (unacked && now - ackAt > Math.min(k, 30)) bad('no PUBACK for ' + Math.round(now - ackAt) + ' s');
-  else if (mqttUp && now - lastTx >= k / 2) write(head(0xc0, 0));
+  if (now - lastRx > keepalive * 1.5 + 5) drop();
+  else if (unacked && now - ackAt > Math.min(keepalive, 30)) bad('no PUBACK for ' + Math.round(now - ackAt) + ' s');
+  else if (mqttUp && now - lastTx >= keepalive / 2) write(head(0xc0, 0));
 }
 
 export function newId(): number {
@@ -298,12 +337,12 @@ export function newId(): number {
 
 /** PUBLISH; with qos 1 give the packet id (from newId(), kept for a resend with dup). */
 export function mqttPublish(topic: string, payload: string, qos: number, retain: boolean, id?: number, dup?: boolean): void {
-  let v = str16(topic);
+  let header = str16(topic);
   if (qos) {
-    v += String.fromCharCode(id! >> 8, id! & 255);
+    header += String.fromCharCode(id! >> 8, id! & 255);
     if (!unacked++) ackAt = getTime();
   }
-  write(head(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), v.length + payload.length) + v + payload);
+  write(head(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), header.length + payload.length) + header + payload);
 }
 
 /**
@@ -313,8 +352,11 @@ export function mqttPublish(topic: string, payload: string, qos: number, retain:
  */
 export function mqttStream(topic: string, get: (i: number) => string | undefined, done: () => void): void {
   let len = 0;
-  let piece: string | undefined;
-  for (let i = 0; (piece = get(i)) !== undefined; i++) len += piece.length;
+  for (let i = 0; ; i++) {
+    const piece = get(i);
+    if (piece === undefined) break;
+    len += piece.length;
+  }
   write(head(0x31, 2 + topic.length + len) + str16(topic));
   // A write to a socket that has just closed drops the link: the next connect streams again.
   if (!sock) return;
@@ -338,7 +380,7 @@ function streamNext(): void {
   try {
     sock.write(piece);
     lastTx = getTime();
-  } catch (e) {
+  } catch (_) {
     drop();
     return;
   }
@@ -353,24 +395,27 @@ function streamNext(): void {
 export function mqttStop(done: () => void): void {
   if (retry) clearTimeout(retry);
   retry = undefined;
-  const s = sock;
+  const socket = sock;
   write(head(0xe0, 0));
-  o = undefined as any;
+  mqtt = undefined;
   sock = undefined;
   mqttUp = false;
-  if (!s) return done();
+  if (!socket) {
+    done();
+    return;
+  }
   let fin = false;
   const end = function () {
     if (fin) return;
     fin = true;
-    clearTimeout(t);
+    clearTimeout(fallback);
     done();
   };
-  const t = setTimeout(end, 2000);
-  s.on('close', end);
+  const fallback = setTimeout(end, 2000);
+  socket.on('close', end);
   try {
-    s.end();
-  } catch (e) {
+    socket.end();
+  } catch (_) {
     end();
   }
 }

@@ -35,12 +35,18 @@ import { mqttPublish, mqttUp, newId, streaming } from './mqtt.ts';
 // for good. Files: `roomlink.q` (the queue), `roomlink.qs` (its state). At most 4 messages
 // are in flight. 16 KB of flash stay free for everything else; erased space is compacted
 // once free space at the end of Storage falls below 64 KB.
-const S = require('Storage');
+const storage = require('Storage');
 
 interface Msg {
   l: string;
   /** Packet id once sent, 0 before. */
   i: number;
+}
+
+/** The state file `roomlink.qs`: `c` lines of the file acknowledged, `d` the lines in ram. */
+interface QueueState {
+  c: number;
+  d: string[];
 }
 
 const ram: Msg[] = [];
@@ -59,44 +65,47 @@ let held: string | undefined;
 let fly: number[] = [];
 let acked = 0;
 let backlog = false;
-let reader: any;
+let reader: StorageFile | undefined;
 let saved = false;
 /** Readings dropped because flash was full. */
 export let dropped = 0;
 
 /** Publishes a queued line ("<topic> <payload>", a file line's newline trimmed), or prints it. */
-function send(l: string, id: number, dup: boolean): void {
-  if (serialQ) return print(l.trim());
-  const sp = l.indexOf(' ');
-  mqttPublish(l.slice(0, sp), l.slice(sp + 1).trim(), 1, true, id, dup);
+function send(line: string, id: number, dup: boolean): void {
+  if (serialQ) {
+    print(line.trim());
+    return;
+  }
+  const space = line.indexOf(' ');
+  mqttPublish(line.slice(0, space), line.slice(space + 1).trim(), 1, true, id, dup);
 }
 
 /** A serial line's seq + 1 (0 means unsent), and its boot id. */
-function seqId(l: string): number {
-  return parseInt(l.slice(l.indexOf('"seq":') + 6)) + 1;
+function seqId(line: string): number {
+  return parseInt(line.slice(line.indexOf('"seq":') + 6), 10) + 1;
 }
 
-function bootOf(l: string): string {
-  const i = l.indexOf('"boot":"') + 8;
-  return l.slice(i, l.indexOf('"', i));
+function bootOf(line: string): string {
+  const i = line.indexOf('"boot":"') + 8;
+  return line.slice(i, line.indexOf('"', i));
 }
 
 function sentCount(): number {
-  let n = fly.length;
-  for (let i = 0; i < ram.length; i++) if (ram[i].i) n++;
-  return n;
+  let sent = fly.length;
+  for (let i = 0; i < ram.length; i++) if (ram[i].i) sent++;
+  return sent;
 }
 
 /** Loads what a previous boot left undelivered; `serial` for the serial transport. */
 export function qInit(serial: boolean): void {
   serialQ = serial;
-  const st = S.readJSON('roomlink.qs', true);
-  if (st) {
-    for (let i = 0; i < st.d.length; i++) ram.push({ l: st.d[i], i: 0 });
-    acked = st.c;
+  const state = storage.readJSON<QueueState>('roomlink.qs', true);
+  if (state) {
+    for (let i = 0; i < state.d.length; i++) ram.push({ l: state.d[i], i: 0 });
+    acked = state.c;
     saved = true;
   }
-  backlog = S.open('roomlink.q', 'r').getLength() > 0;
+  backlog = storage.open('roomlink.q', 'r').getLength() > 0;
   if (backlog) openReader();
 }
 
@@ -106,7 +115,7 @@ export function qInit(serial: boolean): void {
  */
 function openReader(): void {
   held = undefined;
-  reader = S.open('roomlink.q', 'r');
+  reader = storage.open('roomlink.q', 'r');
   for (let i = 0; i < acked; i++) reader.readLine();
   for (let i = 0; i < fly.length; i++) {
     const line = reader.readLine();
@@ -121,14 +130,14 @@ export function qCount(): number {
 
 /** Flash left for the queue: free space plus what compaction would reclaim. */
 function room(): boolean {
-  const st = S.getStats();
-  return st.freeBytes + st.trashBytes > 16384;
+  const stats = storage.getStats();
+  return stats.freeBytes + stats.trashBytes > 16384;
 }
 
 /** Called when the node is idle: compacts Storage once free space runs low. */
 export function qIdle(): void {
-  const st = S.getStats();
-  if (st.trashBytes && st.freeBytes < 65536) S.compact();
+  const stats = storage.getStats();
+  if (stats.trashBytes && stats.freeBytes < 65536) storage.compact();
 }
 
 export function qAdd(line: string): void {
@@ -137,7 +146,7 @@ export function qAdd(line: string): void {
   if (!serialQ && mqttUp && !backlog && ram.length < 3) {
     ram.push({ l: line, i: 0 });
   } else if (room()) {
-    S.open('roomlink.q', 'a').write(line + '\n');
+    storage.open('roomlink.q', 'a').write(line + '\n');
     if (!backlog) {
       backlog = true;
       openReader();
@@ -151,31 +160,32 @@ export function qPump(): void {
   if (serialQ ? !hubUp : !mqttUp || streaming) return;
   // Serial: acknowledgements come in batches (every 200 ms at most), so more may be in flight.
   const max = serialQ ? 8 : 4;
-  let n = sentCount();
-  if (!n) moved = getTime();
-  for (let i = 0; i < ram.length && n < max; i++) {
+  let sent = sentCount();
+  if (!sent) moved = getTime();
+  for (let i = 0; i < ram.length && sent < max; i++) {
     if (!ram[i].i) {
       ram[i].i = serialQ ? seqId(ram[i].l) : newId();
       send(ram[i].l, ram[i].i, false);
-      n++;
+      sent++;
     }
   }
-  while (backlog && n < max) {
-    const line = held || reader.readLine();
+  while (backlog && sent < max) {
+    // A backlog always has its reader open (openReader).
+    const line = held || reader!.readLine();
     held = undefined;
     if (serialQ && line) {
-      const b = bootOf(line);
+      const boot = bootOf(line);
       // One boot in flight at a time: the next boot's lines wait until these are acknowledged.
-      if (fly.length && b !== flyBoot) {
+      if (fly.length && boot !== flyBoot) {
         held = line;
         break;
       }
-      flyBoot = b;
+      flyBoot = boot;
     }
     if (!line) {
       // End of the file (a reader sees later appends): once all is acknowledged, start afresh.
       if (!fly.length) {
-        S.open('roomlink.q', 'r').erase();
+        storage.open('roomlink.q', 'r').erase();
         backlog = false;
         reader = undefined;
         acked = 0;
@@ -185,10 +195,10 @@ export function qPump(): void {
     const id = serialQ ? seqId(line) : newId();
     fly.push(id);
     send(line, id, false);
-    n++;
+    sent++;
   }
   if (saved && !ram.length && !backlog) {
-    S.erase('roomlink.qs');
+    storage.erase('roomlink.qs');
     saved = false;
   }
 }
@@ -253,7 +263,10 @@ export function qAckRange(boot: string, from: number, to: number): void {
 /** A hub is there (it announced itself, or acknowledged): send what is unacknowledged. */
 export function qHub(): void {
   heard = getTime();
-  if (hubUp) return qPump();
+  if (hubUp) {
+    qPump();
+    return;
+  }
   hubUp = true;
   qResend();
 }
@@ -280,9 +293,10 @@ export function qTick(): boolean {
 /** Writes the state file, so ram and the file position survive a reboot. */
 export function qSave(): void {
   if (!ram.length && !backlog) return;
-  const d: string[] = [];
-  for (let i = 0; i < ram.length; i++) d.push(ram[i].l);
-  S.writeJSON('roomlink.qs', { c: acked, d: d });
+  const lines: string[] = [];
+  for (let i = 0; i < ram.length; i++) lines.push(ram[i].l);
+  const state: QueueState = { c: acked, d: lines };
+  storage.writeJSON('roomlink.qs', state);
   saved = true;
 }
 

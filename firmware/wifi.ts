@@ -4,22 +4,22 @@
 // or without a `wifi` section in the config, the network is taken as already up.
 
 /** The Wifi module, once required (undefined without one: Linux port, host runtime). */
-export let W: any;
+export let wifi: WifiModule | undefined;
 let backoff = 2;
-let timer: any;
+let timer: number | undefined;
 let up = false;
 
 export function wifiStart(ssid: string | undefined, pass: string | undefined, host: string, onUp: () => void, onDown: () => void): void {
   try {
-    W = require('Wifi');
-  } catch (e) {}
-  if (!W || !ssid) {
+    wifi = require('Wifi');
+  } catch (_) {}
+  if (!wifi || !ssid) {
     onUp();
     return;
   }
   try {
-    W.setHostname(host);
-  } catch (e) {}
+    wifi.setHostname(host);
+  } catch (_) {}
   function retry(): void {
     if (timer) return;
     timer = setTimeout(function () {
@@ -29,7 +29,8 @@ export function wifiStart(ssid: string | undefined, pass: string | undefined, ho
     backoff = Math.min(backoff * 2, 120);
   }
   function join(): void {
-    W.connect(ssid, { password: pass }, function (err: unknown) {
+    // Both checked on the way in (wifiStart returned without them).
+    wifi!.connect(ssid!, { password: pass }, function (err: unknown) {
       if (err) {
         print('roomlink: WiFi "' + ssid + '": ' + err + ', retrying in ' + backoff + ' s');
         return retry();
@@ -41,7 +42,7 @@ export function wifiStart(ssid: string | undefined, pass: string | undefined, ho
       }
     });
   }
-  W.on('disconnected', function () {
+  wifi.on('disconnected', function () {
     if (up) {
       up = false;
       onDown();

@@ -189,7 +189,7 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
   });
 
   let broker: EmbeddedBroker | undefined;
-  const subscriptions = [prefixes.nodes + '/+/set'];
+  const subscriptions = [`${prefixes.nodes}/+/set`];
   // Home Assistant's birth message, and the empty configs it publishes when a user deletes a device.
   if (settings.homeassistant.discovery) subscriptions.push(settings.homeassistant.birth_topic, discoveryConfigFilter(prefixes));
   const connection = new MqttConnection(

@@ -49,7 +49,13 @@ export function formatValue(value: unknown): string {
   else if (typeof value === 'string') text = value;
   else if (value === null || value === undefined || typeof value !== 'object') text = String(value);
   else text = safeJson(value);
-  return text === '' || /[\s"=\\]|[\u0000-\u001f]/.test(text) ? JSON.stringify(text) : text;
+  return text === '' || /[\s"=\\]/.test(text) || hasControlCharacter(text) ? JSON.stringify(text) : text;
+}
+
+/** A C0 control character (below U+0020) would reach the log raw unless the value is quoted. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true;
+  return false;
 }
 
 function safeJson(value: unknown): string {
@@ -103,7 +109,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         if (scope) record.scope = scope;
         record.msg = message;
         if (fields) for (const key in fields) if (!(key in record)) record[key] = SECRET_FIELD.test(key) ? REDACTED : fields[key];
-        stream.write(safeJson(record) + '\n');
+        stream.write(`${safeJson(record)}\n`);
       };
     }
     const prefix = scope ? ` [${scope}] ` : ' ';

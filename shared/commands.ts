@@ -44,7 +44,7 @@ export function parseCommand(text: string): CommandCheck {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (e) {
+  } catch (_) {
     return { ok: false, error: 'command is not JSON' };
   }
   return checkCommand(raw);

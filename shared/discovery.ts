@@ -117,8 +117,11 @@ export function discoveryChunk(p: TopicPrefixes, spec: DiscoveryNode, index: num
 
 export function discoveryPayload(p: TopicPrefixes, spec: DiscoveryNode): string {
   let out = '';
-  let piece: string | undefined;
-  for (let i = 0; (piece = discoveryChunk(p, spec, i)) !== undefined; i++) out += piece;
+  for (let i = 0; ; i++) {
+    const piece = discoveryChunk(p, spec, i);
+    if (piece === undefined) break;
+    out += piece;
+  }
   return out;
 }
 

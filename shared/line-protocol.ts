@@ -251,7 +251,7 @@ export function decodeLine(raw: string, maxBytes?: number, defaultNode?: string)
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
-    } catch (e) {
+    } catch (_) {
       return refused('malformed_json', 'line starts like JSON but does not parse');
     }
     if (typeof parsed !== 'object' || parsed === null) return refused('not_object', 'line is JSON but not an object');
@@ -263,7 +263,7 @@ export function decodeLine(raw: string, maxBytes?: number, defaultNode?: string)
     let isJson = true;
     try {
       JSON.parse(line);
-    } catch (e) {
+    } catch (_) {
       isJson = false;
     }
     return isJson ? refused('not_object', 'line is JSON but not an object') : { kind: 'output', text: line };

@@ -12,14 +12,19 @@ import { fakeWifiNode, startDashboardHub, type DashboardHub, type FakeWifiNode }
 import { Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import type { PageDocument, PageElement, PageStyle, PageWindow } from './helpers/page-dom.ts';
 
 const ok = requireTools('mosquitto', 'socat') && requireChromium();
 
 // The functions given to page.evaluate run in the page; the hub's type-check has no DOM
 // library, so the page's globals are declared here, for this file only.
-declare const document: any, window: any, getComputedStyle: any, NodeFilter: any, innerWidth: number;
-type Element = any;
-type HTMLInputElement = any;
+declare const document: PageDocument,
+  window: PageWindow,
+  getComputedStyle: (el: PageElement) => PageStyle,
+  NodeFilter: { readonly SHOW_TEXT: number },
+  innerWidth: number;
+type Element = PageElement;
+type HTMLInputElement = PageElement;
 
 /** Bytes the browser received for a page's first load, request by request (CDP Network). */
 async function countTransfer(cdp: CDPSession): Promise<() => { bytes: number; requests: { url: string; bytes: number; encoding?: string }[] }> {
@@ -107,7 +112,7 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
   let wifi: FakeWifiNode;
   let page: Page & { problems: string[] };
   const fromHub: string[] = [];
-  const line = (obj: object) => dash.pty.write(JSON.stringify(obj) + '\n');
+  const line = (obj: object) => dash.pty.write(`${JSON.stringify(obj)}\n`);
 
   beforeAll(async () => {
     await broker.start();
@@ -252,7 +257,7 @@ describe.skipIf(!ok)('dashboard in Chromium', () => {
     await page.waitForSelector('body[data-ready]');
     const chart = () =>
       page.evaluate(() => {
-        const c = (window as any).roomlink.chart('cellar/temperature');
+        const c = window.roomlink.chart('cellar/temperature');
         return c ? { v: c.v, t: c.t, lo: c.lo, hi: c.hi, step: c.step } : undefined;
       });
     await expect.poll(async () => (await chart())?.v).toEqual(values);

@@ -14,11 +14,12 @@ import { PROJECT_ROOT } from '../hub/project-root.ts';
 import { ensureFirmwareBuilt } from '../tools/toolchain/build.ts';
 import { launchChromium, requireChromium, type Browser } from './helpers/chromium.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import type { PageDocument, PageElement } from './helpers/page-dom.ts';
 
 const ok = requireChromium();
 const SCREENSHOTS = process.env.ROOMLINK_SCREENSHOTS === '1';
 
-declare const document: any;
+declare const document: PageDocument;
 
 describe.skipIf(!ok)('npm start in Chromium', () => {
   let browser: Browser;
@@ -62,10 +63,12 @@ describe.skipIf(!ok)('npm start in Chromium', () => {
       () =>
         page.evaluate(() => {
           const rows = [...document.querySelectorAll('.reading')];
-          const keys = rows.map((r: any) => r.dataset.key).sort();
+          const keys = rows.map((r) => r.dataset.key ?? '').sort();
           const complete = rows.every(
-            (r: any) =>
-              r.querySelector('.value').textContent.trim() !== '' && r.querySelector('.chart canvas') && Number(r.querySelector('.chart').dataset.points) >= 1,
+            (r) =>
+              r.querySelector('.value')!.textContent!.trim() !== '' &&
+              r.querySelector('.chart canvas') &&
+              Number(r.querySelector('.chart')!.dataset.points) >= 1,
           );
           // The kitchen's CO2 and PM may come later (the PMS5003's fan needs 30 s): present or not yet.
           const need = ['kitchen/humidity', 'kitchen/motion', 'kitchen/temperature', 'living_room/pressure', 'living_room/temperature'];
@@ -127,7 +130,7 @@ describe.skipIf(!ok)('npm start in Chromium', () => {
       await page.waitForSelector('body[data-ready]');
       // kitchen: temperature, humidity, motion, CO2, PM1, PM2.5, PM10 (PM from 30 s on: the fan); living room: 2.
       await page.waitForFunction(() => document.querySelectorAll('.chart canvas').length === 9, undefined, { timeout: 60_000 });
-      if (section) await page.locator(section).evaluate((el: any) => el.scrollIntoView());
+      if (section) await page.locator(section).evaluate((el: PageElement) => el.scrollIntoView());
       const dir = SCREENSHOTS ? join(PROJECT_ROOT, 'docs') : shots;
       mkdirSync(dir, { recursive: true });
       const file = join(dir, name);

@@ -53,7 +53,7 @@ describe('history store', () => {
   it('answers the hour from single points and leaves out what is older than an hour', () => {
     const h = store();
     const times = [NOW - 2 * HOUR, NOW - HOUR - 1000, NOW - HOUR + 1000, NOW - 60_000, NOW - 1000];
-    times.forEach((t, i) => h.record('hall', 'humidity', 'hall-1', 40 + i, t));
+    for (const [i, t] of times.entries()) h.record('hall', 'humidity', 'hall-1', 40 + i, t);
     const q = h.query('hall', 'humidity', 'hour', NOW);
     expect(q.t).toEqual(times.slice(2));
     expect(q.v).toEqual([42, 43, 44]);
@@ -175,7 +175,7 @@ describe('history store', () => {
     const h = new HistoryStore({ file, retentionDays: 7 });
     h.open((err) => damaged.push(err.message));
     expect(damaged).toHaveLength(1);
-    expect(readFileSync(file + '.bad', 'utf8')).toMatch(/^this is not a database/);
+    expect(readFileSync(`${file}.bad`, 'utf8')).toMatch(/^this is not a database/);
     h.record('kitchen', 'temperature', 'kitchen-1', 20, NOW);
     expect(h.query('kitchen', 'temperature', 'hour', NOW).v).toEqual([20]);
     h.close();

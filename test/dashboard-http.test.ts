@@ -18,7 +18,7 @@ import { DashboardStartError } from '../hub/dashboard/dashboard.ts';
 import { MAX_BODY_BYTES } from '../hub/dashboard/server.ts';
 import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
-import { fakeWifiNode, http, openEvents, startDashboardHub, type DashboardHub, type FakeWifiNode } from './helpers/dashboard.ts';
+import { fakeWifiNode, http, openEvents, startDashboardHub, type DashboardHub, type FakeWifiNode, type HttpResponse } from './helpers/dashboard.ts';
 import { Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
@@ -171,7 +171,7 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
 
   it('refuses bad commands with a status and a message that say what is wrong', async () => {
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) => http(dash.url, path, { body, headers });
-    const cases: [string, Promise<{ status: number; json(): any }>, number, RegExp][] = [
+    const cases: [string, Promise<HttpResponse>, number, RegExp][] = [
       ['unknown node', post('/api/nodes/garage-9/command', { identify: true }), 404, /no node "garage-9"/],
       ['not a node id', post('/api/nodes/Kitchen%201/command', { identify: true }), 400, /not a node id/],
       ['interval 0', post('/api/nodes/kitchen-1/command', { interval: 0 }), 400, /interval: must be 1\.\.86400 seconds/],

@@ -170,7 +170,7 @@ describe.skipIf(!haveTools)('firmware behind a hostile network (host runtime, fa
         () => proxy.connections.length >= first + 4 && proxy.connections[first + 3]!.closedAt !== undefined,
         40_000,
       ).catch((e) => {
-        throw new Error(e.message + ' ' + JSON.stringify(proxy.connections));
+        throw new Error(`${e.message} ${JSON.stringify(proxy.connections)}`);
       });
       const gaps: number[] = [];
       for (let i = first + 1; i < first + 4; i++) gaps.push(proxy.connections[i]!.at - proxy.connections[i - 1]!.closedAt!);

@@ -116,7 +116,7 @@ describe('firmware MQTT client: what the broker sends', () => {
     const { ev, sub } = await connected(['roomlink/n1/set', 'homeassistant/status']);
     expect(ev.up).toBe(1);
     const body = sub.slice(4);
-    expect(body).toBe(bin(0, 15) + 'roomlink/n1/set' + bin(1) + bin(0, 20) + 'homeassistant/status' + bin(1));
+    expect(body).toBe(`${bin(0, 15)}roomlink/n1/set${bin(1)}${bin(0, 20)}homeassistant/status${bin(1)}`);
   });
 
   // Each of these must close the connection and reconnect within one backoff step.
@@ -177,7 +177,7 @@ describe('firmware MQTT client: what the broker sends', () => {
 
   test('a packet split across reads, and several packets in one read, are both taken', async () => {
     const { ev, s } = await connected(['a', 'b']);
-    const pub = bin(0x32, 7, 0, 1, 0x61, 0, 9) + '{}' + bin(0x32, 7, 0, 1, 0x62, 0, 10) + 'on';
+    const pub = `${bin(0x32, 7, 0, 1, 0x61, 0, 9)}{}${bin(0x32, 7, 0, 1, 0x62, 0, 10)}on`;
     for (const ch of pub) s.emit('data', ch);
     expect(ev.msgs).toEqual([
       ['a', '{}', false],
@@ -185,7 +185,7 @@ describe('firmware MQTT client: what the broker sends', () => {
     ]);
     // Each QoS 1 PUBLISH gets its PUBACK with the same packet id.
     expect(s.take()).toBe(bin(0x40, 2, 0, 9) + bin(0x40, 2, 0, 10));
-    s.emit('data', bin(0x31, 5, 0, 1, 0x62) + 'on' + bin(0x40, 2, 0, 3));
+    s.emit('data', `${bin(0x31, 5, 0, 1, 0x62)}on${bin(0x40, 2, 0, 3)}`);
     expect(ev.msgs[2]).toEqual(['b', 'on', true]);
     expect(ev.acks).toEqual([3]);
     expect(s.ended).toBe(false);
@@ -220,7 +220,7 @@ describe('firmware MQTT client: what the broker sends', () => {
     const len = 2 + 1 + 2 + payload.length;
     const pub = bin(0x32, (len & 127) | 128, len >> 7, 0, 1, 0x61, 0x12, 0x34) + payload;
     for (let i = 0; i < pub.length; i += 100) s.emit('data', pub.slice(i, i + 100));
-    s.emit('data', bin(0x30, 5, 0, 1, 0x62) + 'on');
+    s.emit('data', `${bin(0x30, 5, 0, 1, 0x62)}on`);
     expect(s.take()).toBe(bin(0x40, 2, 0x12, 0x34));
     expect(ev.msgs).toEqual([['b', 'on', false]]);
     expect(s.ended).toBe(false);

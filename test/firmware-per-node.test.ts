@@ -82,7 +82,7 @@ describe('per-node builds', () => {
         },
         15_000,
       ).catch((e) => {
-        throw new Error(e.message + '\n' + node.lines.join('\n'));
+        throw new Error(`${e.message}\n${node.lines.join('\n')}`);
       });
       expect(Object.fromEntries(seen)).toMatchObject({ carbon_dioxide: 950, pm1: 12, pm25: 19, pm10: 26 });
       expect(seen.get('pressure')).toBeCloseTo(1008, 1);

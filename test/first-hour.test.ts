@@ -202,7 +202,7 @@ describe('4. nothing with a password is left behind; files that hold one are 060
     it(`sim's temporary Storage is gone after ${signal}, and was owner-only while it ran`, async () => {
       const dir = tempDir();
       const ownTmp = tempDir('roomlink-tmp-');
-      const config = write(dir, 'node.json', '// a node with passwords\n' + nodeConfig());
+      const config = write(dir, 'node.json', `// a node with passwords\n${nodeConfig()}`);
       const sim = start(['sim', '--config', config], { env: { TMPDIR: ownTmp } });
       const [, storage] = await sim.waitFor(/Storage in (\S+); Ctrl-C stops/, 60_000);
       expect(storage!.startsWith(ownTmp)).toBe(true);

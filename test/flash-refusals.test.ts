@@ -21,7 +21,9 @@ const MQTT_PASSWORD = 'Mqtt-p4ss-never-shown';
 function captureOut() {
   let text = '';
   return {
-    write: (s: string) => void (text += s),
+    write: (s: string) => {
+      text += s;
+    },
     isTTY: false,
     get text() {
       return text;

@@ -24,7 +24,9 @@ const MQTT_PASSWORD = 'mqtt-Secret-"quoted"-4410';
 function captureOut() {
   let text = '';
   return {
-    write: (s: string) => void (text += s),
+    write: (s: string) => {
+      text += s;
+    },
     isTTY: false,
     get text() {
       return text;

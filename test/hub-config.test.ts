@@ -485,7 +485,12 @@ describe('logger', () => {
   it('does no work for a disabled level', () => {
     const { log } = capture({ level: 'info' });
     let serialized = 0;
-    const costly = { toJSON: () => (serialized++, 'x') };
+    const costly = {
+      toJSON: () => {
+        serialized++;
+        return 'x';
+      },
+    };
     log.debug('hot path', { costly });
     expect(serialized).toBe(0);
     log.info('not hot', { costly });

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { hubSettingsSchema } from '../hub/config/schema.ts';
 import { createHub, QUEUE_FILE } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
-import { Database } from '../hub/queue/sqlite.ts';
+import { Database, type SqliteDatabase } from '../hub/queue/sqlite.ts';
 import { startHubProcess } from './helpers/hub-process.ts';
 import { Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { connectRecorder, type Recorder, subscribe } from '../bench/helpers/mqtt.ts';
@@ -175,7 +175,7 @@ describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
 
 /** Rows in the hub's queue file, read from outside (WAL allows a reader beside the writer). */
 function queuedRows(file: string): number {
-  let db;
+  let db: SqliteDatabase | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
     return db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM readings').get()!.n;

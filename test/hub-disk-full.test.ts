@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { QUEUE_FILE } from '../hub/hub.ts';
 import { DurableQueue, type DiskTrouble } from '../hub/queue/durable-queue.ts';
-import { Database } from '../hub/queue/sqlite.ts';
+import { Database, type SqliteDatabase } from '../hub/queue/sqlite.ts';
 import { startHubProcess } from './helpers/hub-process.ts';
 import { Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { connectRecorder, subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
@@ -65,7 +65,7 @@ function writeAt(pty: PtyPair, from: number, to: number, perSecond: number): Pro
 
 /** Rows in the hub's queue file, read from outside (WAL allows a reader beside the writer). */
 function queuedRows(file: string): number {
-  let db;
+  let db: SqliteDatabase | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
     return db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM readings').get()!.n;

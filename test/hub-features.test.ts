@@ -25,7 +25,12 @@ function build(discovery: boolean) {
   const events = new HubEvents();
   const nodes = new NodeRegistry(events, { maxNodes: settings.max_nodes, configured: [] });
   const published: string[] = [];
-  const publisher = { state: (kind: string) => (published.push(kind), true) } as unknown as Publisher;
+  const publisher = {
+    state: (kind: string) => {
+      published.push(kind);
+      return true;
+    },
+  } as unknown as Publisher;
   const features = createFeatures(settings, { nodes, events, publisher, log: silentLogger, report: () => ({}) });
   return { events, features, published };
 }

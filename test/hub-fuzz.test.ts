@@ -61,7 +61,7 @@ function generate(seed: number): Generated {
     expected.set(topic, (expected.get(topic) ?? 0) + 1);
     valuesExpected++;
   };
-  const text = (s: string) => chunks.push(Buffer.from(s + '\n'));
+  const text = (s: string) => chunks.push(Buffer.from(`${s}\n`));
   const validValue = () => {
     const [id, m] = r.pick(NUMERIC);
     const value = Math.round((m.min + r.next() * (m.max - m.min)) * 100) / 100;
@@ -99,13 +99,13 @@ function generate(seed: number): Generated {
     () => {
       const line = validJsonUnregistered();
       const at = 1 + r.int(line.length - 2);
-      chunks.push(Buffer.concat([Buffer.from(line.slice(0, at)), Buffer.from([r.pick([0x00, 0x01, 0x07, 0x1b, 0x7f])]), Buffer.from(line.slice(at) + '\n')]));
+      chunks.push(Buffer.concat([Buffer.from(line.slice(0, at)), Buffer.from([r.pick([0x00, 0x01, 0x07, 0x1b, 0x7f])]), Buffer.from(`${line.slice(at)}\n`)]));
     },
     () => {
       const line = validJsonUnregistered();
       const at = 1 + r.int(line.length - 2);
       const bad = r.pick([[0xff], [0xc0, 0x80], [0xe2, 0x82], [0x80], [0xed, 0xa0, 0x80]]);
-      chunks.push(Buffer.concat([Buffer.from(line.slice(0, at)), Buffer.from(bad), Buffer.from(line.slice(at) + '\n')]));
+      chunks.push(Buffer.concat([Buffer.from(line.slice(0, at)), Buffer.from(bad), Buffer.from(`${line.slice(at)}\n`)]));
     },
     () => text(json({ node: 'fz-1', room: r.pick(['a/b', 'a+b', '#', '+', '', 'Kitchen', 'x'.repeat(40), 'a\u0000b', '../x', 'a b']), temperature: 20 })),
     () => text(json({ node: r.pick(['#', '+', 'a/b', 'bridge', '', 'A', 'n\u0000', '$SYS', 'x'.repeat(33)]), room: 'room-1', temperature: 20 })),
@@ -133,7 +133,7 @@ function generate(seed: number): Generated {
   const valid: (() => void)[] = [
     () => text(validJson()),
     // Espruino's prompt-erase prefix in front of a program's line.
-    () => text('>\r\x1b[J' + validJson()),
+    () => text(`>\r\x1b[J${validJson()}`),
     () => {
       const k = r.int(NODES);
       const [id, value] = validValue();

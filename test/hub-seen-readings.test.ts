@@ -16,7 +16,10 @@ describe('seen readings (dedupe by node, boot, seq)', () => {
 
   it('agrees with a plain set for live readings overtaking a backlog, repeats and gaps', () => {
     let state = 12345;
-    const random = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const random = () => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff;
+      return state / 0x7fffffff;
+    };
     const seen = new SeenReadings();
     const model = new Set<number>();
     // A backlog 0..499 drained in order while live readings 2000.. arrive; some live readings
@@ -46,10 +49,10 @@ describe('seen readings (dedupe by node, boot, seq)', () => {
 
   it('survives a restart through its JSON and forgets the oldest boots', () => {
     const seen = new SeenReadings();
-    for (let boot = 0; boot <= MAX_BOOTS; boot++) seen.seenBefore('k', 'b' + boot, 7);
+    for (let boot = 0; boot <= MAX_BOOTS; boot++) seen.seenBefore('k', `b${boot}`, 7);
     const restored = new SeenReadings();
     restored.load('k', seen.toJson('k'));
-    expect(restored.seenBefore('k', 'b' + MAX_BOOTS, 7)).toBe(true);
+    expect(restored.seenBefore('k', `b${MAX_BOOTS}`, 7)).toBe(true);
     // The first boot was forgotten: a repeat from it would be published again, never dropped.
     expect(restored.seenBefore('k', 'b0', 7)).toBe(false);
     restored.load('j', 'not json');

@@ -28,7 +28,7 @@ function makeCertificates(dir: string): void {
     ['client', 'roomlink-hub', 'extendedKeyUsage=clientAuth'],
   ] as const) {
     ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-    writeFileSync(join(dir, `${name}.ext`), ext + '\n');
+    writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
     ssl(
       'x509',
       '-req',

@@ -182,7 +182,13 @@ describe('SerialLink with binding-mock', () => {
     MockBinding.createPort('/dev/ttyUSB0');
     const { binding, opened, unplug } = recordingBinding();
     const attempts: number[] = [];
-    const counting: SerialBinding = { list: binding.list, open: (o) => (attempts.push(Date.now()), binding.open(o)) };
+    const counting: SerialBinding = {
+      list: binding.list,
+      open: (o) => {
+        attempts.push(Date.now());
+        return binding.open(o);
+      },
+    };
     const { link: l, lines, downs } = link(counting, '/dev/ttyUSB0', 500);
     l.start();
     await settle(() => l.state === 'open');

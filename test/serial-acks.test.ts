@@ -19,7 +19,7 @@ import { waitFor } from '../bench/helpers/wait.ts';
 const ok = requireTools('mosquitto', 'socat');
 
 /** How long the hub is away in each case, in seconds (the kill case: 60). */
-export const AWAY_S = Number(process.env['ROOMLINK_SERIAL_AWAY_S'] ?? 60);
+export const AWAY_S = Number(process.env.ROOMLINK_SERIAL_AWAY_S ?? 60);
 
 /** Every reading once, in order, one interval (1 s = 100 clock units) apart. */
 export function expectEveryReadingOnce(values: number[], from: number, to: number): void {

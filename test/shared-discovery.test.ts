@@ -113,7 +113,11 @@ describe('Home Assistant device discovery', () => {
   it('streams in chunks that join to the payload, skipping unknown measurements', () => {
     const spec = { ...kitchen, measurements: ['temperature', 'bogus', 'door'] };
     const chunks: string[] = [];
-    for (let i = 0, c; (c = discoveryChunk(DEFAULT_PREFIXES, spec, i)) !== undefined; i++) chunks.push(c);
+    for (let i = 0; ; i++) {
+      const chunk = discoveryChunk(DEFAULT_PREFIXES, spec, i);
+      if (chunk === undefined) break;
+      chunks.push(chunk);
+    }
     expect(chunks.length).toBe(4);
     expect(Object.keys(JSON.parse(chunks.join('')).cmps)).toEqual(['temperature', 'door']);
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(chunks.join('').length / 2);

@@ -61,7 +61,7 @@ describe('line protocol: JSON readings', () => {
     expect(reading(decodeLine(encodeReading(r))).reading).toEqual(r);
     expect(refusal(decodeLine('{"node":"k","temperature":20,"boot":"A/B"}'))).toBe('invalid_boot');
     expect(refusal(decodeLine('{"node":"k","temperature":20,"boot":7}'))).toBe('invalid_boot');
-    expect(refusal(decodeLine('{"node":"k","temperature":20,"boot":"' + 'a'.repeat(17) + '"}'))).toBe('invalid_boot');
+    expect(refusal(decodeLine(`{"node":"k","temperature":20,"boot":"${'a'.repeat(17)}"}`))).toBe('invalid_boot');
   });
 
   it('keeps good values and lists bad ones', () => {
@@ -168,9 +168,9 @@ describe('line protocol: everything else', () => {
   });
 
   it('refuses lines over 1024 bytes, counting UTF-8 bytes', () => {
-    const long = '{"node":"k","room":"r","temperature":21.5,"x":"' + 'a'.repeat(2048) + '"}';
+    const long = `{"node":"k","room":"r","temperature":21.5,"x":"${'a'.repeat(2048)}"}`;
     expect(refusal(decodeLine(long))).toBe('too_long');
-    const multibyte = '{"node":"k","room":"r","temperature":21.5,"x":"' + 'é'.repeat(500) + '"}';
+    const multibyte = `{"node":"k","room":"r","temperature":21.5,"x":"${'é'.repeat(500)}"}`;
     expect(multibyte.length).toBeLessThan(MAX_LINE_BYTES);
     expect(refusal(decodeLine(multibyte))).toBe('too_long');
     expect(refusal(decodeLine('a'.repeat(100), 50))).toBe('too_long');
@@ -184,7 +184,10 @@ describe('line protocol: everything else', () => {
 
   it('never throws on random input', () => {
     let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
     const alphabet = '{}[]":,=\\ node room temperature 0123456789.-+e\u0000\u00ff/#';
     for (let i = 0; i < 20000; i++) {
       let line = '';

@@ -66,7 +66,7 @@ export class Mosquitto {
       this.options.extraConfig ?? '',
     ].join('\n');
     const configPath = join(this.dataDir, 'mosquitto.conf');
-    writeFileSync(configPath, config + '\n');
+    writeFileSync(configPath, `${config}\n`);
     const child = spawn(toolPath('mosquitto'), ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const collect = (chunk: Buffer) => {

@@ -12,7 +12,7 @@ const INSTALL_HINT: Record<string, string> = {
   chromium: 'apt-get install -y chromium',
 };
 
-const SEARCH_PATH = (process.env.PATH ?? '') + ':/usr/sbin:/usr/local/sbin:/sbin';
+const SEARCH_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin:/sbin`;
 
 /** Absolute path of a program, or undefined when it is not installed. */
 export function findTool(name: string): string | undefined {

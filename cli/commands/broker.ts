@@ -1,6 +1,6 @@
 // `roomlink broker`: the embedded MQTT broker on its own, until SIGINT/SIGTERM. Settings
 // come from the same file/environment as the hub (its `broker` section) under the flags.
-import { startEmbeddedBroker, BrokerStartError } from '../../hub/broker/embedded.ts';
+import { startEmbeddedBroker, BrokerStartError, type EmbeddedBroker } from '../../hub/broker/embedded.ts';
 import { embeddedBrokerOptions } from '../../hub/broker/from-settings.ts';
 import type { Command } from '../cli.ts';
 import { BROKER_FLAGS, brokerUsage, parseBrokerArgs, renderHint } from '../../hub/config/args.ts';
@@ -15,7 +15,7 @@ async function run(argv: string[]): Promise<number> {
 
   const log = createLogger({ level: settings.log_level }).child('broker');
   const stop = listenForStop();
-  let running;
+  let running: EmbeddedBroker;
   try {
     running = await startEmbeddedBroker(embeddedBrokerOptions(settings, log));
   } catch (err) {

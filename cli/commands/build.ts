@@ -71,7 +71,7 @@ export const command: Command = {
     try {
       const result = await buildFirmware({ entry: entry && resolve(entry), outDir: outDir && resolve(outDir), drivers });
       step.done();
-      const show = (path: string) => (path.startsWith(PROJECT_ROOT + '/') ? path.slice(PROJECT_ROOT.length + 1) : path);
+      const show = (path: string) => (path.startsWith(`${PROJECT_ROOT}/`) ? path.slice(PROJECT_ROOT.length + 1) : path);
       console.log(`${show(result.path)}  ${result.bytes} bytes`);
       console.log(`${show(result.minifiedPath)}  ${result.minifiedBytes} bytes (minified)`);
       console.log('Espruino-safety check: passed');

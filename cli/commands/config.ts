@@ -88,7 +88,7 @@ async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, CONFIG_FLAGS, { max: 2 });
   const [sub, ...rest] = positionals;
   if (values.help || sub === 'help' || sub === undefined) {
-    (sub === undefined && !values.help ? process.stderr : process.stdout).write(configUsage() + '\n');
+    (sub === undefined && !values.help ? process.stderr : process.stdout).write(`${configUsage()}\n`);
     return sub === undefined && !values.help ? 2 : 0;
   }
   if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {

@@ -5,7 +5,7 @@
 import type { Command } from '../cli.ts';
 import { HELP_FLAG, parseCommandLine, usageText, UsageError, type FlagSpec } from '../../hub/config/args.ts';
 import { FlashError } from '../../tools/flash/errors.ts';
-import { DEFAULT_BAUD, openTransport } from '../../tools/flash/transport.ts';
+import { DEFAULT_BAUD, openTransport, type Transport } from '../../tools/flash/transport.ts';
 
 const QUIT = 0x1d; // Ctrl-]
 
@@ -27,14 +27,14 @@ export function consoleUsage(): string {
 async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, CONSOLE_FLAGS);
   if (values.help) {
-    process.stdout.write(consoleUsage() + '\n');
+    process.stdout.write(`${consoleUsage()}\n`);
     return 0;
   }
   const target = values.target as string | undefined;
   if (!target) throw new UsageError('missing --target (a serial port such as /dev/ttyUSB0, or tcp://host:23)');
   const baud = values.baud === undefined ? undefined : Number(values.baud);
   if (baud !== undefined && !(Number.isInteger(baud) && baud > 0)) throw new UsageError(`--baud must be a positive whole number (got ${values.baud})`);
-  let transport;
+  let transport: Transport;
   try {
     transport = await openTransport(target, { baud });
   } catch (err) {

@@ -5,7 +5,7 @@ import { BrokerStartError } from '../../hub/broker/embedded.ts';
 import { HELP_FLAG, parseCommandLine, renderHint, usageText, UsageError, type FlagSpec } from '../../hub/config/args.ts';
 import { LOG_LEVELS, type LogLevel } from '../../hub/config/schema.ts';
 import { DashboardStartError } from '../../hub/dashboard/dashboard.ts';
-import { startDemo, portInUse } from '../../tools/demo/demo.ts';
+import { startDemo, portInUse, type Demo } from '../../tools/demo/demo.ts';
 import type { LiveTable } from '../../tools/demo/live-table.ts';
 import { createLogger } from '../../hub/log.ts';
 import { firmwareBuildProgress } from './progress.ts';
@@ -104,7 +104,7 @@ export const command: Command = {
     // A reading redraws the table within 50 ms, not at the next second's tick.
     let drawSoon: () => void = () => {};
     let pending: NodeJS.Timeout | undefined;
-    let demo;
+    let demo: Demo;
     try {
       demo = await startDemo({
         port,
@@ -136,7 +136,7 @@ export const command: Command = {
     const top = demoBanner(demo.url, demo.port, demo.dashboardUrl);
     if (live) {
       const draw = (table: LiveTable) => {
-        process.stdout.write('\x1b[H\x1b[2J' + [...top, '', ...table.render(Date.now())].join('\n') + '\n');
+        process.stdout.write(`\x1b[H\x1b[2J${[...top, '', ...table.render(Date.now())].join('\n')}\n`);
       };
       draw(demo.table);
       redraw = setInterval(() => draw(demo.table), 1000);

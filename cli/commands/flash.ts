@@ -44,11 +44,11 @@ export function flashUsage(): string {
 async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, FLASH_FLAGS);
   if (values.help) {
-    process.stdout.write(flashUsage() + '\n');
+    process.stdout.write(`${flashUsage()}\n`);
     return 0;
   }
   const missing = ['target', 'config'].filter((k) => !values[k]);
-  if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => '--' + m).join(' and ')}`);
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(' and ')}`);
   const baud = values.baud === undefined ? undefined : Number(values.baud);
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   const problems: string[] = [];

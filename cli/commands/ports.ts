@@ -44,17 +44,17 @@ export function formatPorts(ports: DetectedPort[]): string {
 async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, PORTS_FLAGS);
   if (values.help) {
-    process.stdout.write(portsUsage() + '\n');
+    process.stdout.write(`${portsUsage()}\n`);
     return 0;
   }
   const ports = await listSerialPorts();
   if (values.json) {
-    process.stdout.write(JSON.stringify(ports, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(ports, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(formatPorts(ports) + '\n');
+  process.stdout.write(`${formatPorts(ports)}\n`);
   // The hint goes to stderr: stdout stays the list, for scripts.
-  if (!ports.some((p) => p.chip)) process.stderr.write(NO_BOARD_HINT + '\n');
+  if (!ports.some((p) => p.chip)) process.stderr.write(`${NO_BOARD_HINT}\n`);
   return 0;
 }
 

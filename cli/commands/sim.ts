@@ -14,7 +14,7 @@ import { firmwareBuildProgress } from './progress.ts';
 import { listenForStop } from './signals.ts';
 import { EspruinoRuntime } from '../../espruino-host/runtime.ts';
 import { devicesForSensors } from '../../espruino-host/devices/index.ts';
-import { ensureFirmwareBuilt } from '../../tools/toolchain/build.ts';
+import { ensureFirmwareBuilt, type FirmwareBuild } from '../../tools/toolchain/build.ts';
 
 const SIM_FLAGS: readonly FlagSpec[] = [
   {
@@ -89,7 +89,7 @@ export const command: Command = {
       }
     }
     const progress = firmwareBuildProgress('[sim] ');
-    let firmware;
+    let firmware: FirmwareBuild;
     try {
       firmware = await ensureFirmwareBuilt({ onBuild: progress.onBuild });
       progress.finish(true);

@@ -87,7 +87,7 @@ export class Bme280 implements I2CDevice {
       this.regs[reg] = v & 0xff;
       this.regs[reg + 1] = (v >> 8) & 0xff;
     };
-    [c.T1, c.T2, c.T3, c.P1, c.P2, c.P3, c.P4, c.P5, c.P6, c.P7, c.P8, c.P9].forEach((v, i) => put16(0x88 + 2 * i, v));
+    for (const [i, v] of [c.T1, c.T2, c.T3, c.P1, c.P2, c.P3, c.P4, c.P5, c.P6, c.P7, c.P8, c.P9].entries()) put16(0x88 + 2 * i, v);
     this.regs[0xd0] = this.variant === 'bme280' ? 0x60 : 0x58;
     if (this.variant === 'bme280') {
       this.regs[0xa1] = c.H1 & 0xff;

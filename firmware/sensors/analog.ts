@@ -3,11 +3,11 @@
 import type { SensorConfig } from '../../shared/node-config.ts';
 import { one, type Done, type Driver } from './types.ts';
 
-export function analog(s: SensorConfig): Driver {
+export function analog(config: SensorConfig): Driver {
   return {
     read: function (done: Done) {
-      const scale = s.scale === undefined ? 1 : s.scale;
-      done(undefined, one(s.measurement!, analogRead(s.pin!) * scale + (s.offset || 0)));
+      const scale = config.scale === undefined ? 1 : config.scale;
+      done(undefined, one(config.measurement!, analogRead(config.pin!) * scale + (config.offset || 0)));
     },
   };
 }

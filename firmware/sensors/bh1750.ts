@@ -8,30 +8,30 @@ import type { SensorConfig } from '../../shared/node-config.ts';
 import { i2cBus } from './i2c.ts';
 import type { Done, Driver } from './types.ts';
 
-export function bh1750(s: SensorConfig): Driver {
-  const addr = s.address || 0x23;
-  const mt = s.mtreg || 69;
+export function bh1750(config: SensorConfig): Driver {
+  const addr = config.address || 0x23;
+  const mtreg = config.mtreg || 69;
   const at = 'BH1750 at 0x' + addr.toString(16);
   return {
     read: function (done: Done) {
-      const b = i2cBus(s.sda, s.scl);
-      b.writeTo(addr, 0x01);
-      b.writeTo(addr, 0x40 | (mt >> 5));
-      b.writeTo(addr, 0x60 | (mt & 31));
-      b.writeTo(addr, 0x20);
+      const bus = i2cBus(config.sda, config.scl);
+      bus.writeTo(addr, 0x01);
+      bus.writeTo(addr, 0x40 | (mtreg >> 5));
+      bus.writeTo(addr, 0x60 | (mtreg & 31));
+      bus.writeTo(addr, 0x20);
       setTimeout(
         function () {
-          let d: Uint8Array;
+          let data: Uint8Array;
           try {
-            d = b.readFrom(addr, 2);
+            data = bus.readFrom(addr, 2);
           } catch (e) {
             return done(at + ': ' + e);
           }
-          const c = (d[0] << 8) | d[1];
-          if (c === 0xffff) return done(at + ': saturated (brighter than ' + Math.round((65535 / 1.2) * (69 / mt)) + ' lx): lower "mtreg"');
-          done(undefined, { illuminance: (c / 1.2) * (69 / mt) });
+          const counts = (data[0] << 8) | data[1];
+          if (counts === 0xffff) return done(at + ': saturated (brighter than ' + Math.round((65535 / 1.2) * (69 / mtreg)) + ' lx): lower "mtreg"');
+          done(undefined, { illuminance: (counts / 1.2) * (69 / mtreg) });
         },
-        Math.ceil((180 * mt) / 69),
+        Math.ceil((180 * mtreg) / 69),
       );
     },
   };

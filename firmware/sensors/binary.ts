@@ -3,24 +3,24 @@
 import type { SensorConfig } from '../../shared/node-config.ts';
 import { one, type Done, type Driver } from './types.ts';
 
-export function binary(s: SensorConfig, changed: (measurement: string, value: boolean) => void): Driver {
-  const inv = !!s.invert;
+export function binary(config: SensorConfig, changed: (measurement: string, value: boolean) => void): Driver {
+  const inv = !!config.invert;
   // "pullup": false for a pin with an external pull-up (ESP32 GPIO 34-39 have none inside).
-  pinMode(s.pin!, s.pullup === false ? 'input' : 'input_pullup');
-  let state = !!digitalRead(s.pin!) !== inv;
+  pinMode(config.pin!, config.pullup === false ? 'input' : 'input_pullup');
+  let state = !!digitalRead(config.pin!) !== inv;
   setWatch(
     function (e) {
-      const v = !!e.state !== inv;
-      if (v === state) return;
-      state = v;
-      changed(s.measurement!, v);
+      const value = !!e.state !== inv;
+      if (value === state) return;
+      state = value;
+      changed(config.measurement!, value);
     },
-    s.pin!,
-    { repeat: true, edge: 'both', debounce: s.debounce === undefined ? 50 : s.debounce },
+    config.pin!,
+    { repeat: true, edge: 'both', debounce: config.debounce === undefined ? 50 : config.debounce },
   );
   return {
     read: function (done: Done) {
-      done(undefined, one(s.measurement!, state));
+      done(undefined, one(config.measurement!, state));
     },
   };
 }

@@ -6,18 +6,18 @@ import { calibration, compensateH, compensateP, compensateT, type Calibration } 
 import { i2cBus } from './i2c.ts';
 import type { Done, Driver, Values } from './types.ts';
 
-export function bme280(s: SensorConfig): Driver {
-  const addr = s.address || 0x76;
+export function bme280(config: SensorConfig): Driver {
+  const addr = config.address || 0x76;
   let cal: Calibration | undefined;
   let hum = false;
   return {
     read: function (done: Done) {
-      const b = i2cBus(s.sda, s.scl);
+      const bus = i2cBus(config.sda, config.scl);
       const at = ' at 0x' + addr.toString(16);
-      // Reads `n` bytes from register `r` (a helper only while reading: top-level ones cost RAM for good).
-      function reg(r: number, n: number): Uint8Array {
-        b.writeTo(addr, r);
-        return b.readFrom(addr, n);
+      // Reads `count` bytes from `register` (a helper only while reading: top-level ones cost RAM for good).
+      function reg(register: number, count: number): Uint8Array {
+        bus.writeTo(addr, register);
+        return bus.readFrom(addr, count);
       }
       if (!cal) {
         const id = reg(0xd0, 1)[0];
@@ -25,24 +25,27 @@ export function bme280(s: SensorConfig): Driver {
         hum = id === 0x60;
         cal = calibration(reg(0x88, 26), hum ? reg(0xe1, 7) : undefined);
       }
-      if (hum) b.writeTo(addr, 0xf2, 1);
-      b.writeTo(addr, 0xf4, 0x25); // temperature and pressure x1, forced mode
+      if (hum) bus.writeTo(addr, 0xf2, 1);
+      bus.writeTo(addr, 0xf4, 0x25); // temperature and pressure x1, forced mode
       setTimeout(function () {
-        let d: Uint8Array;
+        let data: Uint8Array;
         try {
-          d = reg(0xf7, hum ? 8 : 6);
+          data = reg(0xf7, hum ? 8 : 6);
         } catch (e) {
           return done('BME280' + at + ': ' + e);
         }
-        const adcT = (d[3] << 12) | (d[4] << 4) | (d[5] >> 4);
+        const adcT = (data[3] << 12) | (data[4] << 4) | (data[5] >> 4);
         if (adcT === 0x80000) return done('BME280' + at + ' returned no measurement');
-        const t = compensateT(adcT, cal!);
-        const v: Values = { temperature: t[0], pressure: compensateP((d[0] << 12) | (d[1] << 4) | (d[2] >> 4), t[1], cal!) / 100 };
-        if (hum) v['humidity'] = compensateH((d[6] << 8) | d[7], t[1], cal!);
-        else if (s.type === 'bme280' && (!s.measurements || s.measurements.indexOf('humidity') >= 0)) {
+        const temperatureAndFine = compensateT(adcT, cal!);
+        const values: Values = {
+          temperature: temperatureAndFine[0],
+          pressure: compensateP((data[0] << 12) | (data[1] << 4) | (data[2] >> 4), temperatureAndFine[1], cal!) / 100,
+        };
+        if (hum) values['humidity'] = compensateH((data[6] << 8) | data[7], temperatureAndFine[1], cal!);
+        else if (config.type === 'bme280' && (!config.measurements || config.measurements.indexOf('humidity') >= 0)) {
           return done('chip' + at + ' is a BMP280: no humidity');
         }
-        done(undefined, v);
+        done(undefined, values);
       }, 12);
     },
   };

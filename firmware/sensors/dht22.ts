@@ -6,15 +6,15 @@
 import type { SensorConfig } from '../../shared/node-config.ts';
 import type { Done, Driver } from './types.ts';
 
-export function dht22(s: SensorConfig): Driver {
-  const pin = s.pin!;
+export function dht22(config: SensorConfig): Driver {
+  const pin = config.pin!;
   return {
     read: function (done: Done) {
       let bits = '';
       let rise = 0;
       digitalWrite(pin, 0);
       pinMode(pin, 'output');
-      const w = setWatch(
+      const watch = setWatch(
         function (e) {
           if (e.state) rise = e.time;
           else bits += e.time - rise > 0.00005 ? '1' : '0';
@@ -26,14 +26,14 @@ export function dht22(s: SensorConfig): Driver {
         pinMode(pin, 'input_pullup');
       }, 1);
       setTimeout(function () {
-        clearWatch(w);
-        const b: number[] = [];
-        for (let i = 0; i < 5; i++) b.push(parseInt(bits.substr(2 + i * 8, 8), 2));
-        if (bits.length < 42 || ((b[0] + b[1] + b[2] + b[3]) & 255) !== b[4]) {
+        clearWatch(watch);
+        const bytes: number[] = [];
+        for (let i = 0; i < 5; i++) bytes.push(parseInt(bits.substr(2 + i * 8, 8), 2));
+        if (bits.length < 42 || ((bytes[0] + bytes[1] + bytes[2] + bytes[3]) & 255) !== bytes[4]) {
           return done('DHT22 on GPIO ' + pin + ': ' + (bits.length < 42 ? 'no answer' : 'checksum mismatch'));
         }
-        const t = (((b[2] & 127) << 8) | b[3]) / 10;
-        done(undefined, { humidity: ((b[0] << 8) | b[1]) / 10, temperature: b[2] & 128 ? -t : t });
+        const temperature = (((bytes[2] & 127) << 8) | bytes[3]) / 10;
+        done(undefined, { humidity: ((bytes[0] << 8) | bytes[1]) / 10, temperature: bytes[2] & 128 ? -temperature : temperature });
       }, 50);
     },
   };

@@ -9,36 +9,37 @@ import { crc8 } from './crc.ts';
 import { i2cBus } from './i2c.ts';
 import type { Done, Driver, Values } from './types.ts';
 
-export function htu21d(s: SensorConfig): Driver {
+export function htu21d(config: SensorConfig): Driver {
   return {
     read: function (done: Done) {
-      const b = i2cBus(s.sda, s.scl);
-      const v: Values = {};
+      const bus = i2cBus(config.sda, config.scl);
+      const values: Values = {};
       // Temperature first, then humidity (unless only temperature is published).
-      function measure(c: number, ms: number): void {
+      function measure(command: number, waitMs: number): void {
         try {
-          b.writeTo(0x40, c);
+          bus.writeTo(0x40, command);
         } catch (e) {
-          return done('no HTU21D at 0x40: ' + e);
+          done('no HTU21D at 0x40: ' + e);
+          return;
         }
         setTimeout(function () {
-          let d: Uint8Array;
+          let data: Uint8Array;
           try {
-            d = b.readFrom(0x40, 3);
+            data = bus.readFrom(0x40, 3);
           } catch (e) {
             return done('HTU21D at 0x40: ' + e);
           }
-          if (crc8(d, 0, 2, 0) !== d[2]) return done('HTU21D at 0x40: CRC mismatch');
-          const x = ((d[0] << 8) | d[1]) & 0xfffc;
-          if (c === 0xf3) {
-            v['temperature'] = -46.85 + (175.72 * x) / 65536;
-            if (!s.measurements || s.measurements.indexOf('humidity') >= 0) return measure(0xf5, 30);
+          if (crc8(data, 0, 2, 0) !== data[2]) return done('HTU21D at 0x40: CRC mismatch');
+          const raw = ((data[0] << 8) | data[1]) & 0xfffc;
+          if (command === 0xf3) {
+            values['temperature'] = -46.85 + (175.72 * raw) / 65536;
+            if (!config.measurements || config.measurements.indexOf('humidity') >= 0) return measure(0xf5, 30);
           } else {
-            const h = -6 + (125 * x) / 65536;
-            v['humidity'] = h < 0 ? 0 : h > 100 ? 100 : h;
+            const humidity = -6 + (125 * raw) / 65536;
+            values['humidity'] = Math.min(100, Math.max(0, humidity));
           }
-          done(undefined, v);
-        }, ms);
+          done(undefined, values);
+        }, waitMs);
       }
       measure(0xf3, 55);
     },

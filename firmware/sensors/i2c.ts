@@ -6,11 +6,11 @@ const used: string[] = [];
 
 export function i2cBus(sda: number | undefined, scl: number | undefined): I2CBus {
   const key = (sda === undefined ? 21 : sda) + ',' + (scl === undefined ? 22 : scl);
-  let n = used.indexOf(key);
-  if (n < 0) {
-    n = used.length;
+  let index = used.indexOf(key);
+  if (index < 0) {
+    index = used.length;
     used.push(key);
-    (n ? I2C2 : I2C1).setup({ sda: sda === undefined ? 21 : sda, scl: scl === undefined ? 22 : scl, bitrate: 100000 });
+    (index ? I2C2 : I2C1).setup({ sda: sda === undefined ? 21 : sda, scl: scl === undefined ? 22 : scl, bitrate: 100000 });
   }
-  return n ? I2C2 : I2C1;
+  return index ? I2C2 : I2C1;
 }

@@ -18,20 +18,20 @@ import { sht3x } from './sht3x.ts';
 import { sim } from './sim.ts';
 import type { Driver } from './types.ts';
 
-export function driverFor(s: SensorConfig, node: string, changed: (measurement: string, value: boolean) => void): Driver {
-  const t = s.type;
-  if (t === 'bme280' || t === 'bmp280') return bme280(s);
-  if (t === 'sht3x') return sht3x(s);
-  if (t === 'aht20') return aht20(s);
-  if (t === 'ds18b20') return ds18b20(s);
-  if (t === 'dht22') return dht22(s);
-  if (t === 'analog') return analog(s);
-  if (t === 'binary') return binary(s, changed);
-  if (t === 'scd4x') return scd4x(s);
-  if (t === 'pms5003') return pms5003(s);
-  if (t === 'mhz19') return mhz19(s);
-  if (t === 'bh1750') return bh1750(s);
-  if (t === 'htu21d') return htu21d(s);
-  if (t === 'ld2410') return ld2410(s, changed);
-  return sim(s, node);
+export function driverFor(config: SensorConfig, node: string, changed?: (measurement: string, value: boolean) => void): Driver {
+  const type = config.type;
+  if (type === 'bme280' || type === 'bmp280') return bme280(config);
+  if (type === 'sht3x') return sht3x(config);
+  if (type === 'aht20') return aht20(config);
+  if (type === 'ds18b20') return ds18b20(config);
+  if (type === 'dht22') return dht22(config);
+  if (type === 'analog') return analog(config);
+  if (type === 'binary') return binary(config, changed!);
+  if (type === 'scd4x') return scd4x(config);
+  if (type === 'pms5003') return pms5003(config);
+  if (type === 'mhz19') return mhz19(config);
+  if (type === 'bh1750') return bh1750(config);
+  if (type === 'htu21d') return htu21d(config);
+  if (type === 'ld2410') return ld2410(config, changed!);
+  return sim(config, node);
 }

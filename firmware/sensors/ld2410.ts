@@ -10,67 +10,69 @@ import type { SensorConfig } from '../../shared/node-config.ts';
 import { uart } from './uart.ts';
 import type { Done, Driver } from './types.ts';
 
-export function ld2410(s: SensorConfig, changed: (measurement: string, value: boolean) => void): Driver {
-  const u = uart(s, 256000);
-  const tell = !s.measurements || s.measurements.indexOf('presence') >= 0;
+export function ld2410(config: SensorConfig, changed: (measurement: string, value: boolean) => void): Driver {
+  const port = uart(config, 256000);
+  const tell = !config.measurements || config.measurements.indexOf('presence') >= 0;
   // Bytes not parsed yet; presence and distance of the last good frame; good and bad frames since the last read.
-  let b = '';
-  let p: boolean | undefined;
-  let d = 0;
-  let n = 0;
+  let buffer = '';
+  let present: boolean | undefined;
+  let distance = 0;
+  let frames = 0;
   let bad = 0;
-  u.on('data', function (data: string) {
-    const was = p;
+  port.on('data', function (data: string) {
+    const was = present;
     let i = 0;
-    b += data;
-    while ((i = b.indexOf('\xf4\xf3\xf2\xf1')) >= 0 && i + 6 <= b.length) {
-      const len = b.charCodeAt(i + 4) | (b.charCodeAt(i + 5) << 8);
+    buffer += data;
+    for (;;) {
+      i = buffer.indexOf('\xf4\xf3\xf2\xf1');
+      if (i < 0 || i + 6 > buffer.length) break;
+      const len = buffer.charCodeAt(i + 4) | (buffer.charCodeAt(i + 5) << 8);
       const end = i + 10 + len;
-      if (len >= 13 && len <= 64 && end > b.length) break;
-      const t = b.charCodeAt(i + 8);
-      const type = b.charCodeAt(i + 6);
+      if (len >= 13 && len <= 64 && end > buffer.length) break;
+      const target = buffer.charCodeAt(i + 8);
+      const type = buffer.charCodeAt(i + 6);
       if (
         len < 13 ||
         len > 64 ||
-        b.substr(end - 4, 4) !== '\xf8\xf7\xf6\xf5' ||
+        buffer.substr(end - 4, 4) !== '\xf8\xf7\xf6\xf5' ||
         (type !== 1 && type !== 2) ||
-        b.charCodeAt(i + 7) !== 0xaa ||
-        b.charCodeAt(end - 6) !== 0x55 ||
-        b.charCodeAt(end - 5) !== 0 ||
-        t > 3 ||
-        b.charCodeAt(i + 11) > 100 ||
-        b.charCodeAt(i + 14) > 100
+        buffer.charCodeAt(i + 7) !== 0xaa ||
+        buffer.charCodeAt(end - 6) !== 0x55 ||
+        buffer.charCodeAt(end - 5) !== 0 ||
+        target > 3 ||
+        buffer.charCodeAt(i + 11) > 100 ||
+        buffer.charCodeAt(i + 14) > 100
       ) {
         bad++;
-        b = b.substr(i + 1);
+        buffer = buffer.substr(i + 1);
         continue;
       }
-      const md = b.charCodeAt(i + 9) | (b.charCodeAt(i + 10) << 8);
-      const sd = b.charCodeAt(i + 12) | (b.charCodeAt(i + 13) << 8);
-      p = t > 0;
-      d = t === 1 ? md : t === 2 ? sd : t === 3 ? Math.min(md, sd) : 0;
-      n++;
-      b = b.substr(end);
+      const movingDistance = buffer.charCodeAt(i + 9) | (buffer.charCodeAt(i + 10) << 8);
+      const stillDistance = buffer.charCodeAt(i + 12) | (buffer.charCodeAt(i + 13) << 8);
+      present = target > 0;
+      distance = target === 1 ? movingDistance : target === 2 ? stillDistance : target === 3 ? Math.min(movingDistance, stillDistance) : 0;
+      frames++;
+      buffer = buffer.substr(end);
     }
     // No header in what is left: keep its last 3 bytes, which may begin one.
-    b = i < 0 ? b.substr(b.length > 3 ? b.length - 3 : 0) : b.substr(i);
-    if (tell && was !== undefined && p !== was) changed('presence', p!);
+    buffer = i < 0 ? buffer.substr(buffer.length > 3 ? buffer.length - 3 : 0) : buffer.substr(i);
+    if (tell && was !== undefined && present !== was) changed('presence', present!);
   });
   return {
     read: function (done: Done) {
-      let k = 0;
+      let polls = 0;
       // Frames come every ~50 ms; right after boot the first ones may still be on their way.
-      const t = setInterval(function () {
-        if (!n && ++k < 10) return;
-        clearInterval(t);
-        if (n) done(undefined, { presence: p!, distance: d });
+      const poll = setInterval(function () {
+        if (!frames && ++polls < 10) return;
+        clearInterval(poll);
+        if (frames) done(undefined, { presence: present!, distance: distance });
         else
           done(
             bad
               ? 'LD2410: ' + bad + ' corrupted frames, none whole'
-              : 'LD2410 on GPIO ' + (s.rx === undefined ? 16 : s.rx) + ': no frames (wiring? 256000 baud?)',
+              : 'LD2410 on GPIO ' + (config.rx === undefined ? 16 : config.rx) + ': no frames (wiring? 256000 baud?)',
           );
-        n = 0;
+        frames = 0;
         bad = 0;
       }, 100);
     },

@@ -9,36 +9,39 @@ import type { SensorConfig } from '../../shared/node-config.ts';
 import { uart } from './uart.ts';
 import type { Done, Driver } from './types.ts';
 
-export function mhz19(s: SensorConfig): Driver {
-  const u = uart(s, 9600);
-  if (s.abc !== undefined) u.write(s.abc ? '\xff\x01\x79\xa0\x00\x00\x00\x00\xe6' : '\xff\x01\x79\x00\x00\x00\x00\x00\x86');
+export function mhz19(config: SensorConfig): Driver {
+  const port = uart(config, 9600);
+  if (config.abc !== undefined) port.write(config.abc ? '\xff\x01\x79\xa0\x00\x00\x00\x00\xe6' : '\xff\x01\x79\x00\x00\x00\x00\x00\x86');
   return {
     read: function (done: Done) {
-      u.read();
-      u.write('\xff\x01\x86\x00\x00\x00\x00\x00\x79');
-      let b = '';
+      port.read();
+      port.write('\xff\x01\x86\x00\x00\x00\x00\x00\x79');
+      let buffer = '';
       let tries = 0;
       function look(): void {
-        b += u.read();
-        let e = '';
+        buffer += port.read();
+        let error = '';
         let i = 0;
-        while ((i = b.indexOf('\xff\x86', i)) >= 0 && i + 9 <= b.length) {
+        for (;;) {
+          i = buffer.indexOf('\xff\x86', i);
+          if (i < 0 || i + 9 > buffer.length) break;
           let sum = 0;
-          for (let j = i + 1; j < i + 8; j++) sum += b.charCodeAt(j);
-          if (((0xff - (sum & 0xff) + 1) & 0xff) === b.charCodeAt(i + 8)) {
-            return done(undefined, { carbon_dioxide: (b.charCodeAt(i + 2) << 8) | b.charCodeAt(i + 3) });
+          for (let j = i + 1; j < i + 8; j++) sum += buffer.charCodeAt(j);
+          if (((0xff - (sum & 0xff) + 1) & 0xff) === buffer.charCodeAt(i + 8)) {
+            done(undefined, { carbon_dioxide: (buffer.charCodeAt(i + 2) << 8) | buffer.charCodeAt(i + 3) });
+            return;
           }
-          e = 'MH-Z19: checksum mismatch';
+          error = 'MH-Z19: checksum mismatch';
           i++;
         }
         if (++tries < 6) return void setTimeout(look, 300);
-        done(e || 'MH-Z19 on GPIO ' + (s.rx === undefined ? 16 : s.rx) + ': no answer');
+        done(error || 'MH-Z19 on GPIO ' + (config.rx === undefined ? 16 : config.rx) + ': no answer');
       }
       setTimeout(look, 100);
     },
     cal: function (ppm, done) {
       if (ppm !== 400) return done('MH-Z19 sets its zero point to 400 ppm only: send {"calibrate":400} after 20 minutes in fresh outdoor air');
-      u.write('\xff\x01\x87\x00\x00\x00\x00\x00\x78');
+      port.write('\xff\x01\x87\x00\x00\x00\x00\x00\x78');
       done(undefined, 'MH-Z19 zero point set to 400 ppm');
     },
   };

@@ -12,61 +12,63 @@ import type { SensorConfig } from '../../shared/node-config.ts';
 import { uart } from './uart.ts';
 import type { Done, Driver } from './types.ts';
 
-export function pms5003(s: SensorConfig): Driver {
-  const u = uart(s, 9600);
+export function pms5003(config: SensorConfig): Driver {
+  const port = uart(config, 9600);
   // When the fan last started (power-up: now), whether it sleeps, when the last read began.
   let woke = getTime();
   let asleep = false;
   let prev = 0;
-  u.write([0x42, 0x4d, 0xe1, 0, 0, 1, 0x70]);
+  port.write([0x42, 0x4d, 0xe1, 0, 0, 1, 0x70]);
   return {
     read: function (done: Done) {
       const now = getTime();
       const gap = prev ? now - prev : 0;
       prev = now;
       if (asleep) {
-        u.write([0x42, 0x4d, 0xe4, 0, 1, 1, 0x74]);
+        port.write([0x42, 0x4d, 0xe4, 0, 1, 1, 0x74]);
         asleep = false;
         woke = now;
       }
       if (now - woke < 30) return done('PMS5003 fan settling: values in ' + Math.ceil(30 - (now - woke)) + ' s');
-      u.read();
-      u.write([0x42, 0x4d, 0xe2, 0, 0, 1, 0x71]);
-      let b = '';
+      port.read();
+      port.write([0x42, 0x4d, 0xe2, 0, 0, 1, 0x71]);
+      let buffer = '';
       let tries = 0;
       // The answer takes 33 ms on the wire after the sensor's own delay: look at 150 ms, then every 300 ms.
       function look(): void {
-        b += u.read();
-        let e = '';
+        buffer += port.read();
+        let error = '';
         let i = 0;
-        while ((i = b.indexOf('BM', i)) >= 0 && i + 4 <= b.length) {
-          const len = (b.charCodeAt(i + 2) << 8) | b.charCodeAt(i + 3);
+        for (;;) {
+          i = buffer.indexOf('BM', i);
+          if (i < 0 || i + 4 > buffer.length) break;
+          const len = (buffer.charCodeAt(i + 2) << 8) | buffer.charCodeAt(i + 3);
           if (len !== 28 && len !== 4) {
-            e = 'PMS5003: corrupted frame (length ' + len + ')';
+            error = 'PMS5003: corrupted frame (length ' + len + ')';
             i++;
             continue;
           }
-          if (i + 4 + len > b.length) break;
+          if (i + 4 + len > buffer.length) break;
           let sum = 0;
-          for (let j = i; j < i + 2 + len; j++) sum += b.charCodeAt(j);
-          if (sum !== ((b.charCodeAt(i + 2 + len) << 8) | b.charCodeAt(i + 3 + len))) {
-            e = 'PMS5003: checksum mismatch';
+          for (let j = i; j < i + 2 + len; j++) sum += buffer.charCodeAt(j);
+          if (sum !== ((buffer.charCodeAt(i + 2 + len) << 8) | buffer.charCodeAt(i + 3 + len))) {
+            error = 'PMS5003: checksum mismatch';
             i++;
             continue;
           }
           if (len === 28) {
             done(undefined, {
-              pm1: (b.charCodeAt(i + 10) << 8) | b.charCodeAt(i + 11),
-              pm25: (b.charCodeAt(i + 12) << 8) | b.charCodeAt(i + 13),
-              pm10: (b.charCodeAt(i + 14) << 8) | b.charCodeAt(i + 15),
+              pm1: (buffer.charCodeAt(i + 10) << 8) | buffer.charCodeAt(i + 11),
+              pm25: (buffer.charCodeAt(i + 12) << 8) | buffer.charCodeAt(i + 13),
+              pm10: (buffer.charCodeAt(i + 14) << 8) | buffer.charCodeAt(i + 15),
             });
             if (gap < 60) return;
-            u.write([0x42, 0x4d, 0xe4, 0, 0, 1, 0x73]);
+            port.write([0x42, 0x4d, 0xe4, 0, 0, 1, 0x73]);
             asleep = true;
             return void setTimeout(
               function () {
                 if (!asleep) return;
-                u.write([0x42, 0x4d, 0xe4, 0, 1, 1, 0x74]);
+                port.write([0x42, 0x4d, 0xe4, 0, 1, 1, 0x74]);
                 asleep = false;
                 woke = getTime();
               },
@@ -76,7 +78,7 @@ export function pms5003(s: SensorConfig): Driver {
           i += 4 + len;
         }
         if (++tries < 6) return void setTimeout(look, 300);
-        done(e || 'PMS5003 on GPIO ' + (s.rx === undefined ? 16 : s.rx) + ': no answer');
+        done(error || 'PMS5003 on GPIO ' + (config.rx === undefined ? 16 : config.rx) + ': no answer');
       }
       setTimeout(look, 150);
     },

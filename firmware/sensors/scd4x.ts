@@ -14,96 +14,110 @@ import { crc8 } from './crc.ts';
 import { i2cBus } from './i2c.ts';
 import type { Done, Driver } from './types.ts';
 
-export function scd4x(s: SensorConfig): Driver {
+export function scd4x(config: SensorConfig): Driver {
   // 0: not started since boot, 1: measuring, 2: recalibrating.
-  let st = 0;
+  let phase = 0;
   // The latest measurement and when it was read: a read between two measurements gets it.
   let co2 = 0;
-  let t = 0;
-  let rh = 0;
+  let temperature = 0;
+  let humidity = 0;
   let at = 0;
   return {
     read: function (done: Done) {
-      if (st === 2) return done('SCD4x recalibrating');
-      const b = i2cBus(s.sda, s.scl);
-      const t0 = getTime();
+      if (phase === 2) return done('SCD4x recalibrating');
+      const bus = i2cBus(config.sda, config.scl);
+      const startedAt = getTime();
       // Steps: 0 ask whether data is ready, 1 read that answer, 2 read the measurement.
-      let k = 0;
+      let stage = 0;
       function step(): void {
-        let d: Uint8Array;
+        let data: Uint8Array;
         // A recalibration began meanwhile: its answer must not be read here.
-        if (st === 2) return done('SCD4x recalibrating');
+        if (phase === 2) {
+          done('SCD4x recalibrating');
+          return;
+        }
         try {
-          if (!k) {
-            b.writeTo(0x62, [0xe4, 0xb8]);
-            k = 1;
+          if (!stage) {
+            bus.writeTo(0x62, [0xe4, 0xb8]);
+            stage = 1;
             return void setTimeout(step, 2);
           }
-          d = b.readFrom(0x62, k === 1 ? 3 : 9);
+          data = bus.readFrom(0x62, stage === 1 ? 3 : 9);
         } catch (e) {
-          return done('SCD4x at 0x62: ' + e);
+          done('SCD4x at 0x62: ' + e);
+          return;
         }
-        for (let i = 0; i < d.length; i += 3) if (crc8(d, i, 2) !== d[i + 2]) return done('SCD4x at 0x62: CRC mismatch');
-        if (k === 1) {
-          if (((d[0] << 8) | d[1]) & 0x7ff) {
+        for (let i = 0; i < data.length; i += 3)
+          if (crc8(data, i, 2) !== data[i + 2]) {
+            done('SCD4x at 0x62: CRC mismatch');
+            return;
+          }
+        if (stage === 1) {
+          if (((data[0] << 8) | data[1]) & 0x7ff) {
             try {
-              b.writeTo(0x62, [0xec, 0x05]);
+              bus.writeTo(0x62, [0xec, 0x05]);
             } catch (e) {
-              return done('SCD4x at 0x62: ' + e);
+              done('SCD4x at 0x62: ' + e);
+              return;
             }
-            k = 4;
+            stage = 4;
             return void setTimeout(step, 2);
           }
-          if (at && getTime() - at < 10) return done(undefined, { carbon_dioxide: co2, temperature: t, humidity: rh });
-          k = 0;
-          if (getTime() - t0 < 2) return void setTimeout(step, 500);
-          return done('SCD4x: no measurement yet (the first comes 5 s after starting)');
+          if (at && getTime() - at < 10) {
+            done(undefined, { carbon_dioxide: co2, temperature: temperature, humidity: humidity });
+            return;
+          }
+          stage = 0;
+          if (getTime() - startedAt < 2) return void setTimeout(step, 500);
+          done('SCD4x: no measurement yet (the first comes 5 s after starting)');
+          return;
         }
-        co2 = (d[0] << 8) | d[1];
-        t = -45 + (175 * ((d[3] << 8) | d[4])) / 65535;
-        rh = (100 * ((d[6] << 8) | d[7])) / 65535;
+        co2 = (data[0] << 8) | data[1];
+        temperature = -45 + (175 * ((data[3] << 8) | data[4])) / 65535;
+        humidity = (100 * ((data[6] << 8) | data[7])) / 65535;
         at = getTime();
-        done(undefined, { carbon_dioxide: co2, temperature: t, humidity: rh });
+        done(undefined, { carbon_dioxide: co2, temperature: temperature, humidity: humidity });
       }
       // Altitude and start are taken only while idle (after power-up); refused while it measures.
-      if (!st) {
-        const a = s.altitude;
+      if (!phase) {
+        const altitude = config.altitude;
         try {
-          if (a !== undefined) b.writeTo(0x62, [0x24, 0x27, a >> 8, a & 255, crc8([a >> 8, a & 255], 0, 2)]);
-        } catch (e) {}
+          if (altitude !== undefined) bus.writeTo(0x62, [0x24, 0x27, altitude >> 8, altitude & 255, crc8([altitude >> 8, altitude & 255], 0, 2)]);
+        } catch (_) {}
         try {
-          b.writeTo(0x62, [0x21, 0xb1]);
-        } catch (e) {}
-        st = 1;
+          bus.writeTo(0x62, [0x21, 0xb1]);
+        } catch (_) {}
+        phase = 1;
       }
-      const p = s.ambient_pressure === undefined ? undefined : Math.round(s.ambient_pressure);
+      const pressure = config.ambient_pressure === undefined ? undefined : Math.round(config.ambient_pressure);
       try {
-        if (p !== undefined) b.writeTo(0x62, [0xe0, 0x00, p >> 8, p & 255, crc8([p >> 8, p & 255], 0, 2)]);
-      } catch (e) {}
+        if (pressure !== undefined) bus.writeTo(0x62, [0xe0, 0x00, pressure >> 8, pressure & 255, crc8([pressure >> 8, pressure & 255], 0, 2)]);
+      } catch (_) {}
       step();
     },
     cal: function (ppm, done) {
-      const b = i2cBus(s.sda, s.scl);
-      st = 2;
+      const bus = i2cBus(config.sda, config.scl);
+      phase = 2;
       at = 0;
       // Steps: 0 stop, 1 send the target, 2 read the answer. Afterwards the next read starts measuring again.
-      let k = 0;
+      let stage = 0;
       function step(): void {
-        let d: Uint8Array | undefined;
+        let data: Uint8Array | undefined;
         try {
-          if (k === 0) b.writeTo(0x62, [0x3f, 0x86]);
-          else if (k === 1) b.writeTo(0x62, [0x36, 0x2f, ppm >> 8, ppm & 255, crc8([ppm >> 8, ppm & 255], 0, 2)]);
-          else d = b.readFrom(0x62, 3);
+          if (stage === 0) bus.writeTo(0x62, [0x3f, 0x86]);
+          else if (stage === 1) bus.writeTo(0x62, [0x36, 0x2f, ppm >> 8, ppm & 255, crc8([ppm >> 8, ppm & 255], 0, 2)]);
+          else data = bus.readFrom(0x62, 3);
         } catch (e) {
-          st = 0;
-          return done('SCD4x at 0x62: ' + e);
+          phase = 0;
+          done('SCD4x at 0x62: ' + e);
+          return;
         }
-        if (!d) return void setTimeout(step, k++ ? 400 : 500);
-        st = 0;
-        const w = (d[0] << 8) | d[1];
-        if (crc8(d, 0, 2) !== d[2]) done('SCD4x at 0x62: CRC mismatch in the recalibration answer');
-        else if (w === 0xffff) done('SCD4x: recalibration failed (it needs 3 minutes of measuring before)');
-        else done(undefined, 'SCD4x recalibrated to ' + ppm + ' ppm (correction ' + (w - 0x8000) + ' ppm)');
+        if (!data) return void setTimeout(step, stage++ ? 400 : 500);
+        phase = 0;
+        const answer = (data[0] << 8) | data[1];
+        if (crc8(data, 0, 2) !== data[2]) done('SCD4x at 0x62: CRC mismatch in the recalibration answer');
+        else if (answer === 0xffff) done('SCD4x: recalibration failed (it needs 3 minutes of measuring before)');
+        else done(undefined, 'SCD4x recalibrated to ' + ppm + ' ppm (correction ' + (answer - 0x8000) + ' ppm)');
       }
       step();
     },

@@ -14,11 +14,11 @@ export interface Driver {
 }
 
 export function one(measurement: string, value: number | boolean): Values {
-  const v: Values = {};
-  v[measurement] = value;
-  return v;
+  const values: Values = {};
+  values[measurement] = value;
+  return values;
 }
 
-export function hex(n: number): string {
-  return '0x' + (n < 16 ? '0' : '') + n.toString(16);
+export function hex(value: number): string {
+  return '0x' + (value < 16 ? '0' : '') + value.toString(16);
 }

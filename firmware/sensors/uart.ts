@@ -5,10 +5,10 @@
 // the pins ESP32 DevKits label RX2/TX2.
 import type { SensorConfig } from '../../shared/node-config.ts';
 
-let n = 0;
+let uartsUsed = 0;
 
-export function uart(s: SensorConfig, baud: number): Serial {
-  const u = n++ ? Serial3 : Serial2;
-  u.setup(baud, { rx: s.rx === undefined ? 16 : s.rx, tx: s.tx === undefined ? 17 : s.tx });
-  return u;
+export function uart(config: SensorConfig, baud: number): Serial {
+  const port = uartsUsed++ ? Serial3 : Serial2;
+  port.setup(baud, { rx: config.rx === undefined ? 16 : config.rx, tx: config.tx === undefined ? 17 : config.tx });
+  return port;
 }

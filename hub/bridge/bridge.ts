@@ -91,7 +91,7 @@ export class Bridge {
     this.log = options.log;
     this.limiter = new RateLimit({ burst: options.logBurst ?? 5 });
     const { nodes, bridge } = options.prefixes;
-    this.reservedNode = bridge.startsWith(nodes + '/') ? bridge.slice(nodes.length + 1).split('/')[0] : undefined;
+    this.reservedNode = bridge.startsWith(`${nodes}/`) ? bridge.slice(nodes.length + 1).split('/')[0] : undefined;
   }
 
   topicConflicts(): TopicConflict[] {
@@ -141,7 +141,10 @@ export class Bridge {
     refused[reason] = (refused[reason] ?? 0) + 1;
     if (port) {
       let own = this.portRefusals.get(port.id);
-      if (!own) this.portRefusals.set(port.id, (own = { by_reason: {} }));
+      if (!own) {
+        own = { by_reason: {} };
+        this.portRefusals.set(port.id, own);
+      }
       own.by_reason[reason] = (own.by_reason[reason] ?? 0) + 1;
       own.last = { reason, message, at: this.now };
     }
@@ -198,10 +201,10 @@ export class Bridge {
     }
     let accepted = 0;
     for (const { measurement, value } of reading.values) {
-      const key = room + '/' + measurement;
+      const key = `${room}/${measurement}`;
       const owner = this.owners.get(key);
       if (owner !== node) {
-        if (owner !== undefined && owner.online) {
+        if (owner?.online) {
           this.conflict(key, owner, node, port, text);
           continue;
         }
@@ -232,7 +235,7 @@ export class Bridge {
     const node = this.options.nodes.seen(line.node, port.id, this.now);
     node.firmware = true;
     node.info = line.info;
-    const interval = line.info['interval'];
+    const interval = line.info.interval;
     if (typeof interval === 'number' && interval > 0 && interval < 1e7) node.announcedInterval = interval;
     const room = this.roomOf(node, port, line.room);
     const moved = room !== undefined && room !== node.room;
@@ -241,7 +244,7 @@ export class Bridge {
     if (moved && node.measurements.size > 0) this.options.events.emit('nodeChanged', node);
     // roomlink firmware that keeps its readings for the hub says how many wait (and says so
     // again every 10 s while no hub answers): answer, and it sends them.
-    if (typeof line.info['queued'] === 'number' && this.options.acks) {
+    if (typeof line.info.queued === 'number' && this.options.acks) {
       if (!node.acks) {
         node.acks = true;
         this.options.events.emit('nodeChanged', node);
@@ -268,7 +271,7 @@ export class Bridge {
   }
 
   private conflict(key: string, owner: NodeRecord, other: NodeRecord, port: HubPort, text: string): void {
-    const id = key + '\u0000' + other.id;
+    const id = `${key}\u0000${other.id}`;
     let c = this.conflicts.get(id);
     if (!c) {
       const [room, measurement] = key.split('/') as [string, string];

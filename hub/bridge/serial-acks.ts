@@ -74,7 +74,7 @@ export class SerialAcks {
    * be published; otherwise the caller publishes it and then calls published().
    */
   isNew(port: HubPort, node: string, boot: string, seq: number): boolean {
-    const key = node + '\u0000' + boot + '\u0000' + seq;
+    const key = `${node}\u0000${boot}\u0000${seq}`;
     // Sent again before the first copy was safe: that one is acknowledged when it is.
     if (this.pendingKeys.has(key)) {
       this.counters.duplicates_dropped++;
@@ -92,7 +92,7 @@ export class SerialAcks {
   /** The values of a new reading are in the durable queue: acknowledge once they are safe. */
   published(port: HubPort, node: string, boot: string, seq: number, messages: QueuedMessage[]): void {
     this.pending.push({ port, node, boot, seq, messages });
-    this.pendingKeys.add(node + '\u0000' + boot + '\u0000' + seq);
+    this.pendingKeys.add(`${node}\u0000${boot}\u0000${seq}`);
     // The values were pushed `prompt` (committed before the pump sends them); a reading with
     // none still has its sequence number to commit.
     if (messages.length === 0) this.queue.flushSoon();
@@ -103,7 +103,7 @@ export class SerialAcks {
     let kept = 0;
     for (const p of this.pending) {
       if (p.messages.every(isSafe)) {
-        this.pendingKeys.delete(p.node + '\u0000' + p.boot + '\u0000' + p.seq);
+        this.pendingKeys.delete(`${p.node}\u0000${p.boot}\u0000${p.seq}`);
         this.acknowledge(p.port, p.boot, p.seq);
       } else this.pending[kept++] = p;
     }
@@ -129,7 +129,10 @@ export class SerialAcks {
 
   private acknowledge(port: HubPort, boot: string, seq: number): void {
     let ranges = this.due.get(port);
-    if (!ranges) this.due.set(port, (ranges = []));
+    if (!ranges) {
+      ranges = [];
+      this.due.set(port, ranges);
+    }
     const last = ranges[ranges.length - 1];
     if (last && last.boot === boot && last.to + 1 === seq) last.to = seq;
     else ranges.push({ boot, from: seq, to: seq });

@@ -7,7 +7,6 @@ declare module 'aedes-persistence-level' {
     destroy(): Promise<void>;
   }
 
-  // Any abstract-level database; values are written with per-call buffer encoding.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  export default function aedesPersistenceLevel(db: AbstractLevel<any, any, any>): LevelPersistence;
+  // Any abstract-level database, whatever its formats and encodings: values are written with per-call buffer encoding.
+  export default function aedesPersistenceLevel<Format, Key, Value>(db: AbstractLevel<Format, Key, Value>): LevelPersistence;
 }

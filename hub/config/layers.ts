@@ -58,7 +58,7 @@ export class LayeredSettings {
       if (origin) return origin;
     }
     // A problem with a whole section: name whatever set something inside it.
-    const prefix = pathKey(path) + '.';
+    const prefix = `${pathKey(path)}.`;
     const inside = [...this.origins].filter(([key]) => path.length === 0 || key.startsWith(prefix)).map(([, origin]) => origin);
     return [...new Set(inside)].join(', ') || 'settings';
   }
@@ -85,7 +85,7 @@ export class LayeredSettings {
   }
 
   private forget(path: KeyPath): void {
-    const prefix = pathKey(path) + '.';
+    const prefix = `${pathKey(path)}.`;
     for (const key of [...this.origins.keys()]) if (key.startsWith(prefix)) this.origins.delete(key);
   }
 

@@ -261,7 +261,7 @@ export async function commandSettings(
 ): Promise<{ settings: HubSettings; args: ParsedArgs } | undefined> {
   const args = parse(argv);
   if (args.help) {
-    process.stdout.write(usage() + '\n');
+    process.stdout.write(`${usage()}\n`);
     return undefined;
   }
   return { settings: await loadHubSettings({ ...options, args }), args };

@@ -61,7 +61,7 @@ export function withReference(readme: string): string {
   const start = readme.indexOf(REFERENCE_START);
   const end = readme.indexOf(REFERENCE_END);
   if (start < 0 || end < start) throw new Error('README has no configuration reference markers');
-  return readme.slice(0, start + REFERENCE_START.length) + '\n' + configReferenceMarkdown() + '\n' + readme.slice(end);
+  return `${readme.slice(0, start + REFERENCE_START.length)}\n${configReferenceMarkdown()}\n${readme.slice(end)}`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -245,29 +245,19 @@ export const brokerSchema = z
       .optional()
       .describe('One account with full access (role admin) on the embedded broker; prefer `users` with a role per account.')
       .meta({ flag: '--username', env: 'ROOMLINK_BROKER_USERNAME', metavar: 'USER', flagHelp: 'user name clients must present' }),
-    password: z
-      .string()
-      .min(1, 'must not be empty')
-      .optional()
-      .describe('Password of broker.username.')
-      .meta({
-        flag: '--password',
-        env: 'ROOMLINK_BROKER_PASSWORD',
-        metavar: 'PASSWORD',
-        flagHelp: 'password clients must present (visible in `ps`; prefer --password-file)',
-      }),
-    password_file: z
-      .string()
-      .min(1, 'must not be empty')
-      .optional()
-      .describe('File holding the password of broker.username.')
-      .meta({
-        flag: '--password-file',
-        env: 'ROOMLINK_BROKER_PASSWORD_FILE',
-        metavar: 'FILE',
-        flagKind: 'path',
-        flagHelp: 'file holding the password clients must present',
-      }),
+    password: z.string().min(1, 'must not be empty').optional().describe('Password of broker.username.').meta({
+      flag: '--password',
+      env: 'ROOMLINK_BROKER_PASSWORD',
+      metavar: 'PASSWORD',
+      flagHelp: 'password clients must present (visible in `ps`; prefer --password-file)',
+    }),
+    password_file: z.string().min(1, 'must not be empty').optional().describe('File holding the password of broker.username.').meta({
+      flag: '--password-file',
+      env: 'ROOMLINK_BROKER_PASSWORD_FILE',
+      metavar: 'FILE',
+      flagKind: 'path',
+      flagHelp: 'file holding the password clients must present',
+    }),
     users: z
       .record(brokerUserName(), brokerUserSchema)
       .default({})
@@ -341,17 +331,13 @@ export const portSchema = z
 
 export const serialSchema = z
   .strictObject({
-    ports: z
-      .array(portSchema)
-      .default([])
-      .describe('Serial ports to open. Empty: detect ESP32 boards automatically.')
-      .meta({
-        flag: '--serial',
-        env: 'ROOMLINK_SERIAL',
-        metavar: 'PATH',
-        flagKind: 'serial',
-        flagHelp: 'serial port to open; repeat for more (default: detect ESP32 boards)',
-      }),
+    ports: z.array(portSchema).default([]).describe('Serial ports to open. Empty: detect ESP32 boards automatically.').meta({
+      flag: '--serial',
+      env: 'ROOMLINK_SERIAL',
+      metavar: 'PATH',
+      flagKind: 'serial',
+      flagHelp: 'serial port to open; repeat for more (default: detect ESP32 boards)',
+    }),
     autodetect: z.boolean().optional().describe('Also open ESP32 boards that are not listed in `ports`. Default: true when no ports are listed.'),
     baud: baud().default(115200).describe('Default baud rate.').meta({ flag: '--baud', metavar: 'N', flagHelp: 'serial baud rate' }),
     dtr: z.boolean().default(false).describe('Default DTR state on open. false: opening the port must not reset an ESP32 dev board.'),

@@ -85,7 +85,8 @@ export class Auth {
           for (const [a, w] of this.failures) if (now - w.start > LOGIN_WINDOW_MS) this.failures.delete(a);
           if (this.failures.size >= MAX_TRACKED_ADDRESSES) this.failures.delete(this.failures.keys().next().value!);
         }
-        this.failures.set(address, (f = { start: now, count: 0 }));
+        f = { start: now, count: 0 };
+        this.failures.set(address, f);
       }
       f.count++;
       return { ok: false, refusal: { status: 401, error: 'wrong password' } };

@@ -109,8 +109,8 @@ export class Dashboard {
     this.log = parts.log;
     this.now = parts.now ?? Date.now;
     const p = parts.prefixes;
-    this.readingsHead = p.readings + '/';
-    this.readingsFilter = p.readings + '/#';
+    this.readingsHead = `${p.readings}/`;
+    this.readingsFilter = `${p.readings}/#`;
     this.history = new HistoryStore({
       file: join(parts.settings.data_dir, HISTORY_FILE),
       retentionDays: parts.settings.history.retention_days,
@@ -123,7 +123,7 @@ export class Dashboard {
       timeoutMs: parts.timeoutMs,
       portRefusals: (id) => parts.portRefusals(id)?.last,
     });
-    const wanted = [p.readings + '/#', p.nodes + '/+/status', p.nodes + '/+/info', discoveryConfigFilter(p)];
+    const wanted = [`${p.readings}/#`, `${p.nodes}/+/status`, `${p.nodes}/+/info`, discoveryConfigFilter(p)];
     this.filters = wanted.filter((f) => !parts.hubFilters.includes(f));
     this.ownsReadings = this.filters.includes(wanted[0]!);
   }
@@ -168,7 +168,7 @@ export class Dashboard {
     this.server = server;
     this.listening = { host: parsed.host, port };
     const fields: { [key: string]: unknown } = { url: this.url, login: http.password !== undefined ? 'password' : 'none (loopback only)' };
-    if (!loopback) fields['from_elsewhere'] = otherAddresses(parsed.host, port);
+    if (!loopback) fields.from_elsewhere = otherAddresses(parsed.host, port);
     this.log.info('dashboard listening', fields);
   }
 
@@ -420,7 +420,10 @@ export class Dashboard {
     const rooms = new Map<string, LatestReading[]>();
     for (const r of this.house.latest.values()) {
       let list = rooms.get(r.room);
-      if (!list) rooms.set(r.room, (list = []));
+      if (!list) {
+        list = [];
+        rooms.set(r.room, list);
+      }
       list.push(r);
     }
     const order = measurementIds();

@@ -160,7 +160,7 @@ export class HistoryStore {
       onDamaged(err as Error);
       for (const suffix of ['', '-wal', '-shm']) {
         try {
-          renameSync(this.options.file + suffix, this.options.file + '.bad' + suffix);
+          renameSync(this.options.file + suffix, `${this.options.file}.bad${suffix}`);
         } catch {
           // not there
         }
@@ -251,7 +251,7 @@ export class HistoryStore {
   /** The series of a topic, created when new; undefined when closed or full. */
   seriesFor(room: string, measurement: string, node: string | undefined): SeriesHandle | undefined {
     if (!this.db) return undefined;
-    return this.series.get(room + '/' + measurement) ?? this.create(room, measurement, node);
+    return this.series.get(`${room}/${measurement}`) ?? this.create(room, measurement, node);
   }
 
   /** record() into a series already looked up: the hot path of the hub's own readings. */
@@ -386,7 +386,7 @@ export class HistoryStore {
     const spec = HISTORY_RANGES[range];
     const from = now - spec.spanMs;
     const out: HistorySeries = { room, measurement, range, from, to: now, step_ms: spec.bucketMs, t: [], v: [] };
-    const s = this.series.get(room + '/' + measurement);
+    const s = this.series.get(`${room}/${measurement}`);
     if (!this.db || !s) return out;
     this.flushQuietly();
     if (spec.source === 'samples') {
@@ -396,8 +396,10 @@ export class HistoryStore {
       }
       return out;
     }
-    const min: number[] = (out.min = []);
-    const max: number[] = (out.max = []);
+    const min: number[] = [];
+    const max: number[] = [];
+    out.min = min;
+    out.max = max;
     const start = from - (from % spec.bucketMs);
     const rows = spec.bucketMs === 60_000 ? this.selectMinutes.all(s.id, start, now) : this.selectBuckets.all(spec.bucketMs, s.id, start, now);
     for (const row of rows) {
@@ -427,7 +429,7 @@ export class HistoryStore {
   }
 
   has(room: string, measurement: string): boolean {
-    return this.series.has(room + '/' + measurement);
+    return this.series.has(`${room}/${measurement}`);
   }
 
   /** Size of the history; `samples` may be up to a minute old. */
@@ -487,7 +489,7 @@ export class HistoryStore {
       secDirty: false,
       gone: false,
     };
-    this.series.set(room + '/' + measurement, s);
+    this.series.set(`${room}/${measurement}`, s);
     return s;
   }
 }

@@ -96,7 +96,7 @@ function num(info: { [key: string]: unknown } | undefined, key: string): number 
 }
 
 function infoErrors(info: { [key: string]: unknown } | undefined, at: number | undefined): NodeView['errors'] {
-  const errors = info?.['errors'];
+  const errors = info?.errors;
   if (!errors || typeof errors !== 'object' || Array.isArray(errors)) return [];
   return Object.entries(errors)
     .filter(([, m]) => typeof m === 'string')
@@ -135,8 +135,8 @@ export class House {
   constructor(parts: HouseParts) {
     this.parts = parts;
     this.readingsHeadLength = parts.prefixes.readings.length + 1;
-    this.nodesPrefix = parts.prefixes.nodes + '/';
-    this.discoveryPrefix = parts.prefixes.discovery + '/device/';
+    this.nodesPrefix = `${parts.prefixes.nodes}/`;
+    this.discoveryPrefix = `${parts.prefixes.discovery}/device/`;
   }
 
   /** The hub's nodes changed (room, measurements, forgotten): recompute what is theirs. */
@@ -150,7 +150,7 @@ export class House {
       const own = new Set<string>();
       for (const node of this.parts.nodes.all()) {
         if (node.room === undefined) continue;
-        for (const m of node.measurements) own.add(node.room + '/' + m);
+        for (const m of node.measurements) own.add(`${node.room}/${m}`);
       }
       this.own = own;
       this.ownDirty = false;
@@ -162,14 +162,17 @@ export class House {
   serialReading(node: string, room: string, measurement: string, value: ReadingValue, at: number): LatestReading {
     let r = this.byRoom.get(room)?.get(measurement);
     if (r === undefined) {
-      const key = room + '/' + measurement;
+      const key = `${room}/${measurement}`;
       r = this.latest.get(key);
       if (r === undefined) {
         r = { room, measurement, node, value, ts: at, source: 'serial' };
         this.latest.set(key, r);
       }
       let inRoom = this.byRoom.get(room);
-      if (!inRoom) this.byRoom.set(room, (inRoom = new Map()));
+      if (!inRoom) {
+        inRoom = new Map();
+        this.byRoom.set(room, inRoom);
+      }
       inRoom.set(measurement, r);
       this.ownDirty = true;
     }
@@ -189,7 +192,7 @@ export class House {
     if (this.isOwn(topic.slice(this.readingsHeadLength))) return undefined;
     const parsed = parseReadingTopic(this.parts.prefixes, topic);
     if (!parsed || !isSlug(parsed.room) || !isSlug(parsed.measurement)) return undefined;
-    const key = parsed.room + '/' + parsed.measurement;
+    const key = `${parsed.room}/${parsed.measurement}`;
     const value = parseBrokerValue(parsed.measurement, payload.toString('utf8'));
     if (value === undefined) return undefined;
     const node = this.topicOwner.get(key);
@@ -219,7 +222,7 @@ export class House {
 
   /** A reading known from the history at start (before anything arrived). */
   remembered(room: string, measurement: string, node: string | undefined, value: number, ts: number): void {
-    const key = room + '/' + measurement;
+    const key = `${room}/${measurement}`;
     if (this.latest.has(key)) return;
     const m = getMeasurement(measurement);
     this.latest.set(key, { room, measurement, node, value: m?.kind === 'binary' ? value >= 0.5 : value, ts, source: this.isOwn(key) ? 'serial' : 'broker' });
@@ -294,7 +297,7 @@ export class House {
       if (typeof c?.stat_t !== 'string') continue;
       const parsed = parseReadingTopic(this.parts.prefixes, c.stat_t);
       if (!parsed) continue;
-      topics.add(parsed.room + '/' + parsed.measurement);
+      topics.add(`${parsed.room}/${parsed.measurement}`);
       if (typeof c.unit_of_meas === 'string') units.set(parsed.measurement, c.unit_of_meas);
     }
     const roomlink = config.dev?.mf === 'roomlink';

@@ -44,7 +44,7 @@ export class Discovery extends Feature {
   constructor(options: DiscoveryOptions) {
     super(options.events);
     this.options = options;
-    this.configPrefix = options.prefixes.discovery + '/device/';
+    this.configPrefix = `${options.prefixes.discovery}/device/`;
   }
 
   start(): void {

@@ -91,7 +91,7 @@ export class Downlink {
       if (!check.ok) return this.refuse('invalid_command', nodeId, check.error, text);
       line = commandLine(check.command as unknown as { [key: string]: unknown });
     } else {
-      line = asciiJson(command) + '\n';
+      line = `${asciiJson(command)}\n`;
     }
     if (!port.link.write(line)) return this.refuse('port_closed', nodeId, `port ${port.id} is not open`);
     this.counters.sent++;

@@ -56,7 +56,7 @@ export class NodeMemory extends Feature {
     } catch (err) {
       this.options.log.warn('the node memory is damaged; starting without it (kept as nodes.json.bad)', { file: this.file, error: (err as Error).message });
       try {
-        renameSync(this.file, this.file + '.bad');
+        renameSync(this.file, `${this.file}.bad`);
       } catch {
         // Read-only data dir: the next save fails and says so.
       }
@@ -84,9 +84,9 @@ export class NodeMemory extends Feature {
     clearTimeout(this.timer);
     this.timer = undefined;
     const nodes = [...this.options.nodes.all()].map((n) => this.options.nodes.snapshot(n));
-    const temporary = this.file + '.tmp';
+    const temporary = `${this.file}.tmp`;
     try {
-      writeFileSync(temporary, JSON.stringify({ nodes }, null, 1) + '\n');
+      writeFileSync(temporary, `${JSON.stringify({ nodes }, null, 1)}\n`);
       renameSync(temporary, this.file);
     } catch (err) {
       if (this.failures.allow('save').ok) {

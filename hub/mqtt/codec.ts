@@ -273,13 +273,13 @@ export class PacketReader {
     } else if (type === 13) {
       this.handler.pingresp();
     } else if (type === 2) {
-      this.connack(buf, start, body, end);
+      this.connack(buf, body, end);
     } else {
       this.rare(buf, type, body, end);
     }
   }
 
-  private connack(buf: Buffer, start: number, body: number, end: number): void {
+  private connack(buf: Buffer, body: number, end: number): void {
     if (end - body < 2) throw new Error('malformed CONNACK from the broker');
     const code = buf[body + 1]!;
     // A 3.1.1 broker refuses an MQTT 5 CONNECT with a 3.1.1 CONNACK (two bytes, code 1).

@@ -129,7 +129,7 @@ export const REASONS: Readonly<Record<number, string>> = {
 
 /** "0x87 not authorized": a reason code as a counter key and log text. */
 export function reasonText(code: number): string {
-  const hex = '0x' + code.toString(16).padStart(2, '0');
+  const hex = `0x${code.toString(16).padStart(2, '0')}`;
   return REASONS[code] ? `${hex} ${REASONS[code]}` : hex;
 }
 

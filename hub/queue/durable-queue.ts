@@ -264,7 +264,7 @@ export class DurableQueue {
     if (!this.db) return [];
     const rows = this.db
       .prepare<[string, string], { key: string; value: string }>('SELECT key, value FROM meta WHERE key >= ? AND key < ?')
-      .all(prefix, prefix + '\uffff');
+      .all(prefix, `${prefix}\uffff`);
     return rows.map((r) => [r.key, r.value]);
   }
 

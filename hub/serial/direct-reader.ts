@@ -55,19 +55,29 @@ export class DirectReader {
 
   private readonly readable = (error: Error | null): void => {
     if (this.stopped) return;
-    if (error) return this.fail(error);
+    if (error) {
+      this.fail(error);
+      return;
+    }
     for (;;) {
       const fd = this.port.fd;
-      if (fd === null) return this.fail(new Error('port closed'));
+      if (fd === null) {
+        this.fail(new Error('port closed'));
+        return;
+      }
       let bytes: number;
       try {
         bytes = readSync(fd, this.buffer, 0, this.buffer.length, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EAGAIN') break;
-        return this.fail(err as Error);
+        this.fail(err as Error);
+        return;
       }
       // A tty that was hung up (the USB device unplugged) reads as end of file.
-      if (bytes === 0) return this.fail(new Error('port hung up'));
+      if (bytes === 0) {
+        this.fail(new Error('port hung up'));
+        return;
+      }
       this.handlers.onData(this.buffer.subarray(0, bytes));
       if (this.stopped) return;
       // Less than a full buffer: that was all of it for now.

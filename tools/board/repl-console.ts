@@ -20,7 +20,8 @@ export interface ReplRuntime {
   readonly running: boolean;
   on(event: 'output', listener: (text: string) => void): unknown;
   on(event: 'uncaught', listener: (error: unknown) => void): unknown;
-  off(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: 'output', listener: (text: string) => void): unknown;
+  off(event: 'uncaught', listener: (error: unknown) => void): unknown;
 }
 
 export interface ReplConsoleOptions {
@@ -93,9 +94,15 @@ export class ReplConsole extends EventEmitter {
   private handleByte(byte: number): void {
     const wasCr = this.lastWasCr;
     this.lastWasCr = byte === 0x0d;
-    if (byte === CTRL_C) return this.ctrlC();
+    if (byte === CTRL_C) {
+      this.ctrlC();
+      return;
+    }
     if (byte === 0x0a && wasCr) return; // \r\n is one Enter
-    if (byte === 0x0d || byte === 0x0a) return this.enter();
+    if (byte === 0x0d || byte === 0x0a) {
+      this.enter();
+      return;
+    }
     if (byte === ECHO_OFF && this.input.length === 0) {
       this.echo = false;
       return;
@@ -182,12 +189,12 @@ export class ReplConsole extends EventEmitter {
       return;
     }
     // Erase the prompt line, print, and redraw the prompt with what was typed so far.
-    this.options.write('\r\x1b[J' + text);
+    this.options.write(`\r\x1b[J${text}`);
     if (this.redrawPending) return;
     this.redrawPending = true;
     setImmediate(() => {
       this.redrawPending = false;
-      if (!this.exited) this.options.write('>' + (this.echo ? this.input.split('\n').pop() : ''));
+      if (!this.exited) this.options.write(`>${this.echo ? this.input.split('\n').pop() : ''}`);
     });
   }
 }

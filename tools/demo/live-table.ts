@@ -21,7 +21,7 @@ export class LiveTable {
   /** Feeds one MQTT message; returns the row it updated, if it was a reading. */
   update(topic: string, payload: string, now: number): Row | undefined {
     if (this.nodes.learn(topic, payload, this.prefixes)) return undefined;
-    const statusMatch = topic.startsWith(this.prefixes.nodes + '/') && topic.endsWith('/status');
+    const statusMatch = topic.startsWith(`${this.prefixes.nodes}/`) && topic.endsWith('/status');
     if (statusMatch) {
       this.status.set(topic.slice(this.prefixes.nodes.length + 1, -'/status'.length), payload);
       return undefined;

@@ -26,9 +26,9 @@ export function stringLiteral(bytes: Uint8Array): string {
     if (byte === 0x22) out += '\\"';
     else if (byte === 0x5c) out += '\\\\';
     else if (byte >= 0x20 && byte <= 0x7e) out += String.fromCharCode(byte);
-    else out += '\\x' + byte.toString(16).padStart(2, '0');
+    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 export function base64Expression(bytes: Uint8Array): string {

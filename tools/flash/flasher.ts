@@ -91,7 +91,7 @@ async function loadFirmware(path: string | undefined, config: NodeConfig): Promi
 }
 
 export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
-  const say = (line: string) => options.out.write(line + '\n');
+  const say = (line: string) => options.out.write(`${line}\n`);
 
   // 1. Config and firmware first: nothing touches the board if either is wrong.
   const checked = await readNodeConfigFile(options.configPath);
@@ -234,12 +234,13 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
       if (err instanceof FlashError && err.code === 'timeout') {
         const lines = scrub(repl.since(from))
           .split(/\r?\n/)
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC [ J is the escape the Espruino REPL starts a redrawn line with.
           .map((l) => l.replace(/^\r?\x1b\[J/, '').replace(/[^\x20-\x7e]/g, ''))
           .filter((l) => l && l !== '>');
         throw new FlashError(
           'not-running',
           `the files are on the board, but the firmware did not report running within ${startTimeout / 1000} s. It printed:\n  ${lines.slice(-10).join('\n  ') || '(nothing)'}`,
-          'see the whole console with `roomlink console --target ' + options.target + '`',
+          `see the whole console with \`roomlink console --target ${options.target}\``,
         );
       }
       throw err;

@@ -124,15 +124,22 @@ export function jsonSyntaxError(text: string): { position: number; reason: strin
         fail(`expected ',' or ']' after a list item, found ${describeChar(text[i])}${'"{['.includes(text[i] ?? '-') ? " (a missing ','?)" : ''}`);
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     if (c === "'") fail('strings need double quotes, not single quotes');
     const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
     if (number && number[0] !== '-' && number[0] !== '') {
       if (/^[0-9a-zA-Z_.]/.test(text.slice(i + number[0].length))) fail(`an invalid number (${/^[-\w.]+/.exec(text.slice(i))![0]})`);
-      return void (i += number[0].length);
+      i += number[0].length;
+      return;
     }
     for (const word of ['true', 'false', 'null']) {
-      if (text.startsWith(word, i)) return void (i += word.length);
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return;
+      }
     }
     fail(`expected ${what}, found ${c === undefined ? 'the end of the file' : describeChar(c)}`);
   };

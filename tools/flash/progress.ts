@@ -30,7 +30,7 @@ export function createProgress(stream: ProgressStream, label: string): Progress 
         const line = `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)
           .toString()
           .padStart(3)}% ${kb(done)}/${kb(total)}`;
-        if (line !== lastDrawn) stream.write(line + '\x1b[K');
+        if (line !== lastDrawn) stream.write(`${line}\x1b[K`);
         lastDrawn = line;
       },
       finish() {

@@ -10,26 +10,26 @@ export interface DriverModule {
   module: string;
   /** The config `type`s it drives. */
   types: string[];
-  /** How driverFor() calls it (`s`: the sensor's config, `node`: the node id, `changed`: a binary input's edge). */
+  /** How driverFor() calls it (`config`: the sensor's config, `node`: the node id, `changed`: a binary input's or a presence sensor's edge, given for those only). */
   call: string;
 }
 
 /** In the order driverFor() tries them; `sim` last, the generic build's fallback. */
 export const DRIVER_MODULES: readonly DriverModule[] = [
-  { module: 'bme280', types: ['bme280', 'bmp280'], call: 'bme280(s)' },
-  { module: 'sht3x', types: ['sht3x'], call: 'sht3x(s)' },
-  { module: 'aht20', types: ['aht20'], call: 'aht20(s)' },
-  { module: 'ds18b20', types: ['ds18b20'], call: 'ds18b20(s)' },
-  { module: 'dht22', types: ['dht22'], call: 'dht22(s)' },
-  { module: 'analog', types: ['analog'], call: 'analog(s)' },
-  { module: 'binary', types: ['binary'], call: 'binary(s, changed)' },
-  { module: 'scd4x', types: ['scd4x'], call: 'scd4x(s)' },
-  { module: 'pms5003', types: ['pms5003'], call: 'pms5003(s)' },
-  { module: 'mhz19', types: ['mhz19'], call: 'mhz19(s)' },
-  { module: 'bh1750', types: ['bh1750'], call: 'bh1750(s)' },
-  { module: 'htu21d', types: ['htu21d'], call: 'htu21d(s)' },
-  { module: 'ld2410', types: ['ld2410'], call: 'ld2410(s, changed)' },
-  { module: 'sim', types: ['sim'], call: 'sim(s, node)' },
+  { module: 'bme280', types: ['bme280', 'bmp280'], call: 'bme280(config)' },
+  { module: 'sht3x', types: ['sht3x'], call: 'sht3x(config)' },
+  { module: 'aht20', types: ['aht20'], call: 'aht20(config)' },
+  { module: 'ds18b20', types: ['ds18b20'], call: 'ds18b20(config)' },
+  { module: 'dht22', types: ['dht22'], call: 'dht22(config)' },
+  { module: 'analog', types: ['analog'], call: 'analog(config)' },
+  { module: 'binary', types: ['binary'], call: 'binary(config, changed!)' },
+  { module: 'scd4x', types: ['scd4x'], call: 'scd4x(config)' },
+  { module: 'pms5003', types: ['pms5003'], call: 'pms5003(config)' },
+  { module: 'mhz19', types: ['mhz19'], call: 'mhz19(config)' },
+  { module: 'bh1750', types: ['bh1750'], call: 'bh1750(config)' },
+  { module: 'htu21d', types: ['htu21d'], call: 'htu21d(config)' },
+  { module: 'ld2410', types: ['ld2410'], call: 'ld2410(config, changed!)' },
+  { module: 'sim', types: ['sim'], call: 'sim(config, node)' },
 ];
 
 /** The driver modules a node needs for its sensors' types, sorted; throws on a type no driver serves. */
@@ -63,9 +63,9 @@ export function driversSource(modules: readonly string[] | 'all'): string {
       .map((m) => `import { ${m} } from './${m}.ts';`),
     "import type { Driver } from './types.ts';",
     '',
-    'export function driverFor(s: SensorConfig, node: string, changed: (measurement: string, value: boolean) => void): Driver {',
-    '  const t = s.type;',
-    ...used.filter((d) => d !== fallback).map((d) => `  if (${d.types.map((t) => `t === '${t}'`).join(' || ')}) return ${d.call};`),
+    'export function driverFor(config: SensorConfig, node: string, changed?: (measurement: string, value: boolean) => void): Driver {',
+    '  const type = config.type;',
+    ...used.filter((d) => d !== fallback).map((d) => `  if (${d.types.map((t) => `type === '${t}'`).join(' || ')}) return ${d.call};`),
   ];
   if (fallback) lines.push(`  return ${fallback.call};`);
   else {
@@ -73,7 +73,7 @@ export function driversSource(modules: readonly string[] | 'all'): string {
     lines.push(
       '  return {',
       '    read: function (done) {',
-      `      done('no ' + t + ' driver in this firmware (built for ${used.map((d) => d.module).join(', ')}): flash again with roomlink flash --config');`,
+      `      done('no ' + type + ' driver in this firmware (built for ${used.map((d) => d.module).join(', ')}): flash again with roomlink flash --config');`,
       '    },',
       '  };',
     );

@@ -72,8 +72,9 @@ function fixForEspruino(node: AnyNode): void {
   }
   for (const key of Object.keys(node)) {
     const child = node[key];
-    if (Array.isArray(child)) child.forEach((c) => c && typeof c.type === 'string' && fixForEspruino(c));
-    else if (child && typeof child.type === 'string') fixForEspruino(child);
+    if (Array.isArray(child)) {
+      for (const c of child) if (c && typeof c.type === 'string') fixForEspruino(c);
+    } else if (child && typeof child.type === 'string') fixForEspruino(child);
   }
 }
 
@@ -133,7 +134,7 @@ export async function bundleForEspruino(options: BundleOptions): Promise<string>
       downlevelIteration: false,
     },
   }).outputText;
-  const code = (options.banner ? options.banner + '\n' : '') + espruinoFixups(lowered);
+  const code = (options.banner ? `${options.banner}\n` : '') + espruinoFixups(lowered);
   const problems = checkEspruinoSafety(code);
   if (problems.length > 0) throw new EspruinoBuildError(`${options.entry} would not run on Espruino`, problems);
   return code;
@@ -147,7 +148,7 @@ export async function minifyForEspruino(code: string, reserved: string[], banner
     mangle: { reserved: ['require', ...reserved] },
     format: { ascii_only: true, comments: false },
   });
-  const fixed = (banner ? banner + '\n' : '') + generate(reparseAndFix(result.code!), { indent: '', lineEnd: '' });
+  const fixed = (banner ? `${banner}\n` : '') + generate(reparseAndFix(result.code!), { indent: '', lineEnd: '' });
   const problems = checkEspruinoSafety(fixed);
   if (problems.length > 0) throw new EspruinoBuildError('the minified firmware would not run on Espruino', problems);
   return fixed;

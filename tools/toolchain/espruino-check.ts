@@ -124,8 +124,9 @@ function hoistingProblems(program: AnyNode, problems: Problem[]): void {
       for (const key of Object.keys(node)) {
         if (key === 'type' || key === 'start' || key === 'end') continue;
         const child = node[key];
-        if (Array.isArray(child)) child.forEach((c) => c && typeof c.type === 'string' && scan(c));
-        else if (child && typeof child.type === 'string') scan(child);
+        if (Array.isArray(child)) {
+          for (const c of child) if (c && typeof c.type === 'string') scan(c);
+        } else if (child && typeof child.type === 'string') scan(child);
       }
     };
     for (const stmt of body) if (stmt.type !== 'FunctionDeclaration') scan(stmt);
@@ -135,8 +136,9 @@ function hoistingProblems(program: AnyNode, problems: Problem[]): void {
     if (node.type === 'Program' || node.type === 'BlockStatement') visitBody(node.body);
     for (const key of Object.keys(node)) {
       const child = node[key];
-      if (Array.isArray(child)) child.forEach((c) => c && typeof c.type === 'string' && walk(c));
-      else if (child && typeof child.type === 'string') walk(child);
+      if (Array.isArray(child)) {
+        for (const c of child) if (c && typeof c.type === 'string') walk(c);
+      } else if (child && typeof child.type === 'string') walk(child);
     }
   };
   walk(program);
@@ -233,7 +235,7 @@ export function checkEspruinoSafety(code: string): string[] {
           const why = regexProblem(n.regex.pattern);
           if (why) problems.push({ at: n.start, text: `regular expression /${n.regex.pattern}/ uses ${why}, which Espruino does not support` });
         }
-        if (typeof n.value === 'string' && /[^\x00-\x7f]/.test(n.raw)) {
+        if (typeof n.value === 'string' && /[\u0080-\uffff]/.test(n.raw)) {
           problems.push({ at: n.start, text: 'string literal holds a non-ASCII character (8-bit on Espruino: write it as a \\u escape)' });
         }
       },

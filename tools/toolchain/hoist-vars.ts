@@ -47,8 +47,9 @@ function collect(parent: AnyNode, names: Set<string>): void {
       }
       collect(c, names);
     };
-    if (Array.isArray(child)) child.forEach((c, i) => visit(c, (r) => (child[i] = r)));
-    else visit(child, (r) => (parent[key] = r));
+    if (Array.isArray(child)) {
+      for (let i = 0; i < child.length; i++) visit(child[i], (r) => (child[i] = r));
+    } else visit(child, (r) => (parent[key] = r));
   }
 }
 
@@ -79,8 +80,9 @@ export function hoistVars(program: AnyNode): void {
     if (!n || typeof n.type !== 'string') return;
     for (const key of Object.keys(n)) {
       const child = n[key];
-      if (Array.isArray(child)) child.forEach((c) => c && walk(c));
-      else if (child && typeof child.type === 'string') walk(child);
+      if (Array.isArray(child)) {
+        for (const c of child) if (c) walk(c);
+      } else if (child && typeof child.type === 'string') walk(child);
     }
     if (isFunction(n)) hoistInFunctionBody(n.body.body, new Set(n.params.map((p: AnyNode) => p.name)));
   };

@@ -22,7 +22,7 @@ export class NodeDirectory {
 
   /** Feeds one discovery payload; returns true when it was one. */
   learn(topic: string, payload: string, prefixes: TopicPrefixes): boolean {
-    if (!topic.startsWith(prefixes.discovery + '/device/') || !topic.endsWith('/config')) return false;
+    if (!topic.startsWith(`${prefixes.discovery}/device/`) || !topic.endsWith('/config')) return false;
     try {
       const doc = JSON.parse(payload) as { dev?: { name?: string }; cmps?: Record<string, { stat_t?: string }> };
       const node = doc.dev?.name;
@@ -56,7 +56,7 @@ export function decodeReading(topic: string, payload: string, retained: boolean,
 export function valueText(r: WatchedReading): string {
   if (r.value === undefined) return `${r.payload} (${r.problem})`;
   if (typeof r.value === 'boolean') return r.value ? 'ON' : 'OFF';
-  return `${r.payload}${r.unit ? ' ' + r.unit : ''}`;
+  return `${r.payload}${r.unit ? ` ${r.unit}` : ''}`;
 }
 
 /** One line for a person: `12:00:01  kitchen  temperature  21.5 °C  (kitchen-1)`. */
