@@ -20,8 +20,9 @@ export default defineConfig({
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'dist/coverage',
       thresholds: {
-        'hub/**': { lines: 0, statements: 0, functions: 0, branches: 0 },
-        'shared/**': { lines: 0, statements: 0, functions: 0, branches: 0 },
+        // Measured 2026-11-30: hub 89.3 / 85.8 / 88.9 / 74.7 %, shared 98.1 / 94.2 / 95.2 / 90.7 %.
+        'hub/**': { lines: 87, statements: 83, functions: 86, branches: 72 },
+        'shared/**': { lines: 96, statements: 92, functions: 93, branches: 88 },
       },
     },
   },
