@@ -46,6 +46,8 @@ describe('topic permissions', () => {
       expect(mayPublish(node, topic), topic).toBe(false);
     }
     expect(maySubscribe(node, 'roomlink/living-1/set')).toBe(true);
+    expect(maySubscribe(node, 'homeassistant/status')).toBe(true);
+    expect(maySubscribe(node, 'homeassistant/#')).toBe(false);
     expect(maySubscribe(node, '#')).toBe(false);
     const several = accountPermissions('garden', { role: 'node', nodes: ['garden-1', 'garden-2'] }, context);
     expect(mayPublish(several, 'roomlink/garden-2/status')).toBe(true);

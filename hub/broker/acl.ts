@@ -16,7 +16,7 @@ export type Role = (typeof ROLES)[number];
 /** What each role may do, for the settings reference and the README. */
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   homeassistant: "read everything; publish commands (<nodes>/+/set) and Home Assistant's birth message",
-  node: 'a WiFi node: publish readings, and status, info and discovery of its own node ids (`nodes`, default the user name); read its commands',
+  node: "a WiFi node: publish readings, and status, info and discovery of its own node ids (`nodes`, default the user name); read its commands and Home Assistant's birth message",
   person: 'read everything; publish commands (<nodes>/+/set)',
   admin: "publish and read everything (including the hub's own topics)",
   none: "nothing but the account's own `publish`/`subscribe` filters",
@@ -71,7 +71,8 @@ export function accountPermissions(username: string, account: AccountSettings, c
           `${prefixes.readings}/+/+`,
           ...ids.flatMap((id) => [`${prefixes.nodes}/${id}/status`, `${prefixes.nodes}/${id}/info`, `${prefixes.discovery}/device/${id}/config`]),
         ],
-        subscribe: ids.map((id) => `${prefixes.nodes}/${id}/set`),
+        // The birth message too: a node sends its discovery again when Home Assistant restarts.
+        subscribe: [...ids.map((id) => `${prefixes.nodes}/${id}/set`), context.birthTopic],
       };
       break;
     }
