@@ -6,7 +6,7 @@
 // says; zero-point calibration (FF 01 87 00 00 00 00 00 78) by command, at 400 ppm only.
 // Like the PMS5003: answers wait in Espruino's serial buffer, no listener between reads.
 import type { SensorConfig } from '../../shared/node-config.ts';
-import { uart } from './uart.ts';
+import { ask, uart } from './uart.ts';
 import type { Done, Driver } from './types.ts';
 
 export function mhz19(config: SensorConfig): Driver {
@@ -14,30 +14,31 @@ export function mhz19(config: SensorConfig): Driver {
   if (config.abc !== undefined) port.write(config.abc ? '\xff\x01\x79\xa0\x00\x00\x00\x00\xe6' : '\xff\x01\x79\x00\x00\x00\x00\x00\x86');
   return {
     read: function (done: Done) {
-      port.read();
-      port.write('\xff\x01\x86\x00\x00\x00\x00\x00\x79');
-      let buffer = '';
-      let tries = 0;
-      function look(): void {
-        buffer += port.read();
-        let error = '';
-        let i = 0;
-        for (;;) {
-          i = buffer.indexOf('\xff\x86', i);
-          if (i < 0 || i + 9 > buffer.length) break;
-          let sum = 0;
-          for (let j = i + 1; j < i + 8; j++) sum += buffer.charCodeAt(j);
-          if (((0xff - (sum & 0xff) + 1) & 0xff) === buffer.charCodeAt(i + 8)) {
-            done(undefined, { carbon_dioxide: (buffer.charCodeAt(i + 2) << 8) | buffer.charCodeAt(i + 3) });
-            return;
+      ask(
+        port,
+        '\xff\x01\x86\x00\x00\x00\x00\x00\x79',
+        config,
+        'MH-Z19',
+        100,
+        function (buffer) {
+          let error = '';
+          let i = 0;
+          for (;;) {
+            i = buffer.indexOf('\xff\x86', i);
+            if (i < 0 || i + 9 > buffer.length) break;
+            let sum = 0;
+            for (let j = i + 1; j < i + 8; j++) sum += buffer.charCodeAt(j);
+            if (((0xff - (sum & 0xff) + 1) & 0xff) === buffer.charCodeAt(i + 8)) {
+              done(undefined, { carbon_dioxide: (buffer.charCodeAt(i + 2) << 8) | buffer.charCodeAt(i + 3) });
+              return true;
+            }
+            error = 'MH-Z19: checksum mismatch';
+            i++;
           }
-          error = 'MH-Z19: checksum mismatch';
-          i++;
-        }
-        if (++tries < 6) return void setTimeout(look, 300);
-        done(error || 'MH-Z19 on GPIO ' + (config.rx === undefined ? 16 : config.rx) + ': no answer');
-      }
-      setTimeout(look, 100);
+          return error;
+        },
+        done,
+      );
     },
     cal: function (ppm, done) {
       if (ppm !== 400) return done('MH-Z19 sets its zero point to 400 ppm only: send {"calibrate":400} after 20 minutes in fresh outdoor air');

@@ -9,7 +9,7 @@
 // between reads); a read drops what came unasked, asks, and scans the answer for a whole
 // frame, skipping garbage, torn frames and command answers (length 4).
 import type { SensorConfig } from '../../shared/node-config.ts';
-import { uart } from './uart.ts';
+import { ask, uart } from './uart.ts';
 import type { Done, Driver } from './types.ts';
 
 export function pms5003(config: SensorConfig): Driver {
@@ -30,57 +30,59 @@ export function pms5003(config: SensorConfig): Driver {
         woke = now;
       }
       if (now - woke < 30) return done('PMS5003 fan settling: values in ' + Math.ceil(30 - (now - woke)) + ' s');
-      port.read();
-      port.write([0x42, 0x4d, 0xe2, 0, 0, 1, 0x71]);
-      let buffer = '';
-      let tries = 0;
       // The answer takes 33 ms on the wire after the sensor's own delay: look at 150 ms, then every 300 ms.
-      function look(): void {
-        buffer += port.read();
-        let error = '';
-        let i = 0;
-        for (;;) {
-          i = buffer.indexOf('BM', i);
-          if (i < 0 || i + 4 > buffer.length) break;
-          const len = (buffer.charCodeAt(i + 2) << 8) | buffer.charCodeAt(i + 3);
-          if (len !== 28 && len !== 4) {
-            error = 'PMS5003: corrupted frame (length ' + len + ')';
-            i++;
-            continue;
+      ask(
+        port,
+        [0x42, 0x4d, 0xe2, 0, 0, 1, 0x71],
+        config,
+        'PMS5003',
+        150,
+        function (buffer) {
+          let error = '';
+          let i = 0;
+          for (;;) {
+            i = buffer.indexOf('BM', i);
+            if (i < 0 || i + 4 > buffer.length) break;
+            const len = (buffer.charCodeAt(i + 2) << 8) | buffer.charCodeAt(i + 3);
+            if (len !== 28 && len !== 4) {
+              error = 'PMS5003: corrupted frame (length ' + len + ')';
+              i++;
+              continue;
+            }
+            if (i + 4 + len > buffer.length) break;
+            let sum = 0;
+            for (let j = i; j < i + 2 + len; j++) sum += buffer.charCodeAt(j);
+            if (sum !== ((buffer.charCodeAt(i + 2 + len) << 8) | buffer.charCodeAt(i + 3 + len))) {
+              error = 'PMS5003: checksum mismatch';
+              i++;
+              continue;
+            }
+            if (len === 28) {
+              done(undefined, {
+                pm1: (buffer.charCodeAt(i + 10) << 8) | buffer.charCodeAt(i + 11),
+                pm25: (buffer.charCodeAt(i + 12) << 8) | buffer.charCodeAt(i + 13),
+                pm10: (buffer.charCodeAt(i + 14) << 8) | buffer.charCodeAt(i + 15),
+              });
+              if (gap < 60) return true;
+              port.write([0x42, 0x4d, 0xe4, 0, 0, 1, 0x73]);
+              asleep = true;
+              setTimeout(
+                function () {
+                  if (!asleep) return;
+                  port.write([0x42, 0x4d, 0xe4, 0, 1, 1, 0x74]);
+                  asleep = false;
+                  woke = getTime();
+                },
+                (gap - 35) * 1000,
+              );
+              return true;
+            }
+            i += 4 + len;
           }
-          if (i + 4 + len > buffer.length) break;
-          let sum = 0;
-          for (let j = i; j < i + 2 + len; j++) sum += buffer.charCodeAt(j);
-          if (sum !== ((buffer.charCodeAt(i + 2 + len) << 8) | buffer.charCodeAt(i + 3 + len))) {
-            error = 'PMS5003: checksum mismatch';
-            i++;
-            continue;
-          }
-          if (len === 28) {
-            done(undefined, {
-              pm1: (buffer.charCodeAt(i + 10) << 8) | buffer.charCodeAt(i + 11),
-              pm25: (buffer.charCodeAt(i + 12) << 8) | buffer.charCodeAt(i + 13),
-              pm10: (buffer.charCodeAt(i + 14) << 8) | buffer.charCodeAt(i + 15),
-            });
-            if (gap < 60) return;
-            port.write([0x42, 0x4d, 0xe4, 0, 0, 1, 0x73]);
-            asleep = true;
-            return void setTimeout(
-              function () {
-                if (!asleep) return;
-                port.write([0x42, 0x4d, 0xe4, 0, 1, 1, 0x74]);
-                asleep = false;
-                woke = getTime();
-              },
-              (gap - 35) * 1000,
-            );
-          }
-          i += 4 + len;
-        }
-        if (++tries < 6) return void setTimeout(look, 300);
-        done(error || 'PMS5003 on GPIO ' + (config.rx === undefined ? 16 : config.rx) + ': no answer');
-      }
-      setTimeout(look, 150);
+          return error;
+        },
+        done,
+      );
     },
   };
 }
