@@ -82,13 +82,31 @@ describe.skipIf(!ok)('hub with a full disk', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('DurableQueue: a refused flush keeps readings in memory, a rewind hands them out again in order, and space coming back writes them', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'roomlink-queue-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+  /** A tmpfs of `size` (e.g. '2m'), unmounted and removed after the test. */
+  function tmpfs(prefix: string, size: string): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
     cleanups.push(() => {
       execFileSync('umount', ['-l', dir]);
       rmSync(dir, { recursive: true, force: true });
     });
+    return dir;
+  }
+
+  /** The hub's data dir on a 2 MB tmpfs, a pty, and a settings file with both and `settings`. */
+  async function smallDiskHub(settings: Record<string, unknown>): Promise<{ dataDir: string; pty: PtyPair; configFile: string }> {
+    const dataDir = tmpfs('roomlink-diskfull-', '2m');
+    const configDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-config-'));
+    cleanups.push(() => rmSync(configDir, { recursive: true, force: true }));
+    const pty = await openPtyPair();
+    cleanups.push(() => pty.dispose());
+    const configFile = join(configDir, 'hub.yaml');
+    writeFileSync(configFile, stringify({ ...settings, serial: { ports: [{ path: pty.devicePath }] }, data_dir: dataDir }));
+    return { dataDir, pty, configFile };
+  }
+
+  it('DurableQueue: a refused flush keeps readings in memory, a rewind hands them out again in order, and space coming back writes them', () => {
+    const dir = tmpfs('roomlink-queue-full-', '1m');
     const troubles: DiskTrouble[] = [];
     const recovered: number[] = [];
     const drops: number[] = [];
@@ -148,28 +166,12 @@ describe.skipIf(!ok)('hub with a full disk', () => {
     const health = await subscribe(broker.url, 'roomlink/bridge/health', { qos: 0 });
     cleanups.push(() => health.client.endAsync(true));
 
-    const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dataDir]);
-    cleanups.push(() => {
-      execFileSync('umount', ['-l', dataDir]);
-      rmSync(dataDir, { recursive: true, force: true });
+    const { dataDir, pty, configFile } = await smallDiskHub({
+      mqtt: { url: broker.url, client_id: 'hub-disk' },
+      queue: { flush_interval_ms: 50 },
+      health: { interval: 0.5 },
+      log_level: 'info',
     });
-    const configDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-config-'));
-    cleanups.push(() => rmSync(configDir, { recursive: true, force: true }));
-    const pty = await openPtyPair();
-    cleanups.push(() => pty.dispose());
-    const configFile = join(configDir, 'hub.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        mqtt: { url: broker.url, client_id: 'hub-disk' },
-        serial: { ports: [{ path: pty.devicePath }] },
-        data_dir: dataDir,
-        queue: { flush_interval_ms: 50 },
-        health: { interval: 0.5 },
-        log_level: 'info',
-      }),
-    );
     const hub = startHubProcess(configFile);
     cleanups.push(() => hub.stop('SIGKILL'));
     await hub.waitForLog(/serial port open/);
@@ -227,27 +229,11 @@ describe.skipIf(!ok)('hub with a full disk', () => {
     await session.end();
     await broker.stop();
 
-    const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dataDir]);
-    cleanups.push(() => {
-      execFileSync('umount', ['-l', dataDir]);
-      rmSync(dataDir, { recursive: true, force: true });
+    const { dataDir, pty, configFile } = await smallDiskHub({
+      mqtt: { url: broker.url, client_id: 'hub-disk-2' },
+      queue: { flush_interval_ms: 50 },
+      log_level: 'info',
     });
-    const configDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-config-'));
-    cleanups.push(() => rmSync(configDir, { recursive: true, force: true }));
-    const pty = await openPtyPair();
-    cleanups.push(() => pty.dispose());
-    const configFile = join(configDir, 'hub.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        mqtt: { url: broker.url, client_id: 'hub-disk-2' },
-        serial: { ports: [{ path: pty.devicePath }] },
-        data_dir: dataDir,
-        queue: { flush_interval_ms: 50 },
-        log_level: 'info',
-      }),
-    );
     // 1,000 readings queued on disk with the broker down, then a clean stop.
     const first = startHubProcess(configFile);
     cleanups.push(() => first.stop('SIGKILL'));
@@ -285,22 +271,8 @@ describe.skipIf(!ok)('hub with a full disk', () => {
   }, 180_000);
 
   it('with its embedded broker on the full disk too, stays up and delivers live readings to a connected persistent subscriber', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dataDir]);
-    cleanups.push(() => {
-      execFileSync('umount', ['-l', dataDir]);
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-    const configDir = mkdtempSync(join(tmpdir(), 'roomlink-diskfull-config-'));
-    cleanups.push(() => rmSync(configDir, { recursive: true, force: true }));
-    const pty = await openPtyPair();
-    cleanups.push(() => pty.dispose());
     const port = await freePort();
-    const configFile = join(configDir, 'hub.yaml');
-    writeFileSync(
-      configFile,
-      stringify({ broker: { port }, serial: { ports: [{ path: pty.devicePath }] }, data_dir: dataDir, health: { interval: 1 }, log_level: 'info' }),
-    );
+    const { dataDir, pty, configFile } = await smallDiskHub({ broker: { port }, health: { interval: 1 }, log_level: 'info' });
     const hub = startHubProcess(configFile);
     cleanups.push(() => hub.stop('SIGKILL'));
     await hub.waitForLog(/serial port open/);
