@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, type ReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ReplConsole } from '../tools/board/repl-console.ts';
 import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { subscribe } from '../bench/helpers/mqtt.ts';
@@ -15,19 +15,17 @@ import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
 import { firmwareCode, SimNode } from './firmware-node.ts';
+import { cleanupsAfterEach } from './helpers/lifecycle.ts';
 
 const haveTools = requireTools('mosquitto', 'socat');
 
 describe.skipIf(!haveTools)('firmware -> pty -> roomlink hub -> broker', () => {
   let broker: Mosquitto;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const cleanups = cleanupsAfterEach();
 
   beforeAll(async () => {
     broker = await startMosquitto();
   }, 60_000);
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
   afterAll(async () => {
     await broker?.dispose();
   });

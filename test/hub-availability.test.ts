@@ -5,30 +5,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { discoveryProblems } from './helpers/ha-rules.ts';
-import { Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
 import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import { cleanupsAfterEach, mosquittoForAll } from './helpers/lifecycle.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 
 describe.skipIf(!ok)('availability through the real CLI (Mosquitto + pty)', () => {
-  const broker = new Mosquitto({ persistence: false });
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const broker = mosquittoForAll({ persistence: false });
+  const cleanups = cleanupsAfterEach();
   let caseNo = 0;
-
-  beforeAll(async () => {
-    await broker.start();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(async () => {
-    await broker.dispose();
-  });
 
   interface HubProcess {
     child: ChildProcess;

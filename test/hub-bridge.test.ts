@@ -6,34 +6,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandLine } from '../shared/line-protocol.ts';
 import { hubSettingsSchema, type HubSettingsInput } from '../hub/config/schema.ts';
 import { createHub } from '../hub/hub.ts';
 import { createLogger } from '../hub/log.ts';
 import { discoveryProblems } from './helpers/ha-rules.ts';
-import { Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { connectRecorder, type Recorder, subscribe } from '../bench/helpers/mqtt.ts';
 import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import { cleanupsAfterEach, mosquittoForAll } from './helpers/lifecycle.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 
 describe.skipIf(!ok)('hub bridge (Mosquitto + pty)', () => {
-  const broker = new Mosquitto({ persistence: false });
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const broker = mosquittoForAll({ persistence: false });
+  const cleanups = cleanupsAfterEach();
   let caseNo = 0;
-
-  beforeAll(async () => {
-    await broker.start();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(async () => {
-    await broker.dispose();
-  });
 
   /** A hub on its own pty(s), data dir and client id; stopped after the test. */
   async function startHub(input: HubSettingsInput = {}, portCount = 1, portSettings: { node?: string; room?: string } = {}) {

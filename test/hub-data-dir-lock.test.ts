@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { commandLine } from '../hub/queue/data-dir-lock.ts';
 import { startHubProcess } from './helpers/hub-process.ts';
@@ -13,14 +13,12 @@ import { subscribe } from '../bench/helpers/mqtt.ts';
 import { openPtyPair } from '../bench/helpers/pty.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import { cleanupsAfterEach } from './helpers/lifecycle.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 
 describe.skipIf(!ok)('one hub per data dir', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it('refuses a second hub on the same data dir, naming the first, and lets one start after a SIGKILL', async () => {
     const broker = await new Mosquitto({ persistence: false }).start();

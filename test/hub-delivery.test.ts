@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { hubSettingsSchema } from '../hub/config/schema.ts';
 import { createHub, QUEUE_FILE } from '../hub/hub.ts';
@@ -18,6 +18,7 @@ import { connectRecorder, type Recorder, subscribe } from '../bench/helpers/mqtt
 import { openPtyPair } from '../bench/helpers/pty.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import { cleanupsAfterEach } from './helpers/lifecycle.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 /**
@@ -63,10 +64,7 @@ function persistentSubscriber(url: string, clientId: string): Promise<Recorder> 
 }
 
 describe.skipIf(!ok)('hub delivery (nothing lost)', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it('delivers all 1,000 readings at ~100/s to a persistent QoS 1 subscriber while the broker is SIGKILLed and restarted', async () => {
     const broker = await new Mosquitto(BROKER_OPTIONS).start();

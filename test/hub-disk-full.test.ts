@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { QUEUE_FILE } from '../hub/hub.ts';
 import { DurableQueue, type DiskTrouble } from '../hub/queue/durable-queue.ts';
@@ -18,6 +18,7 @@ import { connectRecorder, subscribe, type Recorder } from '../bench/helpers/mqtt
 import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { freePort, waitFor } from '../bench/helpers/wait.ts';
+import { cleanupsAfterEach } from './helpers/lifecycle.ts';
 
 /** Mounting a tmpfs needs root: skipped (with the reason) otherwise, failed in CI. */
 function canMount(): boolean {
@@ -77,10 +78,7 @@ function queuedRows(file: string): number {
 }
 
 describe.skipIf(!ok)('hub with a full disk', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   /** A tmpfs of `size` (e.g. '2m'), unmounted and removed after the test. */
   function tmpfs(prefix: string, size: string): string {

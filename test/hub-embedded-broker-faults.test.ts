@@ -12,13 +12,14 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startHubProcess, type HubProcess } from './helpers/hub-process.ts';
 import { subscribe } from '../bench/helpers/mqtt.ts';
 import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
 import { requireTools, toolPath } from '../bench/helpers/tools.ts';
 import { freePort, waitFor } from '../bench/helpers/wait.ts';
+import { cleanupsAfterEach } from './helpers/lifecycle.ts';
 
 const ok = requireTools('mosquitto_sub', 'socat');
 
@@ -95,10 +96,7 @@ interface Setup {
 }
 
 describe.skipIf(!ok)('the hub on its embedded broker, under faults', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function startHub(broker: Record<string, unknown> = {}, logLevel = 'debug'): Promise<Setup> {
     const dataDir = mkdtempSync(join(tmpdir(), 'roomlink-embedded-'));

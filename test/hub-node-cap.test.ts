@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startHubProcess } from './helpers/hub-process.ts';
 import { Mosquitto } from '../bench/helpers/mosquitto.ts';
@@ -12,14 +12,12 @@ import { subscribe } from '../bench/helpers/mqtt.ts';
 import { openPtyPair } from '../bench/helpers/pty.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import { cleanupsAfterEach } from './helpers/lifecycle.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 
 describe.skipIf(!ok)('node cap', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it('refuses new node ids past max_nodes with a reason, and keeps health, memory and discovery bounded', async () => {
     const broker = await new Mosquitto({ persistence: false }).start();

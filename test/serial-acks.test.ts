@@ -6,15 +6,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Database } from '../hub/queue/sqlite.ts';
 import { startHubProcess, type HubProcess } from './helpers/hub-process.ts';
-import { Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { subscribe, type Recorder } from '../bench/helpers/mqtt.ts';
 import { SerialClockNode } from './helpers/serial-node.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import { cleanupsAfterEach, mosquittoForAll } from './helpers/lifecycle.ts';
 
 const ok = requireTools('mosquitto', 'socat');
 
@@ -34,19 +34,9 @@ export function expectEveryReadingOnce(values: number[], from: number, to: numbe
 }
 
 describe.skipIf(!ok)('serial acknowledgements: the hub away, the cable pulled, the node rebooted', () => {
-  const broker = new Mosquitto({ persistence: false });
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const broker = mosquittoForAll({ persistence: false });
+  const cleanups = cleanupsAfterEach();
   let caseNo = 0;
-
-  beforeAll(async () => {
-    await broker.start();
-  });
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  afterAll(async () => {
-    await broker.dispose();
-  });
 
   /** Readings in the hub's durable queue: delivered ones leave it within 200 ms. */
   function queuedRows(dataDir: string): number {
