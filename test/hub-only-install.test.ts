@@ -96,11 +96,20 @@ describe('the hub without the firmware toolchain', () => {
     }
     const data = join(root, 'data');
 
-    it('starts the hub and stops it cleanly', async () => {
-      const hub = new CliRun(['hub', '--broker', 'mqtt://127.0.0.1:1', '--serial', join(root, 'no-tty'), '--data-dir', data], { root });
+    it('starts the hub and stops it cleanly, loading neither the serialport package nor zod from node_modules', async () => {
+      const modules = join(root, 'modules.log');
+      const hub = new CliRun(['hub', '--broker', 'mqtt://127.0.0.1:1', '--serial', join(root, 'no-tty'), '--data-dir', data], {
+        root,
+        env: { NODE_OPTIONS: `--import ${join(PROJECT_ROOT, 'test/helpers/module-log.mjs')}`, ROOMLINK_MODULE_LOG: modules },
+      });
       await hub.waitFor(/hub running/);
       expect(await hub.stop()).toBe(0);
       expect(hub.stderr).not.toMatch(/tsx|Cannot find/);
+      // Idle RSS (README, Performance): zod's sixty modules are compiled into the hub, and the
+      // serial binding is loaded without the serialport package's parsers.
+      const loaded = readFileSync(modules, 'utf8').split('\n');
+      expect(loaded.filter((u) => u.includes('/node_modules/@serialport/bindings-cpp/')).length).toBeGreaterThan(0);
+      expect(loaded.filter((u) => /\/node_modules\/(zod|serialport)\//.test(u))).toEqual([]);
     });
 
     it.each([['build'], ['sim', '--config', 'node.json'], ['flash', '--target', '/dev/null', '--config', 'node.json']])(

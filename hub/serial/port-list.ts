@@ -4,7 +4,7 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
-import { SerialPort } from 'serialport';
+import { autoDetect } from '@serialport/bindings-cpp';
 import { identifyBridge } from './usb-bridges.ts';
 
 export interface DetectedPort {
@@ -43,7 +43,8 @@ export interface SerialBinding {
 export const BY_ID_DIR = '/dev/serial/by-id';
 
 /** The platform's serial binding (bindings-cpp); tests pass @serialport/binding-mock instead. */
-export const defaultBinding = SerialPort.binding as unknown as SerialBinding;
+// The binding alone: the `serialport` package would also load its dozen parsers and mock.
+export const defaultBinding = autoDetect() as unknown as SerialBinding;
 
 /** Real device path → by-id link, from the links in `dir` (empty when there is none). */
 export async function byIdLinks(dir = BY_ID_DIR): Promise<Map<string, string>> {
