@@ -11,7 +11,10 @@ import v8 from 'node:v8';
 // (start-up garbage survives a scavenge or two), and those pages stay resident while the hub
 // then idles. Held at its initial 2 MB until the hub has started (hub.ts then gives V8 back
 // its default growth, for the load: kept small, it costs ~10% more CPU per reading).
-if (process.argv[2] === 'hub') v8.setFlagsFromString('--semi-space-growth-factor=1');
+// Nor is start-up code worth optimising: it runs once, and the first TurboFan job alone
+// pages in ~4 MB of the compiler that would stay resident in an idle hub. hub.ts turns
+// TurboFan back on once started, before any reading arrives.
+if (process.argv[2] === 'hub') v8.setFlagsFromString('--semi-space-growth-factor=1 --no-turbofan');
 
 let cli;
 if (process.env.ROOMLINK_TSX !== '1') {

@@ -363,8 +363,9 @@ export function createHub(settings: HubSettings, options: HubOptions): Hub {
       dashboard?.start();
       serialAcks.start();
       await ports.start();
-      // Started: the young generation may grow again under load (see bin.js).
-      setFlagsFromString('--semi-space-growth-factor=2');
+      // Started: the young generation may grow again under load, and hot code is optimised
+      // again (see bin.js).
+      setFlagsFromString('--semi-space-growth-factor=2 --turbofan');
     } catch (err) {
       await stop();
       throw err;

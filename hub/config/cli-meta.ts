@@ -6,7 +6,7 @@
 // hub`, `broker` and `watch` from this, env.ts the environment variables, reference.ts the
 // README's configuration reference.
 import { homedir, hostname } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FlagKind } from './args.ts';
 import { hubSettingsSchema, SECRET_KEYS } from './schema.ts';
 

@@ -1,7 +1,7 @@
 // Settings problems as people read them: where the value came from (file, environment
 // variable or flag), which key, and what is wrong, one line per problem. Values of secret
 // keys are never echoed.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { redactUrl } from './redact.ts';
 import { SECRET_KEYS } from './schema.ts';
 

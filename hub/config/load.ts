@@ -5,7 +5,7 @@ import { access, readFile } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { parseHubArgs, type ParsedArgs } from './args.ts';
 import { SETTINGS_CLI } from './cli-meta.ts';
 import { CONFIG_ENV, envLayer } from './env.ts';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { slugProblem } from '../../shared/slug.ts';
 import { prefixProblem, RESERVED_NODE_IDS, topicFilterProblem, topicNameProblem } from '../../shared/topics.ts';
 import { isLoopbackHost } from '../broker/access.ts';

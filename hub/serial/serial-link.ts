@@ -234,6 +234,9 @@ export class SerialLink {
   private async learnIdentity(path: string): Promise<void> {
     try {
       const real = await realpath(path).catch(() => path);
+      // A pseudo-terminal (socat, a board stand-in) is never a USB device: listing every port
+      // would only run udevadm and parse its whole database for nothing.
+      if (real.startsWith('/dev/pts/')) return;
       const ports = await listSerialPorts(this.options.binding);
       const me = ports.find((p) => p.path === real || p.path === path);
       if (me?.serialNumber) this.serialNumber = me.serialNumber;
