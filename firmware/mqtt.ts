@@ -112,7 +112,7 @@ export function drop(socket?: Socket): void {
   sock = undefined;
   inbuf = held = '';
   skip = unacked = 0;
-  streaming = undefined;
+  streaming = streamDone = undefined;
   try {
     was.end();
   } catch (_) {}
@@ -370,11 +370,14 @@ function streamNext(): void {
   if (!streaming || !sock) return;
   const piece = streaming(streamI++);
   if (piece === undefined) {
-    streaming = undefined;
+    const done = streamDone;
+    // Let go of the producer and done(): their closures hold the whole discovery spec
+    // (~55 blocks) until the next stream otherwise.
+    streaming = streamDone = undefined;
     const rest = held;
     held = '';
     if (rest) write(rest);
-    if (streamDone) streamDone();
+    if (done) done();
     return;
   }
   try {
