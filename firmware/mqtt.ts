@@ -387,8 +387,10 @@ function streamNext(): void {
     drop();
     return;
   }
-  // Espruino emits 'drain' once its send buffer is empty; the timer is a fallback.
-  setTimeout(streamNext, 20);
+  // Espruino emits 'drain' once its send buffer is empty; the timer is a fallback. At 20 ms
+  // it filled the socket's buffer faster than it emptied on the interpreter (67 blocks of
+  // unsent discovery at the boot peak); 150 ms lets each piece leave first.
+  setTimeout(streamNext, 150);
 }
 
 /**
