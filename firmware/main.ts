@@ -241,28 +241,26 @@ function command(check: CommandCheck): void {
  * packets never sit in RAM together.
  */
 function discover(resend: boolean): void {
-  const node = config.node;
-  const spec: DiscoveryNode = {
-    node: node,
-    room: config.room,
-    measurements: nodeMeasurements(config),
-    availability: [statusTopic],
-    name: config.name,
-    hardware: process.env.BOARD + ', Espruino ' + process.env.VERSION,
-    swVersion: VERSION,
-  };
-  mqttStream(
-    discoveryTopic(prefixes, node),
-    function (i) {
-      return discoveryChunk(prefixes, spec, i);
-    },
-    function () {
-      if (!resend) return qPump();
-      if (!told) report();
-      told = true;
-      qResend();
-    },
-  );
+  // The spec is made again for each piece (and for each piece's length): kept in a closure
+  // it would hold ~40 blocks while the pieces go out, beside the socket's buffer.
+  function piece(i: number): string | undefined {
+    const spec: DiscoveryNode = {
+      node: config.node,
+      room: config.room,
+      measurements: nodeMeasurements(config),
+      availability: [statusTopic],
+      name: config.name,
+      hardware: process.env.BOARD + ', Espruino ' + process.env.VERSION,
+      swVersion: VERSION,
+    };
+    return discoveryChunk(prefixes, spec, i);
+  }
+  mqttStream(discoveryTopic(prefixes, config.node), piece, function () {
+    if (!resend) return qPump();
+    if (!told) report();
+    told = true;
+    qResend();
+  });
 }
 
 /**

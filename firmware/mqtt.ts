@@ -112,7 +112,7 @@ export function drop(socket?: Socket): void {
   sock = undefined;
   inbuf = held = '';
   skip = unacked = 0;
-  streaming = undefined;
+  streaming = streamDone = undefined;
   try {
     was.end();
   } catch (_) {}
@@ -370,11 +370,14 @@ function streamNext(): void {
   if (!streaming || !sock) return;
   const piece = streaming(streamI++);
   if (piece === undefined) {
-    streaming = undefined;
+    const done = streamDone;
+    // Let go of the producer and done(): their closures hold the whole discovery spec
+    // (~55 blocks) until the next stream otherwise.
+    streaming = streamDone = undefined;
     const rest = held;
     held = '';
     if (rest) write(rest);
-    if (streamDone) streamDone();
+    if (done) done();
     return;
   }
   try {
@@ -384,8 +387,10 @@ function streamNext(): void {
     drop();
     return;
   }
-  // Espruino emits 'drain' once its send buffer is empty; the timer is a fallback.
-  setTimeout(streamNext, 20);
+  // Espruino emits 'drain' once its send buffer is empty; the timer is a fallback. At 20 ms
+  // it filled the socket's buffer faster than it emptied on the interpreter (67 blocks of
+  // unsent discovery at the boot peak); 150 ms lets each piece leave first.
+  setTimeout(streamNext, 150);
 }
 
 /**

@@ -1,11 +1,15 @@
 // Bosch BME280/BMP280 compensation, the floating-point version from the datasheet
 // (BME280 section 8.1, BMP280 section 8.1). Pure: no Espruino globals, tested under Node.
 
-/** Calibration words dig_T1..T3, dig_P1..P9, dig_H1..H6 (indexes 0..2, 3..11, 12..17). */
-export type Calibration = number[];
+/**
+ * Calibration words dig_T1..T3, dig_P1..P9, dig_H1..H6 (indexes 0..2, 3..11, 12..17). The
+ * driver keeps them in an Int32Array: on Espruino an array of 18 such numbers takes ~26
+ * blocks, the typed array 7.
+ */
+export type Calibration = ArrayLike<number>;
 
 /** Calibration from registers 0x88..0xA1 (26 bytes) and, for a BME280, 0xE1..0xE7 (7 bytes). */
-export function calibration(block88: Uint8Array, blockE1?: Uint8Array): Calibration {
+export function calibration(block88: Uint8Array, blockE1?: Uint8Array): number[] {
   // Declared inside: on Espruino they exist only while this runs (once per sensor).
   function u16(data: Uint8Array, i: number): number {
     return data[i] | (data[i + 1] << 8);

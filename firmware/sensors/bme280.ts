@@ -23,7 +23,7 @@ export function bme280(config: SensorConfig): Driver {
         const id = reg(0xd0, 1)[0];
         if (id !== 0x60 && id !== 0x58) return done('no BME280/BMP280' + at + ' (chip id 0x' + id.toString(16) + ')');
         hum = id === 0x60;
-        cal = calibration(reg(0x88, 26), hum ? reg(0xe1, 7) : undefined);
+        cal = new Int32Array(calibration(reg(0x88, 26), hum ? reg(0xe1, 7) : undefined));
       }
       if (hum) bus.writeTo(addr, 0xf2, 1);
       bus.writeTo(addr, 0xf4, 0x25); // temperature and pressure x1, forced mode
