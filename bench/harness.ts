@@ -68,9 +68,11 @@ export interface ThroughputRun {
   cpuSPer100k: number;
   peakRssMB: number;
   processes: number;
-  /** CPU seconds of Mosquitto and of the counter during the run, to see who was busy. */
+  /** CPU seconds of Mosquitto, the counter, socat and the writer during the run, to see who was busy. */
   brokerCpuS: number;
   counterCpuS: number;
+  socatCpuS: number;
+  writerCpuS: number;
   note?: string;
 }
 
@@ -323,6 +325,8 @@ export class Bench {
       const cpu0 = bridge.cpuS();
       const broker0 = pidCpu(brokerPid(broker));
       const counter0 = pidCpu(counter.child.pid);
+      const socat0 = pidCpu(ptys[0].socatPid);
+      let writerCpuS = 0;
       let stats: CounterStats | undefined;
       let processes = 1;
       for (let start = 0; start < lines; start += segment) {
@@ -334,6 +338,7 @@ export class Bench {
         }
         const count = Math.min(segment, lines - start);
         const done = await runWriter({ paths: [ptys[0].nodePath], mode: 'burst', layout: l, seqStart: start, count }, 120_000 + count);
+        writerCpuS += done.cpuS;
         stats = await this.waitDelivered(counter, bridge, start + count, 10_000, 600_000);
         seconds += Number(BigInt(stats.lastArrivalNs) - BigInt(done.startNs)) / 1e9;
         if (stats.unique < start + count) break;
@@ -341,6 +346,7 @@ export class Bench {
       const cpuS = bridge.cpuS() - cpu0;
       const brokerCpuS = pidCpu(brokerPid(broker)) - broker0;
       const counterCpuS = pidCpu(counter.child.pid) - counter0;
+      const socatCpuS = pidCpu(ptys[0].socatPid) - socat0;
       const delivered = stats?.unique ?? 0;
       const run: ThroughputRun = {
         path,
@@ -357,6 +363,8 @@ export class Bench {
         processes,
         brokerCpuS: round2(brokerCpuS),
         counterCpuS: round2(counterCpuS),
+        socatCpuS: round2(socatCpuS),
+        writerCpuS: round2(writerCpuS),
       };
       if (delivered < lines) run.note = `${lines - delivered} readings never arrived`;
       return run;

@@ -27,6 +27,13 @@ export interface WriterDone {
   written: number;
   /** Paced mode: the largest delay of a write behind its schedule, ms. */
   lateMaxMs: number;
+  /** CPU seconds the writer spent from its first write to its last. */
+  cpuS: number;
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
 }
 
 function writeAll(fd: number, buf: Buffer): void {
@@ -41,10 +48,11 @@ function burst(cfg: WriterConfig, fds: number[]): WriterDone {
     for (let i = 0; i < cfg.count; i++) parts.push(slotLine(cfg.layout, port, cfg.seqStart + i));
     return Buffer.from(parts.join(''));
   });
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let p = 0; p < fds.length; p++) writeAll(fds[p], buffers[p]);
   const end = process.hrtime.bigint();
-  return { type: 'done', startNs: String(start), endNs: String(end), written: cfg.count * fds.length, lateMaxMs: 0 };
+  return { type: 'done', startNs: String(start), endNs: String(end), written: cfg.count * fds.length, lateMaxMs: 0, cpuS: cpuSince(cpu) };
 }
 
 async function paced(cfg: WriterConfig, fds: number[]): Promise<WriterDone> {
@@ -57,6 +65,7 @@ async function paced(cfg: WriterConfig, fds: number[]): Promise<WriterDone> {
     for (let i = 0; i < cfg.count; i++) out.push(Buffer.from(slotLine(cfg.layout, port, cfg.seqStart + i)));
     return out;
   });
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const startMs = Number(start) / 1e6;
   let lateMax = 0;
@@ -82,7 +91,7 @@ async function paced(cfg: WriterConfig, fds: number[]): Promise<WriterDone> {
   }
   const end = process.hrtime.bigint();
   if (cfg.timesFile) writeFileSync(cfg.timesFile, Buffer.from(times.buffer));
-  return { type: 'done', startNs: String(start), endNs: String(end), written: cfg.count * ports, lateMaxMs: lateMax };
+  return { type: 'done', startNs: String(start), endNs: String(end), written: cfg.count * ports, lateMaxMs: lateMax, cpuS: cpuSince(cpu) };
 }
 
 if (process.env.ROOMLINK_BENCH_CHILD === 'writer' && process.send) {

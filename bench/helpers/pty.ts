@@ -21,6 +21,11 @@ export class PtyPair {
     this.link = new PtyLink(this.devicePath, this.nodePath);
   }
 
+  /** socat's process id while linked. */
+  get socatPid(): number | undefined {
+    return this.link.pid;
+  }
+
   async open(): Promise<this> {
     await this.link.open();
     return this;

@@ -29,6 +29,11 @@ export class PtyLink {
     readonly boardPath: string,
   ) {}
 
+  /** The socat process while linked (the bench counts its CPU). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async open(): Promise<void> {
     const child = spawn(socatPath(), [`pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.boardPath}`], {
       stdio: ['ignore', 'ignore', 'ignore'],
