@@ -264,7 +264,9 @@ export async function runBench(argv: string[]): Promise<number> {
             socatCpuSPer100k: r2(median(rs.map((r) => (r.socatCpuS / Math.max(1, r.delivered)) * 100_000))),
             writerCpuSPer100k: r2(median(rs.map((r) => (r.writerCpuS / Math.max(1, r.delivered)) * 100_000))),
             // Every process of the pipeline: on a machine they saturate, msg/s follows this.
-            allCpuSPer100k: r2(median(rs.map((r) => ((r.cpuS + r.brokerCpuS + r.counterCpuS + r.socatCpuS + r.writerCpuS) / Math.max(1, r.delivered)) * 100_000))),
+            allCpuSPer100k: r2(
+              median(rs.map((r) => ((r.cpuS + r.brokerCpuS + r.counterCpuS + r.socatCpuS + r.writerCpuS) / Math.max(1, r.delivered)) * 100_000)),
+            ),
           };
         }),
       );
