@@ -217,6 +217,31 @@ describe('SerialLink with binding-mock', () => {
     await l.stop();
   });
 
+  it('does not list every port (udevadm) to learn the identity of a pseudo-terminal', async () => {
+    MockBinding.createPort('/dev/pts/7');
+    MockBinding.createPort('/dev/ttyUSB0');
+    const pty = recordingBinding();
+    const usb = recordingBinding();
+    let ptyLists = 0;
+    const list = pty.binding.list;
+    pty.binding.list = () => {
+      ptyLists++;
+      return list();
+    };
+    const { link: onPty } = link(pty.binding, '/dev/pts/7');
+    onPty.start();
+    await until('pty open', () => onPty.state === 'open');
+    // The same steps on a USB path, started after: once it knows its board, the pty's
+    // identity lookup has run as far as it ever will.
+    const { link: onUsb } = link(usb.binding, '/dev/ttyUSB0');
+    onUsb.start();
+    await until('USB identity learnt', () => onUsb.serialNumber !== undefined);
+    expect(ptyLists).toBe(0);
+    expect(onPty.serialNumber).toBeUndefined();
+    await onPty.stop();
+    await onUsb.stop();
+  });
+
   it('finds the board again by serial number when it comes back under another path', async () => {
     MockBinding.createPort('/dev/ttyUSB0');
     const { binding, opened, unplug } = recordingBinding();
