@@ -9,6 +9,9 @@ import { driversSource, firmwareStem } from './drivers.ts';
 
 export { PROJECT_ROOT };
 
+/** The firmware's boot function (firmware/main.ts). */
+const BOOT = 'start';
+
 export interface FirmwareBuildOptions {
   /** Entry file, default firmware/main.ts. */
   entry?: string;
@@ -49,11 +52,13 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
   const outDir = resolve(PROJECT_ROOT, options.outDir ?? 'dist');
   // Loaded only to build: TypeScript alone takes 1-2 s to load, which every start of the
   // demo, sim and flash paid even when the firmware was up to date.
-  const { bundleForEspruino, minifyForEspruino } = await import('./espruino-bundle.ts');
+  const { bundleForEspruino, minifyForEspruino, placeBootOnly } = await import('./espruino-bundle.ts');
   const BANNER = banner(options.drivers);
   const replace = options.drivers ? { [resolve(PROJECT_ROOT, 'firmware/sensors/index.ts')]: driversSource(options.drivers) } : undefined;
-  const code = await bundleForEspruino({ entry, banner: BANNER, replace });
-  const minified = await minifyForEspruino(code, [COMMAND_ENTRY], BANNER);
+  const bundled = await bundleForEspruino({ entry, banner: BANNER, replace });
+  // start() is the boot function (firmware/main.ts): what only it calls lives inside it.
+  const code = placeBootOnly(bundled, BOOT);
+  const minified = await minifyForEspruino(code, [COMMAND_ENTRY], BANNER, {}, BOOT);
   await mkdir(outDir, { recursive: true });
   const { path, minifiedPath } = outputPaths(options);
   // Whole files or nothing: tests and the demo may build and read dist/ at the same time.

@@ -14,6 +14,7 @@ import { parse, type Node } from 'acorn';
 import { generate } from 'astring';
 import { minify } from 'terser';
 import { BUILTIN_MODULES, checkEspruinoSafety } from './espruino-check.ts';
+import { BootOnlyError, markNoInline, moveBootOnly } from './boot-only.ts';
 import { hoistVars } from './hoist-vars.ts';
 
 export interface BundleOptions {
@@ -140,15 +141,23 @@ export async function bundleForEspruino(options: BundleOptions): Promise<string>
   return code;
 }
 
-/** The minified variant: terser at ES5, then the same fix-ups and check. */
-export async function minifyForEspruino(code: string, reserved: string[], banner?: string, compress: object = {}): Promise<string> {
+/**
+ * The minified variant: terser at ES5, then the same fix-ups and check. With `boot`, the
+ * functions only that function calls are then moved into it (boot-only.ts): after terser,
+ * which would otherwise inline functions that make lasting closures (drivers, WiFi) into
+ * the boot function, where those closures would keep its scope, and every function moved
+ * into it, for good.
+ */
+export async function minifyForEspruino(code: string, reserved: string[], banner?: string, compress: object = {}, boot?: string): Promise<string> {
   const result = await minify(code, {
     ecma: 5,
     compress: { passes: 2, hoist_funs: true, unsafe: false, keep_fargs: true, ...compress },
-    mangle: { reserved: ['require', ...reserved] },
+    mangle: { reserved: ['require', ...reserved, ...(boot ? [boot] : [])] },
     format: { ascii_only: true, comments: false },
   });
-  const fixed = (banner ? `${banner}\n` : '') + generate(reparseAndFix(result.code!), { indent: '', lineEnd: '' });
+  const program = reparseAndFix(result.code!);
+  if (boot) bootOnly(program, boot);
+  const fixed = (banner ? `${banner}\n` : '') + generate(program, { indent: '', lineEnd: '' });
   const problems = checkEspruinoSafety(fixed);
   if (problems.length > 0) throw new EspruinoBuildError('the minified firmware would not run on Espruino', problems);
   return fixed;
@@ -159,4 +168,25 @@ function reparseAndFix(code: string): AnyNode {
   fixForEspruino(program);
   hoistVars(program);
   return program;
+}
+
+function bootOnly(program: AnyNode, boot: string): void {
+  try {
+    moveBootOnly(program, boot);
+  } catch (err) {
+    if (err instanceof BootOnlyError) throw new EspruinoBuildError('boot-only functions', [err.message]);
+    throw err;
+  }
+}
+
+/**
+ * The readable bundle with the boot-only functions of `boot` moved into it, and its calls to
+ * the functions that stay top-level marked for terser not to inline them there.
+ */
+export function placeBootOnly(code: string, boot: string): string {
+  const banner = code.startsWith('//') ? code.slice(0, code.indexOf('\n') + 1) : '';
+  const program = parse(code, { ecmaVersion: 5, sourceType: 'script' }) as AnyNode;
+  bootOnly(program, boot);
+  const moved = banner + generate(program, { indent: '  ' });
+  return markNoInline(moved, parse(moved, { ecmaVersion: 5, sourceType: 'script' }) as AnyNode, boot);
 }

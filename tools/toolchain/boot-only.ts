@@ -1,0 +1,309 @@
+// Boot-only functions into the boot function. On Espruino every top-level function of the
+// bundle costs RAM (its name, the function, its code reference: ~6 blocks on the ESP32) for
+// as long as the program runs, even when only boot calls it (config check, topic helpers).
+// A function declared inside the boot function exists only while boot runs, and nothing of
+// it is left afterwards. This pass moves every top-level function that only the boot
+// function calls (directly, or through other functions moved) into the boot function's
+// body. It moves a function only when that cannot change what the program does:
+//   - every reference to it is a call, made from the boot function or from a function moved
+//     (a function passed as a value could outlive boot; a top-level statement runs outside it);
+//   - it creates no closure that could outlive the call (a nested function is either a
+//     declaration only ever called, or a callback given straight to an array method such as
+//     forEach or filter): a closure kept would keep the boot function's scope, and with it
+//     every function moved, in RAM;
+//   - none of its free names is a name the boot function declares (it would be shadowed).
+// The boot function itself must create no closure that could outlive it either, or the
+// move saves nothing: that is an error. Works on the lowered ES5 bundle (one IIFE).
+import type { Node } from 'acorn';
+
+type AnyNode = Node & Record<string, any>;
+
+const ARRAY_CALLBACKS = new Set(['forEach', 'map', 'filter', 'some', 'every', 'reduce', 'reduceRight', 'sort', 'find', 'findIndex']);
+
+function isFunction(n: AnyNode): boolean {
+  return n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression';
+}
+
+function children(n: AnyNode): AnyNode[] {
+  const out: AnyNode[] = [];
+  for (const key of Object.keys(n)) {
+    const c = n[key];
+    if (Array.isArray(c)) {
+      for (const x of c) if (x && typeof x.type === 'string') out.push(x);
+    } else if (c && typeof c.type === 'string') out.push(c);
+  }
+  return out;
+}
+
+/** Names a function's own scope declares: params, vars, function declarations (not in nested functions), its own name if an expression. */
+function declaredIn(fn: AnyNode): Set<string> {
+  const names = new Set<string>(fn.params.map((p: AnyNode) => p.name));
+  if (fn.type === 'FunctionExpression' && fn.id) names.add(fn.id.name);
+  const visit = (n: AnyNode) => {
+    if (n.type === 'VariableDeclarator') names.add(n.id.name);
+    if (n.type === 'FunctionDeclaration') {
+      names.add(n.id.name);
+      return;
+    }
+    if (n.type === 'FunctionExpression') return;
+    for (const c of children(n)) visit(c);
+  };
+  for (const s of fn.body.body) visit(s);
+  return names;
+}
+
+interface Ref {
+  /** The identifier. */
+  id: AnyNode;
+  /** Its parent node. */
+  parent: AnyNode;
+  /** The top-level function it is written in, or undefined (a top-level statement). */
+  top: string | undefined;
+}
+
+/** Identifiers that are references (not property names, labels or declarations). */
+function isReference(parent: AnyNode, key: string): boolean {
+  if (parent.type === 'MemberExpression' && key === 'property' && !parent.computed) return false;
+  if (parent.type === 'Property' && key === 'key' && !parent.computed) return false;
+  if (parent.type === 'VariableDeclarator' && key === 'id') return false;
+  if (isFunction(parent) && (key === 'id' || key === 'params')) return false;
+  if (parent.type === 'CatchClause' && key === 'param') return false;
+  if (parent.type === 'LabeledStatement' || parent.type === 'BreakStatement' || parent.type === 'ContinueStatement') return false;
+  return true;
+}
+
+/**
+ * Every reference in `body` (the IIFE's statements) to a name the IIFE scope declares,
+ * resolved through the nested function and catch scopes.
+ */
+function topLevelRefs(body: AnyNode[], topNames: Set<string>, boot: string): Ref[] {
+  const refs: Ref[] = [];
+  const walk = (n: AnyNode, scopes: Set<string>[], top: string | undefined) => {
+    for (const key of Object.keys(n)) {
+      const c = n[key];
+      const list = Array.isArray(c) ? c : [c];
+      for (const x of list) {
+        if (!x || typeof x.type !== 'string') continue;
+        if (x.type === 'Identifier') {
+          if (isReference(n, key) && topNames.has(x.name) && !scopes.some((s) => s.has(x.name))) refs.push({ id: x, parent: n, top });
+          continue;
+        }
+        if (isFunction(x)) walk(x, [...scopes, declaredIn(x)], top ?? (x.type === 'FunctionDeclaration' || x.id?.name === boot ? x.id.name : undefined));
+        else if (x.type === 'CatchClause') walk(x, [...scopes, new Set([x.param.name])], top);
+        else walk(x, scopes, top);
+      }
+    }
+  };
+  for (const s of body) {
+    if (s.type === 'FunctionDeclaration') walk(s, [declaredIn(s)], s.id.name);
+    else walk({ type: 'Holder', s } as unknown as AnyNode, [], undefined);
+  }
+  return refs;
+}
+
+interface Resolved {
+  id: AnyNode;
+  parent: AnyNode;
+  key: string;
+  /** The function (or catch clause) whose scope declares the name, undefined when declared outside `root`. */
+  scope: AnyNode | undefined;
+}
+
+/** Every reference inside `root` (a function), with the scope inside `root` it resolves to. */
+function resolveIn(root: AnyNode): Resolved[] {
+  const out: Resolved[] = [];
+  const walk = (n: AnyNode, scopes: { node: AnyNode; names: Set<string> }[]) => {
+    for (const key of Object.keys(n)) {
+      const c = n[key];
+      for (const x of Array.isArray(c) ? c : [c]) {
+        if (!x || typeof x.type !== 'string') continue;
+        if (x.type === 'Identifier') {
+          if (!isReference(n, key)) continue;
+          let scope: AnyNode | undefined;
+          for (let i = scopes.length - 1; i >= 0; i--) {
+            if (scopes[i].names.has(x.name)) {
+              scope = scopes[i].node;
+              break;
+            }
+          }
+          out.push({ id: x, parent: n, key, scope });
+        } else if (isFunction(x)) walk(x, [...scopes, { node: x, names: declaredIn(x) }]);
+        else if (x.type === 'CatchClause') walk(x, [...scopes, { node: x, names: new Set([x.param.name]) }]);
+        else walk(x, scopes);
+      }
+    }
+  };
+  walk(root, [{ node: root, names: declaredIn(root) }]);
+  return out;
+}
+
+/** Nested functions of `fn` that could outlive a call of it (see the header), as short descriptions. */
+function escapingClosures(fn: AnyNode): string[] {
+  const refs = resolveIn(fn);
+  /** Whether every reference to `name` declared by `scope` is a call. */
+  const calledOnly = (name: string, scope: AnyNode) =>
+    refs.every((r) => r.id.name !== name || r.scope !== scope || (r.parent.type === 'CallExpression' && r.key === 'callee'));
+  const found: string[] = [];
+  const visit = (n: AnyNode, parent: AnyNode | undefined, key: string, owner: AnyNode) => {
+    if (n !== fn && isFunction(n)) {
+      let ok: boolean;
+      if (n.type === 'FunctionDeclaration') ok = calledOnly(n.id.name, owner);
+      else {
+        const iife = parent?.type === 'CallExpression' && key === 'callee';
+        const callback =
+          parent?.type === 'CallExpression' &&
+          key === 'arguments' &&
+          parent.callee.type === 'MemberExpression' &&
+          !parent.callee.computed &&
+          ARRAY_CALLBACKS.has(parent.callee.property.name);
+        ok = (iife || callback) && (!n.id || calledOnly(n.id.name, n));
+      }
+      if (!ok) found.push(n.id ? `function ${n.id.name}` : 'a function expression');
+      for (const c of n.body.body) visit(c, n.body, 'body', n);
+      return;
+    }
+    for (const k of Object.keys(n)) {
+      const c = n[k];
+      for (const x of Array.isArray(c) ? c : [c]) if (x && typeof x.type === 'string') visit(x, n, k, owner);
+    }
+  };
+  visit(fn, undefined, '', fn);
+  return found;
+}
+
+/** Free names of `fn` (references it does not declare itself), nested functions included. */
+function freeNames(fn: AnyNode): Set<string> {
+  const free = new Set<string>();
+  const walk = (n: AnyNode, scopes: Set<string>[]) => {
+    for (const key of Object.keys(n)) {
+      const c = n[key];
+      for (const x of Array.isArray(c) ? c : [c]) {
+        if (!x || typeof x.type !== 'string') continue;
+        if (x.type === 'Identifier') {
+          if (isReference(n, key) && !scopes.some((s) => s.has(x.name))) free.add(x.name);
+        } else if (isFunction(x)) walk(x, [...scopes, declaredIn(x)]);
+        else if (x.type === 'CatchClause') walk(x, [...scopes, new Set([x.param.name])]);
+        else walk(x, scopes);
+      }
+    }
+  };
+  walk(fn, [declaredIn(fn)]);
+  return free;
+}
+
+/** The statements of the bundle's IIFE: `(function () { ... })();` */
+function iifeBody(program: AnyNode): AnyNode[] | undefined {
+  for (const stmt of program.body) {
+    // (function () {...})(), or terser's !function () {...}()
+    const call = stmt.type === 'ExpressionStatement' ? (stmt.expression.type === 'UnaryExpression' ? stmt.expression.argument : stmt.expression) : undefined;
+    const callee = call?.type === 'CallExpression' ? call.callee : undefined;
+    const fn = callee?.type === 'FunctionExpression' ? callee : callee?.expression;
+    if (fn?.type === 'FunctionExpression' && fn.body?.body) return fn.body.body;
+  }
+  return undefined;
+}
+
+/**
+ * The boot function: a top-level declaration, or (once terser has inlined its one call) a
+ * named function expression called from a top-level statement, `(function start() {...})()`.
+ */
+function findBoot(body: AnyNode[], boot: string): AnyNode | undefined {
+  let found: AnyNode | undefined;
+  const visit = (n: AnyNode) => {
+    if (found) return;
+    if (isFunction(n)) {
+      if (n.id?.name === boot) found = n;
+      return;
+    }
+    for (const c of children(n)) visit(c);
+  };
+  for (const s of body) visit(s);
+  return found;
+}
+
+export class BootOnlyError extends Error {}
+
+/**
+ * Moves the functions only `boot` needs into `boot` (see the header); returns their names.
+ * Throws BootOnlyError when `boot` is missing or creates a closure that could outlive it.
+ */
+export function moveBootOnly(program: AnyNode, boot: string): string[] {
+  const body = iifeBody(program);
+  const bootFn = body && findBoot(body, boot);
+  if (!body || !bootFn) throw new BootOnlyError(`no top-level function ${boot}() in the bundle`);
+  const escaping = escapingClosures(bootFn);
+  if (escaping.length) {
+    throw new BootOnlyError(
+      `${boot}() creates ${escaping.join(', ')}, which could outlive it and keep every boot-only function in RAM: make it a top-level function`,
+    );
+  }
+  const functions = new Map<string, AnyNode>();
+  const topNames = new Set<string>();
+  for (const s of body) {
+    if (s.type === 'FunctionDeclaration') {
+      functions.set(s.id.name, s);
+      topNames.add(s.id.name);
+    } else if (s.type === 'VariableDeclaration') for (const d of s.declarations) topNames.add(d.id.name);
+  }
+  const refs = topLevelRefs(body, topNames, boot);
+  const bootNames = declaredIn(bootFn);
+  const moving = new Set<string>();
+  for (const [name, fn] of functions) {
+    if (name === boot || bootNames.has(name)) continue;
+    if (escapingClosures(fn).length) continue;
+    const free = freeNames(fn);
+    if ([...free].some((n) => bootNames.has(n))) continue;
+    moving.add(name);
+  }
+  // Drop those referenced otherwise than by a call from boot or from another function moved, until none changes.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const r of refs) {
+      if (!moving.has(r.id.name)) continue;
+      const called = r.parent.type === 'CallExpression' && r.parent.callee === r.id;
+      const fromBoot = r.top !== undefined && (r.top === boot || (moving.has(r.top) && r.top !== r.id.name) || r.top === r.id.name);
+      if (!called || !fromBoot) {
+        moving.delete(r.id.name);
+        changed = true;
+      }
+    }
+  }
+  // A function referenced by none at all stays where it is (nothing to gain, and nothing calls it).
+  const referenced = new Set(refs.map((r) => r.id.name));
+  const moved = [...moving].filter((n) => referenced.has(n));
+  const movedSet = new Set(moved);
+  const kept = body.filter((s) => !(s.type === 'FunctionDeclaration' && movedSet.has(s.id.name)));
+  body.splice(0, body.length, ...kept);
+  bootFn.body.body.unshift(...moved.map((n) => functions.get(n)!));
+  return moved;
+}
+
+/**
+ * Marks every call the boot function makes (itself or through a function moved into it) to a
+ * top-level function that makes lasting closures with terser's NOINLINE annotation, by the
+ * positions in `code`: terser would otherwise put such a function, when called once (WiFi
+ * start, adding a sensor), inside the boot function, and its closures would keep the boot
+ * function's scope. The build checks the boot function once minified (minifyForEspruino).
+ */
+export function markNoInline(code: string, program: AnyNode, boot: string): string {
+  const body = iifeBody(program);
+  if (!body) return code;
+  const functions = new Set<string>();
+  const fns = new Map<string, AnyNode>();
+  const topNames = new Set<string>();
+  for (const s of body) {
+    if (s.type === 'FunctionDeclaration') {
+      functions.add(s.id.name);
+      fns.set(s.id.name, s);
+      topNames.add(s.id.name);
+    } else if (s.type === 'VariableDeclaration') for (const d of s.declarations) topNames.add(d.id.name);
+  }
+  const closures = new Set([...functions.keys()].filter((n) => escapingClosures(fns.get(n)!).length > 0));
+  const at = topLevelRefs(body, topNames, boot)
+    .filter((r) => r.top === boot && closures.has(r.id.name) && r.parent.type === 'CallExpression' && r.parent.callee === r.id)
+    .map((r) => r.parent.start as number)
+    .sort((a, b) => b - a);
+  let out = code;
+  for (const i of at) out = `${out.slice(0, i)}/*@__NOINLINE__*/ ${out.slice(i)}`;
+  return out;
+}
