@@ -11,9 +11,9 @@ import { seededRandom } from '../espruino-host/devices/drift.ts';
 import { ld2410Frame } from '../espruino-host/devices/ld2410.ts';
 import { mhzChecksum } from '../espruino-host/devices/mhz19.ts';
 import { pmsDataFrame, pmsFrame } from '../espruino-host/devices/pms5003.ts';
-import { commandLine, decodeLine, type DecodedLine } from '../shared/line-protocol.ts';
+import { commandLine } from '../shared/line-protocol.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
-import { firmwareCode, SimNode } from './firmware-node.ts';
+import { firmwareCode, infoUntil, readings, SimNode, value, values } from './firmware-node.ts';
 
 describe('frames, checksums and CRCs from the datasheets', () => {
   test('CRC-8 poly 0x31: Sensirion init 0xFF (0xBEEF -> 0x92), HTU21D/Si7021 init 0x00 (0x683A -> 0x7C)', () => {
@@ -59,26 +59,6 @@ describe('frames, checksums and CRCs from the datasheets', () => {
   });
 });
 
-type Reading = Extract<DecodedLine, { kind: 'reading' }>['reading'];
-type Info = Extract<DecodedLine, { kind: 'info' }>['line'];
-
-function decoded(node: SimNode): DecodedLine[] {
-  return node.lines.map((l) => decodeLine(l));
-}
-function readings(node: SimNode): Reading[] {
-  return decoded(node).flatMap((d) => (d.kind === 'reading' ? [d.reading] : []));
-}
-function infos(node: SimNode): Info[] {
-  return decoded(node).flatMap((d) => (d.kind === 'info' ? [d.line] : []));
-}
-function value(r: Reading, m: string): number | boolean | undefined {
-  return r.values.find((v) => v.measurement === m)?.value;
-}
-/** Every value of measurement `m` published so far. */
-function values(node: SimNode, m: string): (number | boolean)[] {
-  return readings(node).flatMap((r) => (value(r, m) === undefined ? [] : [value(r, m)!]));
-}
-
 describe('air, light and presence drivers in the firmware, against simulated parts', () => {
   let code: string;
   let node: SimNode | undefined;
@@ -96,21 +76,6 @@ describe('air, light and presence drivers in the firmware, against simulated par
     return node.boot().actAsHub();
   }
 
-  /** Asks for info over the REPL entry point (as the hub does) until `ok` holds. */
-  async function infoUntil(n: SimNode, ok: (info: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> {
-    return waitFor(
-      'an info line',
-      () => {
-        const found = infos(n)
-          .map((l) => l.info)
-          .find(ok);
-        if (!found) n.runtime.run(commandLine({ info: true }).slice(1, -1));
-        return found;
-      },
-      timeoutMs,
-      300,
-    );
-  }
   const errorOf = (name: string, pattern: RegExp) => (i: Record<string, unknown>) =>
     pattern.test(String((i.errors as Record<string, string> | undefined)?.[name] ?? ''));
 

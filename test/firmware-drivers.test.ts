@@ -6,11 +6,11 @@ import { calibration, compensateH, compensateP, compensateT } from '../firmware/
 import { crc8, crcMaxim } from '../firmware/sensors/crc.ts';
 import { filterValue, type FilterState } from '../firmware/filters.ts';
 import { checkCommand, parseCommand } from '../shared/commands.ts';
-import { commandLine, decodeLine, type DecodedLine } from '../shared/line-protocol.ts';
+import { commandLine } from '../shared/line-protocol.ts';
 import { Aht20, Bme280, Dht22, Ds18b20, Sht3x } from '../espruino-host/devices/index.ts';
 import type { SimDevices } from '../espruino-host/devices/index.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
-import { firmwareCode, SimNode } from './firmware-node.ts';
+import { firmwareCode, infos, infoUntil, readings, SimNode, value } from './firmware-node.ts';
 
 describe('pure parts, with datasheet vectors', () => {
   test('BME280/BMP280 compensation: adc_T 519888 -> 25.08 C, adc_P 415148 -> 100653 Pa', () => {
@@ -84,22 +84,6 @@ describe('pure parts, with datasheet vectors', () => {
   });
 });
 
-type Reading = Extract<DecodedLine, { kind: 'reading' }>['reading'];
-type Info = Extract<DecodedLine, { kind: 'info' }>['line'];
-
-function decoded(node: SimNode): DecodedLine[] {
-  return node.lines.map((l) => decodeLine(l));
-}
-function readings(node: SimNode): Reading[] {
-  return decoded(node).flatMap((d) => (d.kind === 'reading' ? [d.reading] : []));
-}
-function infos(node: SimNode): Info[] {
-  return decoded(node).flatMap((d) => (d.kind === 'info' ? [d.line] : []));
-}
-function value(r: Reading, m: string): number | boolean | undefined {
-  return r.values.find((v) => v.measurement === m)?.value;
-}
-
 describe('drivers in the firmware, against simulated devices', () => {
   let code: string;
   let node: SimNode | undefined;
@@ -114,22 +98,6 @@ describe('drivers in the firmware, against simulated devices', () => {
   function start(sensors: object[], devices: SimDevices, extra: object = {}): SimNode {
     node = new SimNode({ node: 'bench-1', room: 'lab', transport: 'serial', interval: 1, sensors, ...extra }, code, { devices });
     return node.boot().actAsHub();
-  }
-
-  /** Asks for info over the REPL entry point (as the hub does) until `ok` holds. */
-  async function infoUntil(n: SimNode, ok: (info: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-    return waitFor(
-      'an info line',
-      () => {
-        const found = infos(n)
-          .map((l) => l.info)
-          .find(ok);
-        if (!found) n.runtime.run(commandLine({ info: true }).slice(1, -1));
-        return found;
-      },
-      15_000,
-      300,
-    );
   }
 
   test('BME280 with the datasheet calibration and raw values reads 25.08 C and 1006.53 hPa', async () => {

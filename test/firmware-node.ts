@@ -7,6 +7,7 @@ import { EspruinoRuntime, type EspruinoRuntimeOptions } from '../espruino-host/r
 import type { SimDevices } from '../espruino-host/devices/index.ts';
 import { ensureFirmwareBuilt } from '../tools/toolchain/build.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
+import { commandLine, decodeLine, type DecodedLine } from '../shared/line-protocol.ts';
 
 let firmware: Promise<string> | undefined;
 
@@ -74,4 +75,41 @@ export class SimNode {
     this.runtime.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+// What a node printed, decoded as the hub decodes it.
+export type Reading = Extract<DecodedLine, { kind: 'reading' }>['reading'];
+export type Info = Extract<DecodedLine, { kind: 'info' }>['line'];
+
+function decoded(node: SimNode): DecodedLine[] {
+  return node.lines.map((l) => decodeLine(l));
+}
+export function readings(node: SimNode): Reading[] {
+  return decoded(node).flatMap((d) => (d.kind === 'reading' ? [d.reading] : []));
+}
+export function infos(node: SimNode): Info[] {
+  return decoded(node).flatMap((d) => (d.kind === 'info' ? [d.line] : []));
+}
+export function value(r: Reading, m: string): number | boolean | undefined {
+  return r.values.find((v) => v.measurement === m)?.value;
+}
+/** Every value of measurement `m` published so far. */
+export function values(node: SimNode, m: string): (number | boolean)[] {
+  return readings(node).flatMap((r) => (value(r, m) === undefined ? [] : [value(r, m)!]));
+}
+
+/** Asks for info over the REPL entry point (as the hub does) until `ok` holds. */
+export async function infoUntil(n: SimNode, ok: (info: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+  return waitFor(
+    'an info line',
+    () => {
+      const found = infos(n)
+        .map((l) => l.info)
+        .find(ok);
+      if (!found) n.runtime.run(commandLine({ info: true }).slice(1, -1));
+      return found;
+    },
+    timeoutMs,
+    300,
+  );
 }
