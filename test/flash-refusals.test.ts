@@ -14,22 +14,10 @@ import { flashBoard } from '../tools/flash/flasher.ts';
 import { PROJECT_ROOT, ensureFirmwareBuilt } from '../tools/toolchain/build.ts';
 import { openPtyPair, type PtyPair } from '../bench/helpers/pty.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
+import { captureOut } from './helpers/cli.ts';
 
 const WIFI_PASSWORD = 'Wlan-p4ss-never-shown';
 const MQTT_PASSWORD = 'Mqtt-p4ss-never-shown';
-
-function captureOut() {
-  let text = '';
-  return {
-    write: (s: string) => {
-      text += s;
-    },
-    isTTY: false,
-    get text() {
-      return text;
-    },
-  };
-}
 
 async function flashError(promise: Promise<unknown>): Promise<FlashError> {
   const err = await promise.then(

@@ -16,23 +16,11 @@ import { driverModulesFor } from '../tools/toolchain/drivers.ts';
 import { startMosquitto, type Mosquitto } from '../bench/helpers/mosquitto.ts';
 import { subscribe } from '../bench/helpers/mqtt.ts';
 import { requireTools } from '../bench/helpers/tools.ts';
+import { captureOut } from './helpers/cli.ts';
 import { waitFor } from '../bench/helpers/wait.ts';
 
 const WIFI_PASSWORD = 'wifi-Secret-7731';
 const MQTT_PASSWORD = 'mqtt-Secret-"quoted"-4410';
-
-function captureOut() {
-  let text = '';
-  return {
-    write: (s: string) => {
-      text += s;
-    },
-    isTTY: false,
-    get text() {
-      return text;
-    },
-  };
-}
 
 const ok = requireTools('socat', 'mosquitto');
 

@@ -83,3 +83,17 @@ export async function runCli(
   if (run.child.signalCode === 'SIGKILL') throw new Error(`roomlink ${args.join(' ')} did not finish:\n${run.output.slice(-3000)}`);
   return { code, stdout: run.stdout, stderr: run.stderr };
 }
+
+/** An `out` for the CLI's functions run in-process (flashBoard): keeps what they print, as a non-TTY. */
+export function captureOut() {
+  let text = '';
+  return {
+    write: (s: string) => {
+      text += s;
+    },
+    isTTY: false,
+    get text() {
+      return text;
+    },
+  };
+}
