@@ -72,31 +72,53 @@ function isReference(parent: AnyNode, key: string): boolean {
   return true;
 }
 
+interface Scope {
+  /** The function (or catch clause) that declares `names`. */
+  node: AnyNode;
+  names: Set<string>;
+}
+
 /**
- * Every reference in `body` (the IIFE's statements) to a name the IIFE scope declares,
- * resolved through the nested function and catch scopes.
+ * Calls `onRef` for every reference under `root`, with the scopes around it (outermost
+ * first, starting with `scopes`): each nested function and catch clause adds its own.
  */
-function topLevelRefs(body: AnyNode[], topNames: Set<string>, boot: string): Ref[] {
-  const refs: Ref[] = [];
-  const walk = (n: AnyNode, scopes: Set<string>[], top: string | undefined) => {
+function walkRefs(root: AnyNode, scopes: Scope[], onRef: (id: AnyNode, parent: AnyNode, key: string, scopes: Scope[]) => void): void {
+  const walk = (n: AnyNode, around: Scope[]) => {
     for (const key of Object.keys(n)) {
       const c = n[key];
-      const list = Array.isArray(c) ? c : [c];
-      for (const x of list) {
+      for (const x of Array.isArray(c) ? c : [c]) {
         if (!x || typeof x.type !== 'string') continue;
         if (x.type === 'Identifier') {
-          if (isReference(n, key) && topNames.has(x.name) && !scopes.some((s) => s.has(x.name))) refs.push({ id: x, parent: n, top });
-          continue;
-        }
-        if (isFunction(x)) walk(x, [...scopes, declaredIn(x)], top ?? (x.type === 'FunctionDeclaration' || x.id?.name === boot ? x.id.name : undefined));
-        else if (x.type === 'CatchClause') walk(x, [...scopes, new Set([x.param.name])], top);
-        else walk(x, scopes, top);
+          if (isReference(n, key)) onRef(x, n, key, around);
+        } else if (isFunction(x)) walk(x, [...around, { node: x, names: declaredIn(x) }]);
+        else if (x.type === 'CatchClause') walk(x, [...around, { node: x, names: new Set([x.param.name]) }]);
+        else walk(x, around);
       }
     }
   };
-  for (const s of body) {
-    if (s.type === 'FunctionDeclaration') walk(s, [declaredIn(s)], s.id.name);
-    else walk({ type: 'Holder', s } as unknown as AnyNode, [], undefined);
+  walk(root, scopes);
+}
+
+/** The scope of function `fn` itself. */
+function ownScope(fn: AnyNode): Scope {
+  return { node: fn, names: declaredIn(fn) };
+}
+
+/**
+ * Every reference in `body` (the IIFE's statements) to a name the IIFE scope declares,
+ * resolved through the nested function and catch scopes. A reference's `top` is the
+ * outermost function around it that is a declaration or the boot function.
+ */
+function topLevelRefs(body: AnyNode[], topNames: Set<string>, boot: string): Ref[] {
+  const refs: Ref[] = [];
+  const onRef = (id: AnyNode, parent: AnyNode, _key: string, scopes: Scope[]) => {
+    if (!topNames.has(id.name) || scopes.some((sc) => sc.names.has(id.name))) return;
+    const top = scopes.find((sc) => sc.node.type === 'FunctionDeclaration' || (isFunction(sc.node) && sc.node.id?.name === boot));
+    refs.push({ id, parent, top: top?.node.id.name });
+  };
+  for (const st of body) {
+    if (st.type === 'FunctionDeclaration') walkRefs(st, [ownScope(st)], onRef);
+    else walkRefs({ type: 'Holder', st } as unknown as AnyNode, [], onRef);
   }
   return refs;
 }
@@ -112,28 +134,10 @@ interface Resolved {
 /** Every reference inside `root` (a function), with the scope inside `root` it resolves to. */
 function resolveIn(root: AnyNode): Resolved[] {
   const out: Resolved[] = [];
-  const walk = (n: AnyNode, scopes: { node: AnyNode; names: Set<string> }[]) => {
-    for (const key of Object.keys(n)) {
-      const c = n[key];
-      for (const x of Array.isArray(c) ? c : [c]) {
-        if (!x || typeof x.type !== 'string') continue;
-        if (x.type === 'Identifier') {
-          if (!isReference(n, key)) continue;
-          let scope: AnyNode | undefined;
-          for (let i = scopes.length - 1; i >= 0; i--) {
-            if (scopes[i].names.has(x.name)) {
-              scope = scopes[i].node;
-              break;
-            }
-          }
-          out.push({ id: x, parent: n, key, scope });
-        } else if (isFunction(x)) walk(x, [...scopes, { node: x, names: declaredIn(x) }]);
-        else if (x.type === 'CatchClause') walk(x, [...scopes, { node: x, names: new Set([x.param.name]) }]);
-        else walk(x, scopes);
-      }
-    }
-  };
-  walk(root, [{ node: root, names: declaredIn(root) }]);
+  walkRefs(root, [ownScope(root)], (id, parent, key, scopes) => {
+    const scope = [...scopes].reverse().find((sc) => sc.names.has(id.name));
+    out.push({ id, parent, key, scope: scope?.node });
+  });
   return out;
 }
 
@@ -174,21 +178,23 @@ function escapingClosures(fn: AnyNode): string[] {
 /** Free names of `fn` (references it does not declare itself), nested functions included. */
 function freeNames(fn: AnyNode): Set<string> {
   const free = new Set<string>();
-  const walk = (n: AnyNode, scopes: Set<string>[]) => {
-    for (const key of Object.keys(n)) {
-      const c = n[key];
-      for (const x of Array.isArray(c) ? c : [c]) {
-        if (!x || typeof x.type !== 'string') continue;
-        if (x.type === 'Identifier') {
-          if (isReference(n, key) && !scopes.some((s) => s.has(x.name))) free.add(x.name);
-        } else if (isFunction(x)) walk(x, [...scopes, declaredIn(x)]);
-        else if (x.type === 'CatchClause') walk(x, [...scopes, new Set([x.param.name])]);
-        else walk(x, scopes);
-      }
-    }
-  };
-  walk(fn, [declaredIn(fn)]);
+  walkRefs(fn, [ownScope(fn)], (id, _parent, _key, scopes) => {
+    if (!scopes.some((sc) => sc.names.has(id.name))) free.add(id.name);
+  });
   return free;
+}
+
+/** The top-level function declarations of the IIFE by name, and every name it declares. */
+function topLevel(body: AnyNode[]): { functions: Map<string, AnyNode>; names: Set<string> } {
+  const functions = new Map<string, AnyNode>();
+  const names = new Set<string>();
+  for (const st of body) {
+    if (st.type === 'FunctionDeclaration') {
+      functions.set(st.id.name, st);
+      names.add(st.id.name);
+    } else if (st.type === 'VariableDeclaration') for (const d of st.declarations) names.add(d.id.name);
+  }
+  return { functions, names };
 }
 
 /** The statements of the bundle's IIFE: `(function () { ... })();` */
@@ -237,14 +243,7 @@ export function moveBootOnly(program: AnyNode, boot: string): string[] {
       `${boot}() creates ${escaping.join(', ')}, which could outlive it and keep every boot-only function in RAM: make it a top-level function`,
     );
   }
-  const functions = new Map<string, AnyNode>();
-  const topNames = new Set<string>();
-  for (const s of body) {
-    if (s.type === 'FunctionDeclaration') {
-      functions.set(s.id.name, s);
-      topNames.add(s.id.name);
-    } else if (s.type === 'VariableDeclaration') for (const d of s.declarations) topNames.add(d.id.name);
-  }
+  const { functions, names: topNames } = topLevel(body);
   const refs = topLevelRefs(body, topNames, boot);
   const bootNames = declaredIn(bootFn);
   const moving = new Set<string>();
@@ -288,17 +287,8 @@ export function moveBootOnly(program: AnyNode, boot: string): string[] {
 export function markNoInline(code: string, program: AnyNode, boot: string): string {
   const body = iifeBody(program);
   if (!body) return code;
-  const functions = new Set<string>();
-  const fns = new Map<string, AnyNode>();
-  const topNames = new Set<string>();
-  for (const s of body) {
-    if (s.type === 'FunctionDeclaration') {
-      functions.add(s.id.name);
-      fns.set(s.id.name, s);
-      topNames.add(s.id.name);
-    } else if (s.type === 'VariableDeclaration') for (const d of s.declarations) topNames.add(d.id.name);
-  }
-  const closures = new Set([...functions.keys()].filter((n) => escapingClosures(fns.get(n)!).length > 0));
+  const { functions, names: topNames } = topLevel(body);
+  const closures = new Set([...functions].filter(([, fn]) => escapingClosures(fn).length > 0).map(([name]) => name));
   const at = topLevelRefs(body, topNames, boot)
     .filter((r) => r.top === boot && closures.has(r.id.name) && r.parent.type === 'CallExpression' && r.parent.callee === r.id)
     .map((r) => r.parent.start as number)
