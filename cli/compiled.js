@@ -41,8 +41,9 @@ function upToDate(root, out) {
 
 /**
  * Packages compiled into the hub rather than imported from node_modules. Zod is some sixty
- * ES modules (every locale among them): loaded one by one they cost the idle hub ~6 MB of
- * RSS, bundled and minified ~1.5 MB.
+ * ES modules (every locale among them): loaded one by one they add ~8 MB to a bare Node's
+ * RSS. Compiled in, and tree-shaken because the hub imports it as `* as z`, it is ~170 KB of
+ * one chunk (the hub's heap at idle 11.0 -> 9.6 MB).
  */
 const BUNDLED = /^zod(\/|$)/;
 

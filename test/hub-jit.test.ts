@@ -8,20 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPtyPair } from '../bench/helpers/pty.ts';
+import { waitFor } from '../bench/helpers/wait.ts';
 import { PROJECT_ROOT } from '../hub/project-root.ts';
 import { cleanupsAfterEach } from './helpers/lifecycle.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'roomlink-jit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const cleanups = cleanupsAfterEach();
-
-async function until(what: string, probe: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('the hub and the optimising compiler', () => {
   it('optimises nothing while it starts, and its hot code once started', async () => {
@@ -53,14 +46,14 @@ describe('the hub and the optimising compiler', () => {
       await exited;
     });
     const text = () => readFileSync(outFile, 'utf8');
-    await until('hub running', () => text().includes('hub running'), 30_000);
+    await waitFor('hub running', () => text().includes('hub running'), 30_000, 50);
     const startUp = text().slice(0, text().indexOf('hub running'));
     expect(startUp).toContain('connecting to broker');
     expect(startUp).not.toMatch(/completed (optimizing|compiling)/);
 
     // Readings arrive (the broker is down: they are queued), and decoding them gets hot.
     let seq = 0;
-    await until(
+    await waitFor(
       'decodeLine optimised',
       () => {
         const lines: string[] = [];
@@ -69,6 +62,7 @@ describe('the hub and the optimising compiler', () => {
         return /completed (optimizing|compiling)[^\n]*decodeLine/.test(text());
       },
       30_000,
+      50,
     );
   });
 });
