@@ -75,12 +75,25 @@ export class EventLoop {
     this.guard();
     const id = this.nextTimerId++;
     const delay = Math.max(0, Number(ms) || 0);
+    if (repeat) {
+      this.timers.set(id, { handle: setInterval(() => this.invoke(fn, undefined, args), Math.max(1, delay)), repeat });
+      return id;
+    }
+    // Node's timers count from the event loop's cached millisecond and fire up to 1 ms early
+    // by Date.now(), the clock the simulated parts keep their busy times by; Espruino's never
+    // fire early, and an SCD41 asked 499 ms after "stop" rightly refuses. Wait out the rest.
+    const due = Date.now() + delay;
     const run = () => {
-      if (!repeat) this.timers.delete(id);
+      const left = due - Date.now();
+      const timer = this.timers.get(id);
+      if (left > 0 && timer) {
+        timer.handle = setTimeout(run, left);
+        return;
+      }
+      this.timers.delete(id);
       this.invoke(fn, undefined, args);
     };
-    const handle = repeat ? setInterval(run, Math.max(1, delay)) : setTimeout(run, delay);
-    this.timers.set(id, { handle, repeat });
+    this.timers.set(id, { handle: setTimeout(run, delay), repeat });
     return id;
   }
 

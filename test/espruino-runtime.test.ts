@@ -4,8 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MISSING_ON_ESPRUINO } from '../espruino-host/globals.ts';
+import { EventLoop } from '../espruino-host/loop.ts';
 import { EspruinoRuntime, type EspruinoRuntimeOptions } from '../espruino-host/runtime.ts';
 import { freePort, waitFor } from '../bench/helpers/wait.ts';
 
@@ -403,6 +404,28 @@ describe('timers and errors', () => {
     );
     await waitForOutput('done');
     expect(output()).toBe('number\r\niv 3\r\ndone\r\n');
+  });
+
+  it('a setTimeout never fires before its time by Date.now(), the clock the simulated parts keep', async () => {
+    // Node's timers fire up to 1 ms early by Date.now(); here the wall clock lags by 30 ms.
+    const loop = new EventLoop({
+      uncaught: (e) => {
+        throw e;
+      },
+    });
+    cleanups.push(() => loop.kill());
+    const realNow = Date.now.bind(Date);
+    const scheduledAt = realNow();
+    let lag = 0;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - lag);
+    cleanups.push(() => clock.mockRestore());
+    let firedBy: number | undefined;
+    loop.setTimer(() => (firedBy = Date.now()), 20, [], false);
+    lag = 30;
+    await waitFor('the timer', () => firedBy, 2000);
+    expect(firedBy! - scheduledAt).toBeGreaterThanOrEqual(20);
+    expect(realNow() - scheduledAt).toBeGreaterThanOrEqual(50);
+    expect(loop.timerCount).toBe(0);
   });
 
   it("reboot() clears the old program's timers", async () => {
