@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'acorn';
 import { generate } from 'astring';
-import { moveBootOnly } from '../tools/toolchain/boot-only.ts';
+import { moveBootOnly, moveOnDemand } from '../tools/toolchain/boot-only.ts';
 import { minifyForEspruino, placeBootOnly } from '../tools/toolchain/espruino-bundle.ts';
 
 /** The parsed program, typed as the toolchain's passes take it. */
@@ -73,5 +73,30 @@ describe('boot-only functions (tools/toolchain/boot-only.ts)', () => {
     const minified = await minifyForEspruino(placed, [], undefined, {}, 'start');
     // connect() makes a closure: had terser put it inside start(), the check would fail the build.
     expect(minified).toMatch(/function start\(\)/);
+  });
+  it('moves into an on-demand host what only it calls, though the host keeps a closure for a while', () => {
+    const p = program(`(function () {
+      var streaming;
+      function chunk(i) { return i < 2 ? title(i) : undefined; }
+      function title(i) { return 'piece ' + i; }
+      function shared(x) { return x; }
+      function discover() { var n = shared(0); streaming = function () { return chunk(n++); }; }
+      function tick() { var x = shared(streaming) && streaming(); if (x) print(x); }
+      function start() { discover(); setInterval(tick, 1); }
+      start();
+    })();`);
+    moveBootOnly(p, 'start');
+    expect(moveOnDemand(p, 'discover').sort()).toEqual(['chunk', 'title']);
+    const code = generate(p);
+    expect(code.indexOf('function title')).toBeGreaterThan(code.indexOf('function discover'));
+    // The producer still reaches what moved: the program prints the same pieces.
+    const printed: unknown[] = [];
+    const ticks: Array<() => void> = [];
+    new Function('print', 'setInterval', code)(
+      (x: unknown) => printed.push(x),
+      (fn: () => void) => ticks.push(fn),
+    );
+    for (let i = 0; i < 3; i++) ticks[0]!();
+    expect(printed).toEqual(['piece 0', 'piece 1']);
   });
 });

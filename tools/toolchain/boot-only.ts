@@ -1,19 +1,24 @@
-// Boot-only functions into the boot function. On Espruino every top-level function of the
-// bundle costs RAM (its name, the function, its code reference: ~6 blocks on the ESP32) for
-// as long as the program runs, even when only boot calls it (config check, topic helpers).
-// A function declared inside the boot function exists only while boot runs, and nothing of
-// it is left afterwards. This pass moves every top-level function that only the boot
-// function calls (directly, or through other functions moved) into the boot function's
-// body. It moves a function only when that cannot change what the program does:
-//   - every reference to it is a call, made from the boot function or from a function moved
-//     (a function passed as a value could outlive boot; a top-level statement runs outside it);
+// Functions only one function calls, into that function. On Espruino every top-level
+// function of the bundle costs RAM (its name, the function, its code reference: ~6 blocks on
+// the ESP32) for as long as the program runs, even when only boot calls it (config check,
+// topic helpers) or only a rare event does (discovery, `info`, a command). A function
+// declared inside another exists only while that one runs (or while a closure it made
+// lives), and nothing of it is left afterwards. This pass moves every top-level function that
+// only the host function calls (directly, or through other functions moved) into the host's
+// body: the boot function, and the on-demand hosts the build names. It moves a function only
+// when that cannot change what the program does:
+//   - every reference to it is a call, made from the host or from a function moved (a
+//     function passed as a value could outlive the host; a top-level statement runs outside it);
 //   - it creates no closure that could outlive the call (a nested function is either a
 //     declaration only ever called, or a callback given straight to an array method such as
-//     forEach or filter): a closure kept would keep the boot function's scope, and with it
-//     every function moved, in RAM;
-//   - none of its free names is a name the boot function declares (it would be shadowed).
-// The boot function itself must create no closure that could outlive it either, or the
-// move saves nothing: that is an error. Works on the lowered ES5 bundle (one IIFE).
+//     forEach or filter): a closure kept would keep the host's scope, and with it every
+//     function moved, in RAM;
+//   - none of its free names is a name the host declares (it would be shadowed).
+// The boot function itself must create no closure that could outlive it either, or the move
+// saves nothing: that is an error. An on-demand host may (discovery's producer lives while
+// the discovery streams): what was moved into it lives exactly that long, then goes. A
+// function moved is made again at every call of its host, so hosts are the rare paths, never
+// the reading round. Works on the lowered ES5 bundle (one IIFE).
 import type { Node } from 'acorn';
 
 type AnyNode = Node & Record<string, any>;
@@ -234,10 +239,22 @@ export class BootOnlyError extends Error {}
  * Throws BootOnlyError when `boot` is missing or creates a closure that could outlive it.
  */
 export function moveBootOnly(program: AnyNode, boot: string): string[] {
+  return moveOnlyCalledBy(program, boot, false);
+}
+
+/**
+ * Moves the functions only `host` needs into `host`, an on-demand host that may make
+ * closures outliving its call (see the header); returns their names.
+ */
+export function moveOnDemand(program: AnyNode, host: string): string[] {
+  return moveOnlyCalledBy(program, host, true);
+}
+
+function moveOnlyCalledBy(program: AnyNode, boot: string, hostMayKeepClosures: boolean): string[] {
   const body = iifeBody(program);
   const bootFn = body && findBoot(body, boot);
   if (!body || !bootFn) throw new BootOnlyError(`no top-level function ${boot}() in the bundle`);
-  const escaping = escapingClosures(bootFn);
+  const escaping = hostMayKeepClosures ? [] : escapingClosures(bootFn);
   if (escaping.length) {
     throw new BootOnlyError(
       `${boot}() creates ${escaping.join(', ')}, which could outlive it and keep every boot-only function in RAM: make it a top-level function`,

@@ -11,6 +11,9 @@ export { PROJECT_ROOT };
 
 /** The firmware's boot function (firmware/main.ts). */
 const BOOT = 'start';
+// The firmware's rare paths (firmware/main.ts): discovery (first connect, Home Assistant's
+// restart), `info`, a message from the broker. What only they call is made when they run.
+const ON_DEMAND = ['discover', 'report', 'incoming'];
 
 export interface FirmwareBuildOptions {
   /** Entry file, default firmware/main.ts. */
@@ -57,7 +60,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
   const replace = options.drivers ? { [resolve(PROJECT_ROOT, 'firmware/sensors/index.ts')]: driversSource(options.drivers) } : undefined;
   const bundled = await bundleForEspruino({ entry, banner: BANNER, replace });
   // start() is the boot function (firmware/main.ts): what only it calls lives inside it.
-  const code = placeBootOnly(bundled, BOOT);
+  const code = placeBootOnly(bundled, BOOT, ON_DEMAND);
   const minified = await minifyForEspruino(code, [COMMAND_ENTRY], BANNER, {}, BOOT);
   await mkdir(outDir, { recursive: true });
   const { path, minifiedPath } = outputPaths(options);

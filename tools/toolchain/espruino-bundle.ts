@@ -14,7 +14,7 @@ import { parse, type Node } from 'acorn';
 import { generate } from 'astring';
 import { minify } from 'terser';
 import { BUILTIN_MODULES, checkEspruinoSafety } from './espruino-check.ts';
-import { BootOnlyError, markNoInline, moveBootOnly } from './boot-only.ts';
+import { BootOnlyError, markNoInline, moveBootOnly, moveOnDemand } from './boot-only.ts';
 import { hoistVars } from './hoist-vars.ts';
 
 export interface BundleOptions {
@@ -170,9 +170,10 @@ function reparseAndFix(code: string): AnyNode {
   return program;
 }
 
-function bootOnly(program: AnyNode, boot: string): void {
+function bootOnly(program: AnyNode, boot: string, onDemand: string[] = []): void {
   try {
     moveBootOnly(program, boot);
+    for (const host of onDemand) moveOnDemand(program, host);
   } catch (err) {
     if (err instanceof BootOnlyError) throw new EspruinoBuildError('boot-only functions', [err.message]);
     throw err;
@@ -180,13 +181,14 @@ function bootOnly(program: AnyNode, boot: string): void {
 }
 
 /**
- * The readable bundle with the boot-only functions of `boot` moved into it, and its calls to
- * the functions that stay top-level marked for terser not to inline them there.
+ * The readable bundle with the boot-only functions of `boot` moved into it, those only an
+ * `onDemand` host calls moved into that host, and boot's calls to the functions that stay
+ * top-level marked for terser not to inline them there.
  */
-export function placeBootOnly(code: string, boot: string): string {
+export function placeBootOnly(code: string, boot: string, onDemand: string[] = []): string {
   const banner = code.startsWith('//') ? code.slice(0, code.indexOf('\n') + 1) : '';
   const program = parse(code, { ecmaVersion: 5, sourceType: 'script' }) as AnyNode;
-  bootOnly(program, boot);
+  bootOnly(program, boot, onDemand);
   const moved = banner + generate(program, { indent: '  ' });
   return markNoInline(moved, parse(moved, { ecmaVersion: 5, sourceType: 'script' }) as AnyNode, boot);
 }
