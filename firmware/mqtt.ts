@@ -72,6 +72,8 @@ export let streaming: ((i: number) => string | undefined) | undefined;
 let held = '';
 let streamI = 0;
 let streamDone: (() => void) | undefined;
+/** The fallback timer for the stream's next piece (one at a time: see streamNext). */
+let streamTimer: ReturnType<typeof setTimeout> | undefined;
 
 function str16(text: string): string {
   return String.fromCharCode(text.length >> 8, text.length & 255) + text;
@@ -363,10 +365,16 @@ export function mqttStream(topic: string, get: (i: number) => string | undefined
   streaming = get;
   streamI = 0;
   streamDone = done;
-  streamNext();
+  // The first piece waits for the header and whatever else this turn wrote (SUBSCRIBE,
+  // `online`) to leave: written now, they would all sit in the socket's buffer together.
+  streamTimer = setTimeout(streamNext, 150);
 }
 
 function streamNext(): void {
+  // Called by the socket's 'drain' or by the fallback timer: whichever comes first sends
+  // the next piece, and the other is cancelled, so only one piece is ever on its way.
+  if (streamTimer) clearTimeout(streamTimer);
+  streamTimer = undefined;
   if (!streaming || !sock) return;
   const piece = streaming(streamI++);
   if (piece === undefined) {
@@ -390,7 +398,7 @@ function streamNext(): void {
   // Espruino emits 'drain' once its send buffer is empty; the timer is a fallback. At 20 ms
   // it filled the socket's buffer faster than it emptied on the interpreter (67 blocks of
   // unsent discovery at the boot peak); 150 ms lets each piece leave first.
-  setTimeout(streamNext, 150);
+  streamTimer = setTimeout(streamNext, 150);
 }
 
 /**
