@@ -8,7 +8,7 @@
 // minification: they are in the flashed code, and on Espruino every object holds its own
 // property names in RAM (a longer name can take another block). So the properties of what
 // the node keeps in RAM or Storage are short on purpose: a sensor {c: config, d: driver,
-// ms: measurements, k: name on `info`} (below), filter state {h, v, t} (filters.ts), a
+// k: name on `info`} (below), filter state {h, v, t} (filters.ts), a
 // queued message {l: line, i: packet id} and the queue's state file roomlink.qs {c, d}
 // (queue.ts), and the MQTT settings (mqtt.ts). Config keys and wire formats (JSON readings,
 // MQTT packets) are as their formats define them. Loop indexes (i, j), catch bindings and
@@ -41,7 +41,6 @@ type Globals = { [name: string]: unknown };
 interface Sensor {
   c: SensorConfig;
   d: Driver;
-  ms: string[];
   /** Name on `info`: the type, with the index when a type is used twice. */
   k: string;
 }
@@ -74,6 +73,14 @@ let busy = false;
 let rediscover: number | undefined;
 /** Discovery and `info` have been published since boot. */
 let told = false;
+/**
+ * A reading round and discovery never run together: both at once were the node's RAM peak
+ * (issue 17: ~150 blocks above its steady use at boot). `roundWaits`: a round waits for the
+ * discovery streaming now; `discoverWaits`: discovery waits for the round running now
+ * (2 = with `info` and the resends after a connect, 1 = without).
+ */
+let roundWaits = 0;
+let discoverWaits = 0;
 /** The node's status topic, and what it subscribes to: its command topic and Home Assistant's birth topic. */
 let statusTopic: string;
 let subs: string[];
@@ -151,6 +158,11 @@ function emit(sensor: Sensor, measurement: string, value: number | boolean, chan
 /** Reads every sensor in turn, then calls `after`. */
 function round(after?: () => void): void {
   if (busy) return;
+  if (streaming && !after) {
+    roundWaits = 1;
+    return;
+  }
+  roundWaits = 0;
   busy = true;
   const out: MeasuredValue[] = [];
   let i = 0;
@@ -159,6 +171,9 @@ function round(after?: () => void): void {
       busy = false;
       if (out.length) line(out);
       if (after) after();
+      const waiting = discoverWaits;
+      discoverWaits = 0;
+      if (waiting && mqttUp && !streaming) discover(waiting > 1);
       return;
     }
     const sensor = sensors[i++];
@@ -173,9 +188,11 @@ function round(after?: () => void): void {
       if (err) errors[sensor.k] = err;
       else {
         delete errors[sensor.k];
-        for (let j = 0; j < sensor.ms.length; j++) {
-          if (values![sensor.ms[j]] === undefined) errors[sensor.k] = 'no ' + sensor.ms[j];
-          else emit(sensor, sensor.ms[j], values![sensor.ms[j]], false, serial ? out : undefined);
+        // Worked out from the config each time: kept per sensor, the lists cost ~25 blocks for good.
+        const ms = sensorMeasurements(sensor.c);
+        for (let j = 0; j < ms.length; j++) {
+          if (values![ms[j]] === undefined) errors[sensor.k] = 'no ' + ms[j];
+          else emit(sensor, ms[j], values![ms[j]], false, serial ? out : undefined);
         }
       }
       next();
@@ -191,9 +208,9 @@ function round(after?: () => void): void {
 
 function every(): void {
   if (loop) clearInterval(loop);
-  loop = setInterval(function () {
-    round();
-  }, interval * 1000);
+  // Espruino calls a timer's function with no arguments (checked on 2v29): round itself,
+  // not a closure around it (a closure costs blocks for as long as the interval runs).
+  loop = setInterval(round, interval * 1000);
 }
 
 function blink(): void {
@@ -256,10 +273,14 @@ function discover(resend: boolean): void {
     return discoveryChunk(prefixes, spec, i);
   }
   mqttStream(discoveryTopic(prefixes, config.node), piece, function () {
-    if (!resend) return qPump();
-    if (!told) report();
-    told = true;
-    qResend();
+    if (!resend) qPump();
+    else {
+      if (!told) report();
+      told = true;
+      qResend();
+    }
+    // The round that waited starts once `info` and the resends have left the socket's buffer.
+    if (roundWaits) setTimeout(round, 500);
   });
 }
 
@@ -271,7 +292,9 @@ function discover(resend: boolean): void {
  */
 function online(session: number): void {
   mqttPublish(statusTopic, 'online', 0, true);
+  discoverWaits = 0;
   if (told && session) qResend();
+  else if (busy) discoverWaits = 2;
   else discover(true);
 }
 
@@ -291,7 +314,9 @@ function incoming(topic: string, payload: string, retain: boolean): void {
       function () {
         rediscover = undefined;
         // A discovery already streaming (after a reconnect) does the same.
-        if (mqttUp && !streaming) discover(false);
+        if (!mqttUp || streaming) return;
+        if (busy) discoverWaits = discoverWaits || 1;
+        else discover(false);
       },
       1000 + Math.random() * 4000,
     );
@@ -357,7 +382,6 @@ function addSensor(sensorConfig: SensorConfig, name: string): void {
           }
         : undefined,
     ),
-    ms: sensorMeasurements(sensorConfig),
     k: name,
   };
   sensors.push(sensor);
@@ -386,7 +410,8 @@ function start(): void {
   for (let i = 0; i < loaded.sensors.length; i++) {
     const type = loaded.sensors[i].type;
     count[type] = (count[type] || 0) + 1;
-    addSensor(loaded.sensors[i], type + (count[type] > 1 ? count[type] : ''));
+    // A type used once is its own name: the same string, not another copy in RAM.
+    addSensor(loaded.sensors[i], count[type] > 1 ? type + count[type] : type);
   }
   print('roomlink ' + VERSION + ' running node=' + loaded.node + ' transport=' + loaded.transport);
   // The config's `board` decides which pins and I2C buses config check allows: say so when

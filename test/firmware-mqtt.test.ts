@@ -132,6 +132,42 @@ describe.skipIf(!haveTools)('firmware over MQTT in the host runtime', () => {
     expect(node.output).not.toContain(WIFI_PASSWORD);
   });
 
+  test('a reading round never runs while discovery streams (RAM): the round that waited follows it', async () => {
+    // Eight measurements make a discovery of nine pieces, 150 ms apart: longer than the
+    // 1 s interval, so a round falls due while it streams. Illuminance is the clock (in
+    // 10 ms since start), so each reading says when its round ran.
+    const sensors = [
+      { type: 'analog', pin: 36, measurement: 'illuminance', scale: 100000 },
+      ...['temperature', 'humidity', 'pressure', 'carbon_dioxide', 'pm1', 'pm25', 'pm10'].map((m) => ({ type: 'sim', measurement: m })),
+    ];
+    const config = { ...clockConfig('pantry-1', broker.port), room: 'pantry', sensors };
+    const sub = await subscribe(broker.url, ['roomlink/pantry-1/status', 'homeassistant/device/pantry-1/config', 'home/pantry/illuminance']);
+    const node = new SimNode(config, code);
+    const clock = clockPin(node);
+    const arrived: Record<string, number> = {};
+    sub.client.on('message', (topic, payload) => {
+      arrived[`${topic} ${payload}`] ??= clock.now();
+    });
+    try {
+      node.boot();
+      const discovery = await sub.waitForTopic('homeassistant/device/pantry-1/config', 15_000);
+      expect(Object.keys(JSON.parse(discovery.payload).cmps)).toHaveLength(8);
+      const streamEnd = arrived[`homeassistant/device/pantry-1/config ${discovery.payload}`]!;
+      const online = arrived['roomlink/pantry-1/status online']!;
+      expect(streamEnd - online).toBeGreaterThan(100);
+      // The round that waited: taken within 1.5 s after the discovery arrived.
+      await waitFor('a reading after the discovery', () => liveValues(sub, 'home/pantry/illuminance').find((v) => v > streamEnd), 10_000);
+      const taken = dedupe(liveValues(sub, 'home/pantry/illuminance'));
+      // 10 ms slack each side: the node reads the clock pin a moment after its round begins.
+      expect(taken.filter((v) => v > online + 1 && v < streamEnd - 1)).toEqual([]);
+      expect(taken.find((v) => v > streamEnd)! - streamEnd).toBeLessThan(150);
+    } finally {
+      clock.stop();
+      node.dispose();
+      await sub.end();
+    }
+  });
+
   test('every reading taken while the broker is down arrives after it returns, in order, also across a reboot', async () => {
     const topic = 'home/outage/illuminance';
     const sub = await subscribe(broker.url, topic, { clean: false, clientId: 'fw-outage-sub' });
