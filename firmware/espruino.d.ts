@@ -138,6 +138,7 @@ interface WifiModule {
 interface NetSocket {
   on(event: 'data', fn: (data: string) => void): void;
   on(event: 'drain' | 'close', fn: () => void): void;
+  removeAllListeners(event: string): void;
   write(data: string): void;
   end(): void;
 }

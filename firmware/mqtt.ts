@@ -20,6 +20,7 @@
 interface Socket {
   on(event: 'data', fn: (data: string) => void): void;
   on(event: 'drain' | 'close', fn: () => void): void;
+  removeAllListeners(event: string): void;
   write(data: string): void;
   end(): void;
 }
@@ -165,6 +166,8 @@ function connect(): void {
       }
       const body = str16('MQTT') + String.fromCharCode(4, flags, mqtt!.keepalive >> 8, mqtt!.keepalive & 255) + str16(mqtt!.id) + tail;
       write(head(0x10, body.length) + body);
+      // Espruino keeps the connect listener for the socket's life (9 blocks): it is done.
+      socket.removeAllListeners('connect');
     });
   } catch (_) {
     if (getTime() - startedAt > 2) backoff = 30;
