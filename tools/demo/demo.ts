@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { checkNodeConfig, type NodeConfig } from '../../shared/node-config.ts';
-import { DEFAULT_PREFIXES, haBirthTopic } from '../../shared/topics.ts';
+import { bridgeStatusTopic, DEFAULT_PREFIXES, haBirthTopic } from '../../shared/topics.ts';
 import { ReplConsole } from '../board/repl-console.ts';
 import { accountPermissions } from '../../hub/broker/acl.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../hub/broker/embedded.ts';
@@ -155,6 +155,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       log: log.child('broker'),
     });
     stops.push(() => broker.close());
+    // Runs after the hub stopped, before the broker closes: see the watcher below.
+    let watcherEnd: () => Promise<void> = async () => {};
+    stops.push(() => watcherEnd());
 
     const binding = new VirtualSerialBinding();
     const kitchenWire = binding.wire(KITCHEN_PORT);
@@ -206,15 +209,24 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const watcher: MqttClient = await mqtt.connectAsync(broker.url, { clientId: 'roomlink-demo-table', reconnectPeriod: 500 });
     // At Ctrl-C living-1 drops off like an unplugged board: the broker publishes its Last Will.
     // The broker must not close before that has gone out: wait for it (at most a second).
+    // Likewise the hub's last words (its nodes and itself offline): the broker acknowledged
+    // them, but closing it at once could cut them off on their way to subscribers such as
+    // Home Assistant; once the watcher has them, they have gone out.
     const livingStatus = `${settings.topics.nodes}/${living.node}/status`;
+    const hubStatus = bridgeStatusTopic({ ...DEFAULT_PREFIXES, ...settings.topics });
     let livingOffline: () => void = () => {};
+    let hubOffline: () => void = () => {};
     const offlineSeen = new Promise<void>((resolve) => (livingOffline = resolve));
-    watcherStop = async () => {
-      await Promise.race([offlineSeen, new Promise((r) => setTimeout(r, 1000))]);
+    const hubOfflineSeen = new Promise<void>((resolve) => (hubOffline = resolve));
+    const atMostASecond = (seen: Promise<void>) => Promise.race([seen, new Promise((r) => setTimeout(r, 1000))]);
+    watcherStop = () => atMostASecond(offlineSeen).then(() => undefined);
+    watcherEnd = async () => {
+      await atMostASecond(hubOfflineSeen);
       await watcher.endAsync(true);
     };
     watcher.on('message', (topic, payload) => {
       if (topic === livingStatus && payload.toString() === 'offline') livingOffline();
+      if (topic === hubStatus && payload.toString() === 'offline') hubOffline();
       const row = table.update(topic, payload.toString(), Date.now());
       if (row) options.onReading?.(LiveTable.line(row), table);
     });
