@@ -46,6 +46,8 @@ export interface EspruinoRuntimeOptions {
   accessPoint?: AccessPoint;
   /** How long net.connect may block (ms, default 5000). */
   connectTimeoutMs?: number;
+  /** A slow link: a socket's 'drain' comes this long after its data was sent (ms, default 0). */
+  sendDelayMs?: number;
   /** Blocks the interpreter itself uses before the program, added to process.memory().usage. Default 300. */
   baseBlocks?: number;
 }
@@ -238,6 +240,7 @@ export class EspruinoRuntime extends EventEmitter {
         return createNetModule(realm, loop, this.net, {
           print,
           connectTimeoutMs: this.options.connectTimeoutMs,
+          sendDelayMs: this.options.sendDelayMs,
           networkUp: this.board === 'esp32' ? () => this.wifi.isConnected : undefined,
         });
       case 'Wifi':

@@ -6,7 +6,12 @@ import { Worker } from 'node:worker_threads';
 
 export type ConnectOutcome = 'connected' | 'refused' | 'no-host' | 'failed' | 'timeout';
 
-export type SocketEvent = { id: number; event: 'data'; data: string } | { id: number; event: 'end' } | { id: number; event: 'close' };
+/** 'sent': one write has been handed to the operating system. */
+export type SocketEvent =
+  | { id: number; event: 'data'; data: string }
+  | { id: number; event: 'sent' }
+  | { id: number; event: 'end' }
+  | { id: number; event: 'close' };
 
 // Runs in the worker (CommonJS, plain JS).
 const WORKER_SOURCE = `
@@ -40,7 +45,7 @@ parentPort.on('message', (msg) => {
   }
   const socket = sockets.get(msg.id);
   if (!socket) return;
-  if (msg.op === 'write') socket.write(Buffer.from(msg.data, 'latin1'));
+  if (msg.op === 'write') socket.write(Buffer.from(msg.data, 'latin1'), () => parentPort.postMessage({ id: msg.id, event: 'sent' }));
   else if (msg.op === 'end') socket.end();
   else if (msg.op === 'reset') socket.resetAndDestroy();
 });

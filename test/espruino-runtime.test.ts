@@ -316,6 +316,35 @@ describe('net', () => {
     return { port, connections: () => connections, resets: () => resets, closed: () => closed };
   }
 
+  it("emits 'drain' with the socket after connecting and once each write has left, as Espruino 2v29 did", async () => {
+    const server = await echoServer();
+    const { rt, waitForOutput, output } = start();
+    // What the Linux port printed for the same program: connected, drain 1 (true), then a
+    // drain after each of the three writes.
+    rt.run(`
+      var n = 0;
+      var c = require("net").connect({host: "127.0.0.1", port: ${server.port}}, function () { print("connected"); });
+      c.on("drain", function (s) {
+        n++;
+        print("drain " + n + " " + (s === c));
+        if (n < 4) c.write("piece " + n + "\\n");
+      });
+    `);
+    await waitForOutput('drain 4');
+    expect(output()).toBe('connected\r\ndrain 1 true\r\ndrain 2 true\r\ndrain 3 true\r\ndrain 4 true\r\n');
+  });
+
+  it("on a slow link, 'drain' waits until the data has left", async () => {
+    const server = await echoServer();
+    const { rt, waitForOutput, output } = start({ sendDelayMs: 200 });
+    rt.run(`
+      var c = require("net").connect({host: "127.0.0.1", port: ${server.port}}), t = 0, n = 0;
+      c.on("drain", function () { n++; if (n === 1) { t = getTime(); c.write("x"); } else print("left after " + (getTime() - t >= 0.19)); });
+    `);
+    await waitForOutput('left after');
+    expect(output()).toBe('left after true\r\n');
+  });
+
   it('round-trips bytes 0..255 over a real socket; connect blocks, its callback runs later', async () => {
     const server = await echoServer();
     const { rt, waitForOutput, output } = start();
