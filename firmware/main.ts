@@ -279,8 +279,9 @@ function discover(resend: boolean): void {
       told = true;
       qResend();
     }
-    // The round that waited starts once `info` and the resends have left the socket's buffer.
-    if (roundWaits) setTimeout(round, 500);
+    // The round that waited runs now, not later: later could fall after the next one due,
+    // and the readings would be two intervals apart.
+    if (roundWaits) round();
   });
 }
 
