@@ -169,6 +169,27 @@ describe.skipIf(!ok)('dashboard over HTTP', () => {
     expect(wifi.commands).toEqual(['{"interval":30}']);
   });
 
+  it('answers a room known only from a value the broker kept with no series, not a 404', async () => {
+    // Kept (retained) before this hub subscribed: shown at once, recorded only once live.
+    const cellar = await fakeWifiNode(broker.url, 'cellar-1', 'cellar');
+    await cellar.reading('temperature', '12.5');
+    const second = await startDashboardHub(broker.url, 'dash-http-2', {
+      mqtt: { url: broker.url, client_id: 'dash-http-2', username: 'hub', password: BROKER_SECRET },
+    });
+    try {
+      await waitFor('the cellar on the second dashboard', async () =>
+        (await http(second.url, '/api/state')).json().rooms.some((r: { room: string }) => r.room === 'cellar'),
+      );
+      const res = await http(second.url, '/api/history?room=cellar&range=hour');
+      expect(res.status).toBe(200);
+      expect(res.json().series).toEqual([]);
+      expect((await http(second.url, '/api/history?room=attic&range=hour')).status).toBe(404);
+    } finally {
+      await cellar.client.endAsync();
+      await second.stop();
+    }
+  });
+
   it('refuses bad commands with a status and a message that say what is wrong', async () => {
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) => http(dash.url, path, { body, headers });
     const cases: [string, Promise<HttpResponse>, number, RegExp][] = [

@@ -220,6 +220,13 @@ export class House {
     if (remote) remote.lastSeen = at;
   }
 
+  /** Whether a reading of `room` is known: live, kept by the broker, or from the history. */
+  hasRoom(room: string): boolean {
+    const head = `${room}/`;
+    for (const key of this.latest.keys()) if (key.startsWith(head)) return true;
+    return false;
+  }
+
   /** A reading known from the history at start (before anything arrived). */
   remembered(room: string, measurement: string, node: string | undefined, value: number, ts: number): void {
     const key = `${room}/${measurement}`;
