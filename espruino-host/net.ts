@@ -141,8 +141,13 @@ export function createNetModule(realm: Realm, loop: EventLoop, sim: SimNet, opti
       },
     });
     if (typeof callback === 'function') socket.on('connect', callback);
+    // Espruino notices the connection in its idle loop, after the code that called connect()
+    // has run, and queues 'drain' then only if that code wrote nothing; its connect callback
+    // runs first all the same.
+    loop.queue(() => {
+      if (!unsent && !closed) socket.emit('drain', socket);
+    });
     socket.emit('connect');
-    socket.emit('drain', socket);
     return socket;
   };
 
