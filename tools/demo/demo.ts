@@ -212,21 +212,20 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     // Likewise the hub's last words (its nodes and itself offline): the broker acknowledged
     // them, but closing it at once could cut them off on their way to subscribers such as
     // Home Assistant; once the watcher has them, they have gone out.
-    const livingStatus = `${settings.topics.nodes}/${living.node}/status`;
-    const hubStatus = bridgeStatusTopic({ ...DEFAULT_PREFIXES, ...settings.topics });
-    let livingOffline: () => void = () => {};
-    let hubOffline: () => void = () => {};
-    const offlineSeen = new Promise<void>((resolve) => (livingOffline = resolve));
-    const hubOfflineSeen = new Promise<void>((resolve) => (hubOffline = resolve));
-    const atMostASecond = (seen: Promise<void>) => Promise.race([seen, new Promise((r) => setTimeout(r, 1000))]);
-    watcherStop = () => atMostASecond(offlineSeen).then(() => undefined);
+    const offline = new Map<string, () => void>();
+    /** Resolves once the watcher sees `topic` say offline, or after a second. */
+    const offlineOn = (topic: string) => {
+      const seen = new Promise<void>((resolve) => offline.set(topic, resolve));
+      return () => Promise.race([seen, new Promise<void>((r) => setTimeout(r, 1000))]);
+    };
+    watcherStop = offlineOn(`${settings.topics.nodes}/${living.node}/status`);
+    const hubOffline = offlineOn(bridgeStatusTopic({ ...DEFAULT_PREFIXES, ...settings.topics }));
     watcherEnd = async () => {
-      await atMostASecond(hubOfflineSeen);
+      await hubOffline();
       await watcher.endAsync(true);
     };
     watcher.on('message', (topic, payload) => {
-      if (topic === livingStatus && payload.toString() === 'offline') livingOffline();
-      if (topic === hubStatus && payload.toString() === 'offline') hubOffline();
+      if (payload.toString() === 'offline') offline.get(topic)?.();
       const row = table.update(topic, payload.toString(), Date.now());
       if (row) options.onReading?.(LiveTable.line(row), table);
     });
