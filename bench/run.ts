@@ -249,6 +249,8 @@ export async function runBench(argv: string[]): Promise<number> {
       const summary = opts.qos.flatMap((qos) =>
         opts.paths.map((path) => {
           const rs = runs.filter((r) => r.qos === qos && r.path === path);
+          /** Median CPU seconds per 100k readings delivered, of what `cpuS` picks from a round. */
+          const per100k = (cpuS: (r: ThroughputRun) => number) => r2(median(rs.map((r) => (cpuS(r) / Math.max(1, r.delivered)) * 100_000)));
           return {
             qos,
             path,
@@ -259,14 +261,12 @@ export async function runBench(argv: string[]): Promise<number> {
             delivered: `${Math.min(...rs.map((r) => r.delivered))}/${opts.lines}`,
             cpuSPer100k: r2(median(rs.map((r) => r.cpuSPer100k))),
             peakRssMB: r2(median(rs.map((r) => r.peakRssMB))),
-            brokerCpuSPer100k: r2(median(rs.map((r) => (r.brokerCpuS / Math.max(1, r.delivered)) * 100_000))),
-            counterCpuSPer100k: r2(median(rs.map((r) => (r.counterCpuS / Math.max(1, r.delivered)) * 100_000))),
-            socatCpuSPer100k: r2(median(rs.map((r) => (r.socatCpuS / Math.max(1, r.delivered)) * 100_000))),
-            writerCpuSPer100k: r2(median(rs.map((r) => (r.writerCpuS / Math.max(1, r.delivered)) * 100_000))),
+            brokerCpuSPer100k: per100k((r) => r.brokerCpuS),
+            counterCpuSPer100k: per100k((r) => r.counterCpuS),
+            socatCpuSPer100k: per100k((r) => r.socatCpuS),
+            writerCpuSPer100k: per100k((r) => r.writerCpuS),
             // Every process of the pipeline: on a machine they saturate, msg/s follows this.
-            allCpuSPer100k: r2(
-              median(rs.map((r) => ((r.cpuS + r.brokerCpuS + r.counterCpuS + r.socatCpuS + r.writerCpuS) / Math.max(1, r.delivered)) * 100_000)),
-            ),
+            allCpuSPer100k: per100k((r) => r.cpuS + r.brokerCpuS + r.counterCpuS + r.socatCpuS + r.writerCpuS),
           };
         }),
       );
